@@ -1,0 +1,68 @@
+# The two commands of the README:
+#   make run   build the warehouse from raw/sample and serve the dashboard
+#   make test  lint, type-check and run the whole test suite
+# Both install what they need first.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+export DAGSTER_DISABLE_TELEMETRY := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+
+.PHONY: run test setup setup-dev system-deps refresh serve dagster lint format sample clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+
+setup: $(BIN)/python  ## runtime dependencies (pinned in requirements.lock)
+	$(BIN)/uv pip install --quiet -p $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet -p $(BIN)/python --no-deps -e .
+
+setup-dev: setup
+	$(BIN)/uv pip install --quiet -p $(BIN)/python -r requirements-dev.lock
+
+system-deps:  ## headless Chromium and CJK fonts for the browser tests (Debian)
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "installing chromium and fonts-noto-cjk"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+refresh: setup
+	$(BIN)/safety-stats refresh
+
+serve: setup
+	$(BIN)/streamlit run dashboards/app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+
+run: refresh serve
+
+dagster: setup  ## the Dagster UI over the same warehouse and run history
+	DAGSTER_HOME=$(CURDIR)/.warehouse/dagster_home $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+lint: setup-dev
+	$(BIN)/ruff check pipelines dashboards tests
+	$(BIN)/ruff format --check pipelines dashboards tests
+	$(BIN)/mypy
+	cd dbt_project && SAFETY_WAREHOUSE=$(CURDIR)/.warehouse/lint.duckdb ../$(BIN)/dbt parse --quiet
+
+format: setup-dev
+	$(BIN)/ruff format pipelines dashboards tests
+	$(BIN)/ruff check --fix pipelines dashboards tests
+
+test: setup-dev system-deps lint
+	$(BIN)/pytest -q
+
+sample: setup  ## regenerate the embedded sample (deterministic)
+	$(BIN)/python -m pipelines.samplegen --out raw/sample
+
+lock:  ## re-resolve the pinned dependency set
+	$(BIN)/uv pip compile pyproject.toml -o requirements.lock --quiet
+	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements-dev.lock --quiet
+
+clean:
+	rm -rf .warehouse dbt_project/target dbt_project/logs

@@ -1,0 +1,11 @@
+{#- NULL when the denominator is missing or zero: a rate on nothing is not zero. -#}
+{% macro safe_divide(numerator, denominator) -%}
+    case when {{ denominator }} is null or {{ denominator }} = 0 then null
+         else cast({{ numerator }} as double) / {{ denominator }} end
+{%- endmacro %}
+
+{#- Percentage change from base to value, in percent (−17.9, not −0.179). -#}
+{% macro pct_change(value, base) -%}
+    case when {{ base }} is null or {{ base }} = 0 or {{ value }} is null then null
+         else ({{ value }} - {{ base }}) * 100.0 / {{ base }} end
+{%- endmacro %}

@@ -1,0 +1,62 @@
+-- Report tables and denominators: the latest release (vintage) of each region × period ×
+-- measure, with the period parsed. Earlier releases stay in staging and in
+-- fct_published_vintages.
+with unioned as (
+    select 'report' as origin, * from {{ ref('stg_raw__reports') }}
+    union all
+    select 'denominator' as origin, * from {{ ref('stg_raw__denominators') }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by region_code, period, measure_code
+            order by released_on desc, _loaded_at desc, _file_path desc, _row_number desc
+        ) as vintage_rank,
+        count(*) over (partition by region_code, period, measure_code) as n_vintages,
+        min(released_on) over (partition by region_code, period, measure_code) as first_released_on
+    from unioned
+),
+
+measures as (select measure_code, kind from {{ ref('measures') }})
+
+select
+    r.origin,
+    r.region_code,
+    r.period,
+    r.measure_code,
+    r.value,
+    r.unit,
+    r.value_as_published,
+    r.unit_as_published,
+    r.released_on,
+    r.first_released_on,
+    r.n_vintages,
+    r.publication,
+    r.note,
+    r._file_path,
+    r._row_number,
+    r._file_sha256,
+    cast(substr(r.period, 1, 4) as integer) as year,
+    case
+        when length(r.period) = 4 then 'year'
+        -- A quarterly GDP figure is the cumulative 1–N-quarter value, as NBS publishes it.
+        when r.period like '____Q_' and m.kind = 'flow' then 'ytd'
+        when r.period like '____Q_' then 'quarter'
+        when r.period like '____M01-__' then 'cum_month'
+        when r.period like '____M__' then 'month'
+    end as period_grain,
+    case
+        when r.period like '____Q_' then cast(substr(r.period, 6, 1) as integer)
+        when r.period like '____M01-__' and cast(substr(r.period, 9, 2) as integer) % 3 = 0
+            then cast(substr(r.period, 9, 2) as integer) // 3
+        when r.period like '____M__' then (cast(substr(r.period, 6, 2) as integer) + 2) // 3
+    end as quarter,
+    case
+        when r.period like '____M01-__' then cast(substr(r.period, 9, 2) as integer)
+        when r.period like '____M__' then cast(substr(r.period, 6, 2) as integer)
+    end as month_to
+from ranked as r
+left join measures as m on r.measure_code = m.measure_code
+where r.vintage_rank = 1

@@ -1,0 +1,78 @@
+-- Record-derived measures per region code as written on the records, per quarter.
+-- One union branch per measure; the measure seed names the record source of each.
+{%- set acc_measures = [
+    ('ps_accidents', 'count(*)', 'true'),
+    ('ps_deaths', 'sum(deaths_incl_missing)', 'true'),
+    ('ps_injuries', 'sum(injuries)', 'true'),
+    ('ps_accidents_larger', 'count(*)', "grade_code = 'larger'"),
+    ('ps_accidents_major', 'count(*)', "grade_code = 'major'"),
+    ('ps_accidents_extraordinary', 'count(*)', "grade_code = 'extraordinary'"),
+    ('ps_accidents_larger_plus', 'count(*)', "grade_code in ('larger', 'major', 'extraordinary')"),
+    ('ps_accidents_major_plus', 'count(*)', "grade_code in ('major', 'extraordinary')"),
+    ('imc_deaths', 'sum(deaths_incl_missing)', 'in_imc'),
+    ('se_deaths', 'sum(deaths_incl_missing)', 'involves_special_equipment'),
+] -%}
+{%- set simple = [
+    ('int_accidents_in_scope', 'occurred_at', acc_measures),
+    ('stg_raw__road_traffic', 'occurred_at', [
+        ('road_accidents', 'count(*)', 'true'),
+        ('road_deaths', 'sum(deaths)', 'true'),
+        ('road_injuries', 'sum(injuries)', 'true'),
+    ]),
+    ('stg_raw__fires', 'occurred_at', [
+        ('fire_count', 'count(*)', 'true'),
+        ('fire_deaths', 'sum(deaths)', 'true'),
+        ('fire_injuries', 'sum(injuries)', 'true'),
+        ('fire_direct_loss', 'sum(direct_loss_wan)', 'true'),
+    ]),
+    ('int_disasters__latest', 'started_on', [
+        ('nd_affected_person_times', 'sum(affected_person_times)', 'true'),
+        ('nd_deaths', 'sum(deaths)', 'true'),
+        ('nd_missing', 'sum(missing)', 'true'),
+        ('nd_deaths_missing', 'sum(deaths + missing)', 'true'),
+        ('nd_relocated', 'sum(relocated)', 'true'),
+        ('nd_collapsed_houses', 'sum(collapsed_houses)', 'true'),
+        ('nd_crop_affected_area', 'sum(crop_affected_ha)', 'true'),
+        ('nd_direct_loss', 'sum(direct_loss_wan)', 'true'),
+        ('forest_fire_count', 'count(distinct event_id)', "hazard_code = 'forest_grassland_fire'"),
+        ('forest_damaged_area', 'sum(burned_forest_ha)', "hazard_code = 'forest_grassland_fire'"),
+    ]),
+    ('stg_raw__enforcement', 'inspected_on', [
+        ('enf_inspections', 'count(*)', 'true'),
+        ('enf_penalties', 'count(*)', 'is_penalised'),
+        ('enf_fines', 'sum(fine_wan)', 'true'),
+        ('enf_suspensions', 'count(*)', 'is_suspended'),
+        ('enf_closures', 'count(*)', 'is_closed'),
+        ('hazards_found', 'sum(hazards_found)', 'true'),
+        ('hazards_major_found', 'sum(hazards_major_found)', 'true'),
+        ('hazards_rectified', 'sum(hazards_rectified)', 'true'),
+    ]),
+] %}
+
+with int_accidents_in_scope as (
+    -- Written-off accidents and sectors outside the production-safety scope do not count.
+    select * from {{ ref('int_accidents__current') }}
+    where not is_written_off and in_ps_total
+),
+
+unioned as (
+{%- for model, date_col, measures in simple %}
+{%- set outer = loop %}
+{%- for code, agg, cond in measures %}
+    select
+        region_code,
+        cast(extract(year from {{ date_col }}) as integer) as year,
+        cast(extract(quarter from {{ date_col }}) as integer) as quarter,
+        '{{ code }}' as measure_code,
+        cast({{ agg }} as double) as value,
+        count(*) as n_records,
+        max({{ 'released_on' if model.startswith('int_') else '_released_on' }}) as released_on
+    from {{ model if model == 'int_accidents_in_scope' else ref(model) }}
+    where {{ cond }}
+    group by 1, 2, 3
+    {% if not (outer.last and loop.last) %}union all{% endif %}
+{%- endfor %}
+{%- endfor %}
+)
+
+select * from unioned

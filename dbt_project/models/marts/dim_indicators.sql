@@ -1,0 +1,2 @@
+-- Grain: one row per indicator of the registry (seed indicators).
+select * from {{ ref('indicators') }}

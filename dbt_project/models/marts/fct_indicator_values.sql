@@ -1,0 +1,259 @@
+-- Grain: region × indicator × period_type (quarter, ytd, year, plan_period) × period.
+-- Comparisons (all in percent where *_pct):
+--   yoy  同比: same period one year earlier (quarter, YTD 1–N月累计, year); for a plan period,
+--        the previous plan period over the same number of elapsed years.
+--   qoq  环比: previous quarter (quarters only).
+--   prev5 较近5年均值: mean of the same period in the five previous years; null unless all five exist.
+-- A comparison whose base straddles a registered series break is null and break_flag is true,
+-- unless the break has a restated base.
+with base as (select * from {{ ref('int_indicator_values__base') }}),
+
+indicators as (select * from {{ ref('indicators') }}),
+
+plan_periods as (
+    select * from (values
+        ('2011-2015', '“十二五”', 2011, 2015),
+        ('2016-2020', '“十三五”', 2016, 2020),
+        ('2021-2025', '“十四五”', 2021, 2025),
+        ('2026-2030', '“十五五”', 2026, 2030)
+    ) as t (plan_period, plan_name_zh, first_year, last_year)
+),
+
+annual as (
+    select
+        b.*,
+        p.plan_period,
+        p.first_year,
+        b.year - p.first_year + 1 as year_index
+    from base as b
+    inner join plan_periods as p on b.year between p.first_year and p.last_year
+    where b.period_type = 'year'
+),
+
+plan_cumulative as (
+    -- Value of each plan period over its first k years, k = 1..5: counts are totals,
+    -- rates are 年均 (mean of the annual values).
+    select
+        a.region_code, a.indicator_code, a.plan_period, a.first_year, k.year_index as years_elapsed,
+        case when i.kind = 'count' then sum(a.value) else avg(a.value) end as value,
+        sum(a.numerator) as numerator,
+        sum(a.denominator) as denominator,
+        count(*) as n_years,
+        count(a.value) as n_values,
+        bool_and(a.is_complete) as is_complete,
+        max(a.released_on) as released_on,
+        min(a.coverage_k) as coverage_k,
+        max(a.coverage_n) as coverage_n,
+        sum(a.n_records) as n_records,
+        string_agg(distinct a.value_source, '+') as value_source
+    from annual as a
+    inner join indicators as i on a.indicator_code = i.indicator_code
+    inner join (select unnest([1, 2, 3, 4, 5]) as year_index) as k on a.year_index <= k.year_index
+    group by a.region_code, a.indicator_code, a.plan_period, a.first_year, k.year_index, i.kind
+    having count(*) = k.year_index
+),
+
+plan_rows as (
+    select
+        c.region_code, c.indicator_code, 'plan_period' as period_type, c.plan_period as period,
+        c.first_year + c.years_elapsed - 1 as year, cast(null as integer) as quarter,
+        case when c.n_values = c.n_years then c.value end as value,
+        c.numerator, c.denominator,
+        cast(null as integer) as denominator_year, 'sum_of_annual' as denominator_basis,
+        c.value_source, c.is_complete, c.coverage_k, c.coverage_n, c.n_records,
+        cast(null as double) as records_value, cast(null as double) as report_value,
+        c.released_on, c.years_elapsed,
+        make_date(c.first_year, 1, 1) as period_start,
+        make_date(c.first_year + c.years_elapsed - 1, 12, 31) as period_end,
+        prev.value as yoy_base_value,
+        case when prev.value is not null then make_date(c.first_year - 5, 1, 1) end as yoy_base_start
+    from plan_cumulative as c
+    left join plan_cumulative as prev
+        on c.region_code = prev.region_code and c.indicator_code = prev.indicator_code
+        and prev.first_year = c.first_year - 5 and prev.years_elapsed = c.years_elapsed
+    -- Only the latest elapsed year of each period is published as its plan-period row.
+    where c.years_elapsed = (
+        select max(x.years_elapsed) from plan_cumulative as x
+        where x.region_code = c.region_code and x.indicator_code = c.indicator_code
+            and x.plan_period = c.plan_period
+    )
+),
+
+periodic as (
+    select
+        b.*,
+        case b.period_type
+            when 'year' then cast(b.year as varchar)
+            else cast(b.year as varchar) || 'Q' || cast(b.quarter as varchar)
+        end as period,
+        case b.period_type
+            when 'quarter' then make_date(b.year, 3 * b.quarter - 2, 1)
+            else make_date(b.year, 1, 1)
+        end as period_start,
+        case b.period_type
+            when 'year' then make_date(b.year, 12, 31)
+            else last_day(make_date(b.year, 3 * b.quarter, 1))
+        end as period_end
+    from base as b
+),
+
+compared as (
+    select
+        p.region_code, p.indicator_code, p.period_type, p.period, p.year, p.quarter,
+        p.value, p.numerator, p.denominator, p.denominator_year, p.denominator_basis,
+        p.value_source, p.is_complete, p.coverage_k, p.coverage_n, p.n_records,
+        p.records_value, p.report_value, p.released_on,
+        cast(null as integer) as years_elapsed,
+        p.period_start, p.period_end,
+        y.value as yoy_base_value,
+        case when y.value is not null then y.period_start end as yoy_base_start,
+        q.value as qoq_base_value,
+        case when q.value is not null then q.period_start end as qoq_base_start,
+        prev5.mean_value as prev5_mean,
+        case when prev5.mean_value is not null then make_date(p.year - 5, 1, 1) end as prev5_base_start
+    from periodic as p
+    left join periodic as y
+        on p.region_code = y.region_code and p.indicator_code = y.indicator_code
+        and p.period_type = y.period_type and y.year = p.year - 1
+        and p.quarter is not distinct from y.quarter
+    left join periodic as q
+        on p.period_type = 'quarter' and q.period_type = 'quarter'
+        and p.region_code = q.region_code and p.indicator_code = q.indicator_code
+        and q.year * 4 + q.quarter = p.year * 4 + p.quarter - 1
+    left join (
+        select
+            cur.region_code, cur.indicator_code, cur.period_type, cur.year, cur.quarter,
+            avg(h.value) as mean_value
+        from periodic as cur
+        inner join periodic as h
+            on cur.region_code = h.region_code and cur.indicator_code = h.indicator_code
+            and cur.period_type = h.period_type and cur.quarter is not distinct from h.quarter
+            and h.year between cur.year - 5 and cur.year - 1
+        group by 1, 2, 3, 4, 5
+        having count(h.value) = 5
+    ) as prev5
+        on p.region_code = prev5.region_code and p.indicator_code = prev5.indicator_code
+        and p.period_type = prev5.period_type and p.year = prev5.year
+        and p.quarter is not distinct from prev5.quarter
+),
+
+all_rows as (
+    select
+        region_code, indicator_code, period_type, period, year, quarter, value, numerator,
+        denominator, denominator_year, denominator_basis, value_source, is_complete, coverage_k,
+        coverage_n, n_records, records_value, report_value, released_on, years_elapsed,
+        period_start, period_end, yoy_base_value, yoy_base_start,
+        qoq_base_value, qoq_base_start, prev5_mean, prev5_base_start
+    from compared
+    union all
+    select
+        region_code, indicator_code, period_type, period, year, quarter, value, numerator,
+        denominator, denominator_year, denominator_basis, value_source, is_complete, coverage_k,
+        coverage_n, n_records, records_value, report_value, released_on, years_elapsed,
+        period_start, period_end, yoy_base_value, yoy_base_start,
+        cast(null as double) as qoq_base_value, cast(null as date) as qoq_base_start,
+        cast(null as double) as prev5_mean, cast(null as date) as prev5_base_start
+    from plan_rows
+),
+
+breaks as (
+    -- A break applies to an indicator through its numerator measure.
+    select i.indicator_code, b.break_id, b.effective_from, b.restated_base, b.note_zh, b.note_en
+    from {{ ref('series_breaks') }} as b
+    inner join indicators as i on b.measure_code = i.numerator_measure
+),
+
+flagged as (
+    select
+        r.*,
+        exists (
+            select 1 from breaks as b
+            where b.indicator_code = r.indicator_code and not b.restated_base
+                and b.effective_from > r.yoy_base_start and b.effective_from <= r.period_end
+        ) as yoy_break,
+        exists (
+            select 1 from breaks as b
+            where b.indicator_code = r.indicator_code and not b.restated_base
+                and b.effective_from > r.qoq_base_start and b.effective_from <= r.period_end
+        ) as qoq_break,
+        exists (
+            select 1 from breaks as b
+            where b.indicator_code = r.indicator_code and not b.restated_base
+                and b.effective_from > r.prev5_base_start and b.effective_from <= r.period_end
+        ) as prev5_break,
+        (
+            select string_agg(b.note_zh, ';' order by b.effective_from) from breaks as b
+            where b.indicator_code = r.indicator_code
+                and b.effective_from > coalesce(r.prev5_base_start, r.yoy_base_start, r.period_start)
+                and b.effective_from <= r.period_end
+        ) as break_note_zh,
+        (
+            select string_agg(b.note_en, '; ' order by b.effective_from) from breaks as b
+            where b.indicator_code = r.indicator_code
+                and b.effective_from > coalesce(r.prev5_base_start, r.yoy_base_start, r.period_start)
+                and b.effective_from <= r.period_end
+        ) as break_note_en
+    from all_rows as r
+),
+
+regions as (select * from {{ ref('regions') }})
+
+select
+    f.region_code,
+    rg.name_zh as region_name_zh,
+    rg.name_en as region_name_en,
+    rg.level as region_level,
+    f.indicator_code,
+    i.name_zh as indicator_name_zh,
+    i.name_en as indicator_name_en,
+    i.kind as indicator_kind,
+    f.period_type,
+    f.period,
+    f.year,
+    f.quarter,
+    f.years_elapsed,
+    f.period_start,
+    f.period_end,
+    case f.period_type
+        when 'quarter' then cast(f.year as varchar) || '年第' || cast(f.quarter as varchar) || '季度'
+        when 'ytd' then cast(f.year as varchar) || '年1-' || cast(f.quarter * 3 as varchar) || '月'
+        when 'year' then cast(f.year as varchar) || '年'
+        else f.period || '年' || case when f.years_elapsed < 5 then '(前' || cast(f.years_elapsed as varchar) || '年)' else '' end
+    end as period_label_zh,
+    f.value,
+    i.unit_zh as unit,
+    i.unit_en,
+    f.numerator,
+    f.denominator,
+    i.numerator_measure,
+    i.denominator_measure,
+    f.denominator_year,
+    f.denominator_basis,
+    f.value_source,
+    case when f.is_complete then 'complete' else 'partial' end as completeness,
+    f.coverage_k,
+    f.coverage_n,
+    f.n_records,
+    f.records_value,
+    f.report_value,
+    case when f.yoy_break then null else f.yoy_base_value end as yoy_base_value,
+    case when f.yoy_break then null else f.value - f.yoy_base_value end as yoy_abs,
+    case when f.yoy_break then null else {{ pct_change('f.value', 'f.yoy_base_value') }} end as yoy_pct,
+    case when f.qoq_break then null else f.qoq_base_value end as qoq_base_value,
+    case when f.qoq_break then null else f.value - f.qoq_base_value end as qoq_abs,
+    case when f.qoq_break then null else {{ pct_change('f.value', 'f.qoq_base_value') }} end as qoq_pct,
+    case when f.prev5_break then null else f.prev5_mean end as prev5_mean,
+    case when f.prev5_break then null else f.value - f.prev5_mean end as vs_prev5_mean_abs,
+    case when f.prev5_break then null else {{ pct_change('f.value', 'f.prev5_mean') }} end as vs_prev5_mean_pct,
+    f.yoy_break or f.qoq_break or f.prev5_break as break_flag,
+    f.yoy_break,
+    f.prev5_break,
+    case when f.yoy_break or f.qoq_break or f.prev5_break then f.break_note_zh end as break_note_zh,
+    case when f.yoy_break or f.qoq_break or f.prev5_break then f.break_note_en end as break_note_en,
+    f.released_on,
+    i.better,
+    i.headline,
+    i.display_order
+from flagged as f
+inner join indicators as i on f.indicator_code = i.indicator_code
+left join regions as rg on f.region_code = rg.region_code

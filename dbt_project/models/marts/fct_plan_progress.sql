@@ -1,0 +1,210 @@
+-- Grain: one row per plan target of the registry (seed plan_targets).
+-- Progress is computed, never typed: the target in the indicator's unit, the straight path
+-- from baseline to target, the value so far, and a status whose rule is written beside it.
+{%- set band = var('plan_risk_band') %}
+with targets as (
+    select
+        t.*,
+        i.kind as indicator_kind,
+        cast(split_part(t.plan_period, '-', 1) as integer) as first_year,
+        cast(coalesce(nullif(split_part(t.plan_period, '-', 2), ''), split_part(t.plan_period, '-', 1)) as integer)
+            as last_year,
+        cast(nullif(split_part(t.baseline_year, '-', 1), '') as integer) as baseline_first_year,
+        cast(coalesce(nullif(split_part(t.baseline_year, '-', 2), ''), nullif(split_part(t.baseline_year, '-', 1), ''))
+            as integer) as baseline_last_year
+    from {{ ref('plan_targets') }} as t
+    left join {{ ref('indicators') }} as i on t.indicator_code = i.indicator_code
+),
+
+iv as (select * from {{ ref('fct_indicator_values') }}),
+
+annual as (
+    select t.target_id, iv.year, iv.value, iv.released_on
+    from targets as t
+    inner join iv
+        on t.region_code = iv.region_code and t.indicator_code = iv.indicator_code
+        and iv.period_type = 'year' and iv.value is not null
+),
+
+in_plan as (
+    -- Annual values inside the plan period: latest, worst (for each_year targets), count.
+    select
+        a.target_id,
+        max(a.year) as latest_year,
+        arg_max(a.value, a.year) as latest_value,
+        max(a.value) as max_value,
+        min(a.value) as min_value,
+        sum(a.value) as total_value,
+        avg(a.value) as mean_value,
+        count(*) as years_elapsed,
+        max(a.released_on) as released_on
+    from annual as a
+    inner join targets as t on a.target_id = t.target_id
+    where a.year between t.first_year and t.last_year
+    group by a.target_id
+),
+
+previous_year_value as (
+    select a.target_id, a.value
+    from annual as a
+    inner join in_plan as p on a.target_id = p.target_id and a.year = p.latest_year - 1
+),
+
+baseline_span as (
+    -- Baseline computed from data over the baseline year or span when the plan gives no value:
+    -- the total for period_total targets on counts, otherwise the mean of the annual values.
+    select
+        t.target_id,
+        case
+            when t.aggregation = 'period_total' and t.indicator_kind = 'count' then sum(a.value)
+            else avg(a.value)
+        end as value,
+        count(*) as n_years
+    from targets as t
+    inner join annual as a
+        on t.target_id = a.target_id and a.year between t.baseline_first_year and t.baseline_last_year
+    group by t.target_id, t.aggregation, t.indicator_kind, t.baseline_first_year, t.baseline_last_year
+    having count(*) = t.baseline_last_year - t.baseline_first_year + 1
+),
+
+measured as (
+    select
+        t.*,
+        coalesce(t.baseline_value, bs.value) as baseline_used,
+        case
+            when t.baseline_value is not null then 'published'
+            when bs.value is not null then 'computed from ' || t.baseline_year
+        end as baseline_basis,
+        case t.target_kind
+            when 'reduce_pct' then coalesce(t.baseline_value, bs.value) * (1 - t.target_value / 100.0)
+            when 'zero' then 0
+            else t.target_value
+        end as target_abs,
+        case
+            when t.aggregation = 'period_total' or t.target_kind = 'cumulative_cap' then p.total_value
+            when t.aggregation = 'annual_mean' then p.mean_value
+            when t.aggregation = 'each_year' and t.target_kind = 'absolute_min' then p.min_value
+            when t.aggregation = 'each_year' then p.max_value
+            else p.latest_value
+        end as current_value,
+        -- Per-year level of the current value, for direction targets against a baseline span.
+        case when t.aggregation = 'period_total' then p.mean_value else p.latest_value end as current_level,
+        case
+            when t.aggregation = 'period_total' and t.indicator_kind = 'count'
+                then coalesce(t.baseline_value, bs.value)
+                    / nullif(t.baseline_last_year - t.baseline_first_year + 1, 0)
+            else coalesce(t.baseline_value, bs.value)
+        end as baseline_level,
+        p.latest_year as current_year,
+        p.latest_value,
+        p.years_elapsed,
+        py.value as previous_year_value,
+        p.released_on,
+        t.last_year - t.first_year + 1 as plan_years,
+        t.target_kind = 'absolute_min' as higher_is_better
+    from targets as t
+    left join baseline_span as bs on t.target_id = bs.target_id
+    left join in_plan as p on t.target_id = p.target_id
+    left join previous_year_value as py on t.target_id = py.target_id
+),
+
+pathed as (
+    select
+        m.*,
+        case
+            when m.target_kind = 'cumulative_cap' and m.years_elapsed is not null
+                then m.target_abs * m.years_elapsed / m.plan_years
+            when m.aggregation = 'final_year' and m.baseline_used is not null and m.baseline_last_year is not null
+                and m.target_year > m.baseline_last_year and m.current_year is not null
+                then m.baseline_used
+                    + (m.target_abs - m.baseline_used)
+                    * least(1.0, (m.current_year - m.baseline_last_year) * 1.0 / (m.target_year - m.baseline_last_year))
+        end as path_value,
+        case
+            when m.higher_is_better then m.current_value >= m.target_abs
+            else m.current_value <= m.target_abs
+        end as meets_target
+    from measured as m
+)
+
+select
+    p.target_id,
+    p.region_code,
+    p.jurisdiction_zh,
+    p.plan_zh,
+    p.plan_period,
+    p.category_zh,
+    p.indicator_zh,
+    p.indicator_en,
+    p.indicator_code,
+    p.unit,
+    p.binding,
+    p.responsible_dept_zh,
+    p.target_kind,
+    p.aggregation,
+    p.baseline_year,
+    p.baseline_value as baseline_published,
+    p.latest_value,
+    p.baseline_used,
+    p.baseline_basis,
+    p.target_year,
+    p.target_value,
+    p.target_abs,
+    p.current_year,
+    p.current_value,
+    p.years_elapsed,
+    p.path_value,
+    case
+        when p.indicator_code is null then 'not_tracked'
+        when p.current_value is null then 'no_data'
+        when p.target_kind in ('reduce_pct', 'absolute_max', 'absolute_min', 'final_year', 'annual_mean')
+            and p.target_abs is null then 'no_data'
+        when p.target_kind = 'other' then 'not_assessed'
+        when p.target_kind = 'direction_down' then
+            case when coalesce(p.baseline_level, p.previous_year_value) is null then 'no_data'
+                 when p.current_level < coalesce(p.baseline_level, p.previous_year_value) then 'on_track'
+                 else 'at_risk' end
+        when p.target_kind = 'zero' then
+            case when p.current_value > 0 then 'off_track'
+                 when p.current_year >= p.target_year then 'met' else 'on_track' end
+        when p.target_kind = 'cumulative_cap' then
+            case when p.current_value > p.target_abs then 'off_track'
+                 when p.current_year >= p.target_year then 'met'
+                 when p.current_value <= p.path_value then 'on_track' else 'at_risk' end
+        when p.current_year >= p.target_year then case when p.meets_target then 'met' else 'off_track' end
+        when p.meets_target then case when p.aggregation = 'final_year' then 'met' else 'on_track' end
+        when p.path_value is not null and not p.higher_is_better then
+            case when p.current_value <= p.path_value then 'on_track'
+                 when p.current_value <= p.path_value * (1 + {{ band }}) then 'at_risk' else 'off_track' end
+        when p.path_value is not null and p.higher_is_better then
+            case when p.current_value >= p.path_value then 'on_track'
+                 when p.current_value >= p.path_value * (1 - {{ band }}) then 'at_risk' else 'off_track' end
+        when not p.higher_is_better then
+            case when p.current_value <= p.target_abs * (1 + {{ band }}) then 'at_risk' else 'off_track' end
+        else case when p.current_value >= p.target_abs * (1 - {{ band }}) then 'at_risk' else 'off_track' end
+    end as status,
+    case
+        when p.indicator_code is null then '本系统数据不能计算该指标,仅登记'
+        when p.target_kind = 'other' then '目标无明确数值,只显示实际值,不评定'
+        when p.target_kind = 'direction_down' then '年均水平低于基期(无基期时为上一年)为“正常”,否则为“有风险”'
+        when p.target_kind = 'zero' then '规划期内发生任何一起即“偏离”;规划期结束仍为零为“已达成”'
+        when p.target_kind = 'cumulative_cap' then
+            '规划期累计超过上限为“偏离”;累计不超过按年份比例分摊的上限为“正常”,否则“有风险”'
+        else '已达到目标值为“已达成”;优于基期到目标的直线路径当年值为“正常”;劣于路径但在 '
+            || cast(cast({{ band }} * 100 as integer) as varchar) || '% 以内为“有风险”;否则为“偏离”;规划期末未达到为“偏离”'
+    end as status_rule_zh,
+    case
+        when p.indicator_code is null then 'Not computable from the warehouse data; registered only'
+        when p.target_kind = 'other' then 'No numeric target: values shown, no status'
+        when p.target_kind = 'direction_down' then 'On track when the yearly level is below the baseline (or, without one, the year before); else at risk'
+        when p.target_kind = 'zero' then 'Off track as soon as one event occurs; met when the plan period ends at zero'
+        when p.target_kind = 'cumulative_cap' then
+            'Off track once the running total exceeds the cap; on track while within the cap pro-rated by elapsed years; else at risk'
+        else 'Met when at or better than the target; on track when at or better than the straight path from baseline to target for that year; at risk when within '
+            || cast(cast({{ band }} * 100 as integer) as varchar) || '% of the path; otherwise off track; at the end of the plan, not met is off track'
+    end as status_rule_en,
+    p.source_file,
+    p.source_quote,
+    p.registry_note,
+    p.released_on
+from pathed as p

@@ -1,0 +1,30 @@
+-- Long format; value converted to the measure's canonical unit by the unit seed, never by hand.
+with source as (
+    select * from {{ source('raw', 'reports') }}
+),
+
+units as (select unit, factor_to_canonical, canonical_unit from {{ ref('units') }}),
+
+renamed as (
+    select
+        s.region_code,
+        s.period,
+        s.measure as measure_code,
+        s.value as value_as_published,
+        s.unit as unit_as_published,
+        s.value * u.factor_to_canonical as value,
+        u.canonical_unit as unit,
+        s.released_on,
+        s.source as publication,
+        s.note,
+        s._file_path,
+        s._file_sha256,
+        s._row_number,
+        s._load_id,
+        s._loaded_at
+    from source as s
+    inner join units as u on s.unit = u.unit
+)
+
+select * from renamed
+where true {{ as_of_filter('released_on') }}

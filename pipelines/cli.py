@@ -1,0 +1,132 @@
+"""`safety-stats`: refresh the warehouse and query indicators.
+
+    safety-stats refresh [--raw DIR] [--warehouse PATH]
+    safety-stats indicators [--warehouse PATH] [--region 450000] [--indicator ps_deaths]
+                            [--period-type year] [--from 2020 --to 2021] [--format csv|json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+INDICATOR_COLUMNS = [
+    "region_code",
+    "region_name_zh",
+    "indicator_code",
+    "indicator_name_zh",
+    "period_type",
+    "period",
+    "value",
+    "unit",
+    "numerator",
+    "denominator",
+    "yoy_abs",
+    "yoy_pct",
+    "qoq_pct",
+    "prev5_mean",
+    "vs_prev5_mean_pct",
+    "completeness",
+    "coverage_k",
+    "coverage_n",
+    "value_source",
+    "released_on",
+    "break_flag",
+]
+PERCENT_COLUMNS = ("yoy_pct", "qoq_pct", "vs_prev5_mean_pct")
+
+
+def _set_paths(raw: str | None, warehouse: str | None) -> None:
+    # Set before importing the Dagster definitions: the dbt profile and resources read them.
+    if raw:
+        os.environ["SAFETY_RAW"] = str(Path(raw).resolve())
+    if warehouse:
+        os.environ["SAFETY_WAREHOUSE"] = str(Path(warehouse).resolve())
+        os.environ.pop("SAFETY_SERVING", None)
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    _set_paths(args.raw, args.warehouse)
+    from pipelines.refresh import run_refresh
+
+    return run_refresh(first=args.from_quarter, last=args.to_quarter)
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    _set_paths(None, args.warehouse)
+    from pipelines.query import query_indicators
+
+    rows = query_indicators(
+        regions=args.region,
+        indicators=args.indicator,
+        period_types=args.period_type,
+        year_from=args.year_from,
+        year_to=args.year_to,
+        periods=args.period,
+    )
+    if not args.full_precision:
+        for r in rows:
+            for c in PERCENT_COLUMNS:
+                if r.get(c) is not None:
+                    r[c] = round(r[c], 1)  # published convention: one decimal place
+    cols = INDICATOR_COLUMNS + [c for c in (rows[0].keys() if rows else []) if c not in INDICATOR_COLUMNS]
+    if not args.all_columns:
+        cols = INDICATOR_COLUMNS
+    if args.format == "json":
+        json.dump([{c: r.get(c) for c in cols} for r in rows], sys.stdout, ensure_ascii=False, default=str, indent=1)
+        sys.stdout.write("\n")
+    else:
+        import csv
+
+        w = csv.DictWriter(sys.stdout, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({c: ("" if r.get(c) is None else r.get(c)) for c in cols})
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pipelines.settings import quiet_telemetry
+
+    quiet_telemetry()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    p = argparse.ArgumentParser(prog="safety-stats", description="Safety statistics warehouse / 安全生产统计数据仓库")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("refresh", help="load raw files, build the marts, publish the serving copy")
+    r.add_argument("--raw", help="raw drop directory (default: the embedded sample raw/sample)")
+    r.add_argument("--warehouse", help="warehouse DuckDB file (default: .warehouse/warehouse.duckdb)")
+    r.add_argument("--from", dest="from_quarter", help="first quarter to (re)load, e.g. 2019Q1")
+    r.add_argument("--to", dest="to_quarter", help="last quarter to (re)load, e.g. 2020Q4")
+    r.set_defaults(func=cmd_refresh)
+
+    q = sub.add_parser("indicators", help="print indicator values as CSV or JSON")
+    q.add_argument("--warehouse", help="warehouse DuckDB file; its published serving copy is read")
+    q.add_argument("--region", action="append", help="region code or Chinese name (repeatable)")
+    q.add_argument("--indicator", action="append", help="indicator code (repeatable)")
+    q.add_argument(
+        "--period-type", action="append", choices=["quarter", "ytd", "year", "plan_period"], help="(repeatable)"
+    )
+    q.add_argument("--period", action="append", help="exact period, e.g. 2021, 2021Q3, 2021-2025 (repeatable)")
+    q.add_argument("--from", dest="year_from", type=int, help="first year")
+    q.add_argument("--to", dest="year_to", type=int, help="last year")
+    q.add_argument("--format", choices=["csv", "json"], default="csv")
+    q.add_argument("--full-precision", action="store_true", help="do not round percentages to one decimal")
+    q.add_argument("--all-columns", action="store_true", help="print every column of fct_indicator_values")
+    q.set_defaults(func=cmd_indicators)
+
+    args = p.parse_args(argv)
+    t0 = time.monotonic()
+    rc = int(args.func(args))
+    if args.command == "refresh":
+        logging.info("done in %.1f s", time.monotonic() - t0)
+    return rc
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,76 @@
+"""Dagster code location: ingest -> dbt -> publish, one lineage graph.
+
+`dagster dev` (see README) shows the whole graph; `safety-stats refresh` runs it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, get_asset_key_for_model
+from dagster_duckdb import DuckDBResource
+
+from pipelines.settings import quiet_telemetry, raw_root, serving_path, warehouse_path
+
+quiet_telemetry()
+# dbt's profile reads the warehouse path from the environment; default it here.
+os.environ.setdefault("SAFETY_WAREHOUSE", str(warehouse_path()))
+
+from pipelines.dbt_assets import dbt_project, warehouse_dbt_assets  # noqa: E402
+from pipelines.ingest.assets import WRITER_POOL, ingest_assets  # noqa: E402
+from pipelines.publish import publish  # noqa: E402
+
+PUBLISHED_MODELS = [
+    "fct_indicator_values",
+    "fct_plan_progress",
+    "fct_reconciliation",
+    "fct_published_vintages",
+    "dim_regions",
+    "dim_indicators",
+]
+
+
+@dg.asset(
+    key=["serving", "warehouse"],
+    group_name="publish",
+    deps=[get_asset_key_for_model([warehouse_dbt_assets], m) for m in PUBLISHED_MODELS],
+    description="Read-only serving copy for the dashboard, analysts and the CLI (atomic swap).",
+    kinds={"duckdb"},
+    pool=WRITER_POOL,
+)
+def serving_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    counts = publish(warehouse_path(), serving_path(), raw_root(), run_id=context.run_id)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(serving_path())),
+            "tables": dg.MetadataValue.json(counts),
+        }
+    )
+
+
+ingest_job = dg.define_asset_job(
+    "ingest_records",
+    selection=dg.AssetSelection.groups("ingest") - dg.AssetSelection.keys(["raw", "denominators"], ["raw", "reports"]),
+    executor_def=dg.in_process_executor,
+)
+transform_job = dg.define_asset_job(
+    "transform_and_publish",
+    selection=dg.AssetSelection.all() - (dg.AssetSelection.groups("ingest")
+                                        - dg.AssetSelection.keys(["raw", "denominators"], ["raw", "reports"])),
+    executor_def=dg.in_process_executor,
+)
+
+
+def resources() -> dict[str, object]:
+    return {
+        "duckdb": DuckDBResource(database=str(warehouse_path())),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+    }
+
+
+defs = dg.Definitions(
+    assets=[*ingest_assets, warehouse_dbt_assets, serving_copy],
+    jobs=[ingest_job, transform_job],
+    resources=resources(),
+)

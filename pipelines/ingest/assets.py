@@ -1,0 +1,77 @@
+"""One Dagster ingest asset per raw source: key raw/<source>, matching dbt's source('raw', <source>)."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.ingest.loader import LoadResult, load_source
+from pipelines.lib.contracts import ALL_SOURCES, Source
+from pipelines.partitions import quarter_label, quarterly_partitions, statistical_range
+from pipelines.settings import raw_root
+
+# One writer at a time: every asset that writes the warehouse runs in this pool (limit 1).
+WRITER_POOL = "warehouse_writer"
+
+
+def _metadata(result: LoadResult) -> dict[str, dg.MetadataValue]:
+    rows = [
+        {
+            "file": f.file_path,
+            "status": f.status,
+            "accepted": f.rows_accepted,
+            "rejected": f.rows_rejected,
+            "message": f.message_zh or "",
+        }
+        for f in result.files
+    ]
+    table = "\n".join(
+        ["| file | status | accepted | rejected | message |", "|---|---|---|---|---|"]
+        + [f"| {r['file']} | {r['status']} | {r['accepted']} | {r['rejected']} | {r['message']} |" for r in rows]
+    )
+    return {
+        "rows_inserted": dg.MetadataValue.int(result.rows_inserted),
+        "rows_replaced": dg.MetadataValue.int(result.rows_deleted),
+        "rows_rejected": dg.MetadataValue.int(result.rows_rejected),
+        "files": dg.MetadataValue.int(len(result.files)),
+        "files_rejected": dg.MetadataValue.int(len(result.files_rejected)),
+        "load_report": dg.MetadataValue.md(table or "no files"),
+    }
+
+
+def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
+    partitioned = source.kind == "record"
+
+    @dg.asset(
+        key=["raw", source.name],
+        group_name="ingest",
+        partitions_def=quarterly_partitions if partitioned else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
+        description=f"{source.title_zh} / {source.title_en}: files under raw/{source.name}/ loaded into "
+        f"raw.{source.name}" + (" (quarterly partitions, delete + insert per partition)" if partitioned else ""),
+        kinds={"polars", "duckdb"},
+        pool=WRITER_POOL,
+    )
+    def _ingest(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        window = None
+        if partitioned:
+            tw = context.partition_time_window
+            window = (tw.start.date(), tw.end.date())
+            keys = context.partition_keys
+            context.log.info(f"Loading {source.name} for {quarter_label(keys[0])}..{quarter_label(keys[-1])}")
+        with duckdb.get_connection() as con:
+            result = load_source(
+                con,
+                source,
+                raw_root(),
+                load_id=context.run_id,
+                window=window,
+                date_range=statistical_range(),
+                progress=context.log.info,
+            )
+        return dg.MaterializeResult(metadata=_metadata(result))
+
+    return _ingest
+
+
+ingest_assets = [build_ingest_asset(s) for s in ALL_SOURCES]

@@ -1,0 +1,318 @@
+"""Load one source from a raw drop into the warehouse's `raw` schema.
+
+Record sources are replaced per time window (delete + insert in one transaction), so a
+re-run or a backfill never duplicates rows. Reference sources (denominators, report tables)
+are replaced per file: every release stays as its own rows, so vintages accumulate.
+Bad rows go to `raw.rejects` with file, row, rule and a bilingual message; a whole-file
+problem (encoding, missing columns, empty) is logged in `raw.load_log` and loads nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.lib.contracts import Source
+from pipelines.lib.parse import REJECT_SCHEMA, check_regions, parse_frame
+from pipelines.lib.readers import FileRejected, list_files, read_raw_file
+
+log = logging.getLogger(__name__)
+
+_SQL_TYPES = {
+    "str": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "bool": "BOOLEAN",
+}
+_LINEAGE_DDL = (
+    "_file_path VARCHAR NOT NULL, _file_sha256 VARCHAR NOT NULL, _row_number BIGINT NOT NULL, "
+    "_load_id VARCHAR NOT NULL, _loaded_at TIMESTAMP NOT NULL, _released_on DATE"
+)
+# Natural keys: the same key twice in one load is a duplicate submission.
+_KEYS = {
+    "accidents": ["accident_id", "report_kind", "reported_at"],
+    "road_traffic": ["accident_id"],
+    "fires": ["fire_id"],
+    "disasters": ["event_id", "region_code", "report_kind", "reported_at"],
+    "enforcement": ["inspection_id"],
+    "denominators": ["region_code", "period", "measure", "released_on"],
+    "reports": ["region_code", "period", "measure", "released_on"],
+}
+
+
+@dataclass
+class FileReport:
+    file_path: str
+    file_sha256: str
+    encoding: str = ""
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_other_window: int = 0
+    status: str = "loaded"
+    message_zh: str = ""
+    message_en: str = ""
+
+
+@dataclass
+class LoadResult:
+    source: str
+    load_id: str
+    window: tuple[dt.date, dt.date] | None
+    rows_inserted: int = 0
+    rows_deleted: int = 0
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def files_rejected(self) -> list[FileReport]:
+        return [f for f in self.files if f.status == "rejected"]
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    cols = ", ".join(f'"{c.name}" {_SQL_TYPES[c.dtype]}' for c in source.columns)
+    con.execute(f"CREATE TABLE IF NOT EXISTS raw.{source.name} ({cols}, {_LINEAGE_DDL})")
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS raw.load_log (
+            load_id VARCHAR, source VARCHAR, file_path VARCHAR, file_sha256 VARCHAR, encoding VARCHAR,
+            window_start DATE, window_end DATE, rows_read BIGINT, rows_accepted BIGINT,
+            rows_rejected BIGINT, rows_other_window BIGINT, status VARCHAR,
+            message_zh VARCHAR, message_en VARCHAR, loaded_at TIMESTAMP)"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS raw.rejects (
+            load_id VARCHAR, source VARCHAR, file_path VARCHAR, file_sha256 VARCHAR, row_number BIGINT,
+            column_name VARCHAR, bad_value VARCHAR, rule VARCHAR, message_zh VARCHAR,
+            message_en VARCHAR, loaded_at TIMESTAMP)"""
+    )
+
+
+def _released_on(source: Source) -> pl.Expr:
+    if source.kind == "reference":
+        return pl.col("released_on").cast(pl.Date)
+    if "reported_at" in source.column_names:
+        return pl.col("reported_at").cast(pl.Date)
+    return pl.lit(None, dtype=pl.Date)
+
+
+def _duplicates(frame: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Keep the first occurrence of each natural key (by file, row); reject the rest."""
+    key = _KEYS[source.name]
+    ordered = frame.sort(["_file_path", "_row_number"])
+    first = ordered.group_by(key, maintain_order=True).agg(
+        pl.col("_file_path").first().alias("__first_file"), pl.col("_row_number").first().alias("__first_row")
+    )
+    joined = ordered.join(first, on=key, how="left", nulls_equal=True)
+    is_dup = (pl.col("_file_path") != pl.col("__first_file")) | (pl.col("_row_number") != pl.col("__first_row"))
+    dups = joined.filter(is_dup)
+    rejects = dups.select(
+        pl.col("_file_path").alias("file_path"),
+        pl.col("_row_number").alias("row_number"),
+        pl.lit(",".join(key)).alias("column_name"),
+        pl.concat_str([pl.col(k).cast(pl.Utf8) for k in key], separator="|").alias("bad_value"),
+        pl.lit("duplicate_key").alias("rule"),
+        pl.format("重复记录:与文件 {} 第 {} 行的关键字段相同", "__first_file", "__first_row").alias("message_zh"),
+        pl.format("Duplicate record: same key as file {} row {}", "__first_file", "__first_row").alias(
+            "message_en"
+        ),
+    )
+    return joined.filter(~is_dup).drop("__first_file", "__first_row"), rejects.cast(REJECT_SCHEMA)  # type: ignore[arg-type]
+
+
+def load_source(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    raw_root: Path,
+    load_id: str,
+    window: tuple[dt.date, dt.date] | None = None,
+    date_range: tuple[dt.date, dt.date] | None = None,
+    progress: Callable[[str], None] = log.info,
+) -> LoadResult:
+    """Load `source` from `raw_root`.
+
+    window: for record sources, the [start, end) dates this run replaces (a partition range).
+    date_range: [start, end) of all partitions; record dates outside it are rejected.
+    """
+    ensure_tables(con, source)
+    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    result = LoadResult(source=source.name, load_id=load_id, window=window)
+    frames: list[pl.DataFrame] = []
+    reject_parts: list[pl.DataFrame] = []
+    files = list_files(raw_root, source)
+    progress(f"[{source.name}] {len(files)} file(s) under {raw_root / source.name}")
+    for path in files:
+        try:
+            raw = read_raw_file(path, raw_root, source)
+        except FileRejected as exc:
+            from pipelines.lib.readers import sha256_of
+
+            result.files.append(
+                FileReport(exc.file, sha256_of(path), status="rejected", message_zh=exc.message_zh,
+                           message_en=exc.message_en)
+            )
+            progress(f"[{source.name}] REJECTED {exc}")
+            continue
+        rep = FileReport(raw.relpath, raw.sha256, raw.encoding, rows_read=raw.frame.height)
+        parsed = parse_frame(raw.frame, source, raw.relpath, raw.scale_factors)
+        regions = check_regions(parsed.good, source, raw.relpath)
+        good = regions.good
+        file_rejects = [parsed.rejects, regions.rejects]
+        if source.date_column and date_range is not None:
+            d = pl.col(source.date_column).cast(pl.Date)
+            out = good.filter((d < date_range[0]) | (d >= date_range[1]))
+            if out.height:
+                file_rejects.append(
+                    out.select(
+                        pl.lit(raw.relpath).alias("file_path"),
+                        pl.col("_row_number").alias("row_number"),
+                        pl.lit(source.date_column).alias("column_name"),
+                        pl.col(source.date_column).cast(pl.Utf8).alias("bad_value"),
+                        pl.lit("date_out_of_range").alias("rule"),
+                        pl.lit(
+                            f"日期不在统计范围内({date_range[0]} 至 {date_range[1]} 之前),可能填错年份或为未来日期"
+                        ).alias("message_zh"),
+                        pl.lit(
+                            f"Date outside the statistical range [{date_range[0]}, {date_range[1]}): "
+                            "wrong year or a future date?"
+                        ).alias("message_en"),
+                    ).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
+                )
+                good = good.filter((d >= date_range[0]) & (d < date_range[1]))
+        if source.date_column and window is not None:
+            d = pl.col(source.date_column).cast(pl.Date)
+            in_window = good.filter((d >= window[0]) & (d < window[1]))
+            rep.rows_other_window = good.height - in_window.height
+            good = in_window
+        rejects = pl.concat(file_rejects).with_columns(pl.col("file_path").fill_null(raw.relpath))
+        rep.rows_rejected = rejects["row_number"].n_unique() if rejects.height else 0
+        reject_parts.append(rejects.with_columns(pl.lit(raw.sha256).alias("file_sha256")))
+        frames.append(
+            good.with_columns(
+                pl.lit(raw.relpath).alias("_file_path"),
+                pl.lit(raw.sha256).alias("_file_sha256"),
+                pl.lit(load_id).alias("_load_id"),
+                pl.lit(loaded_at).alias("_loaded_at"),
+            )
+        )
+        result.files.append(rep)
+
+    batch = pl.concat(frames, how="diagonal_relaxed") if frames else None
+    if batch is not None and batch.height:
+        batch, dup_rejects = _duplicates(batch, source)
+        if dup_rejects.height:
+            sha = {f.file_path: f.file_sha256 for f in result.files}
+            reject_parts.append(
+                dup_rejects.with_columns(pl.col("file_path").replace_strict(sha).alias("file_sha256"))
+            )
+            for f in result.files:
+                f.rows_rejected += dup_rejects.filter(pl.col("file_path") == f.file_path).height
+        batch = batch.with_columns(_released_on(source).alias("_released_on"))
+    for f in result.files:
+        if f.status != "rejected":
+            accepted = 0 if batch is None else batch.filter(pl.col("_file_path") == f.file_path).height
+            f.rows_accepted = accepted
+            if f.rows_rejected:
+                f.status = "partial"
+    rejects_all = (
+        pl.concat(reject_parts, how="diagonal_relaxed")
+        if reject_parts
+        else pl.DataFrame(schema={**REJECT_SCHEMA, "file_sha256": pl.Utf8})
+    )
+    _write(con, source, result, batch, rejects_all, window, loaded_at)
+    progress(
+        f"[{source.name}] inserted {result.rows_inserted} row(s), replaced {result.rows_deleted}, "
+        f"rejected {result.rows_rejected} row(s) and {len(result.files_rejected)} whole file(s)"
+    )
+    return result
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    result: LoadResult,
+    batch: pl.DataFrame | None,
+    rejects: pl.DataFrame,
+    window: tuple[dt.date, dt.date] | None,
+    loaded_at: dt.datetime,
+) -> None:
+    cols = [*source.column_names, "_file_path", "_file_sha256", "_row_number", "_load_id", "_loaded_at",
+            "_released_on"]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        table = f"raw.{source.name}"
+        if source.kind == "record":
+            if window is None:
+                result.rows_deleted = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+                con.execute(f"DELETE FROM {table}")
+            else:
+                dcol = f'CAST("{source.date_column}" AS DATE)'
+                result.rows_deleted = con.execute(  # type: ignore[index]
+                    f"SELECT count(*) FROM {table} WHERE {dcol} >= ? AND {dcol} < ?", list(window)
+                ).fetchone()[0]
+                con.execute(f"DELETE FROM {table} WHERE {dcol} >= ? AND {dcol} < ?", list(window))
+        else:
+            # Each file's rows are replaced by its current content; other files' rows
+            # (earlier releases) stay, which is what keeps every vintage queryable.
+            paths = [f.file_path for f in result.files if f.status != "rejected"]
+            if paths:
+                result.rows_deleted = con.execute(  # type: ignore[index]
+                    f"SELECT count(*) FROM {table} WHERE _file_path IN (SELECT unnest(?))", [paths]
+                ).fetchone()[0]
+                con.execute(f"DELETE FROM {table} WHERE _file_path IN (SELECT unnest(?))", [paths])
+        if batch is not None and batch.height:
+            arrow = batch.select(cols).to_arrow()  # noqa: F841  (read by DuckDB by name)
+            con.execute(f"INSERT INTO {table} ({', '.join(chr(34) + c + chr(34) for c in cols)}) SELECT * FROM arrow")
+            result.rows_inserted = batch.height
+        # Rejects of a file are replaced on each load of that file, so re-runs do not pile up.
+        file_paths = [f.file_path for f in result.files]
+        if file_paths:
+            con.execute(
+                "DELETE FROM raw.rejects WHERE source = ? AND file_path IN (SELECT unnest(?))",
+                [source.name, file_paths],
+            )
+        for f in result.files_rejected:
+            con.execute(
+                "INSERT INTO raw.rejects VALUES (?, ?, ?, ?, NULL, NULL, NULL, 'file_rejected', ?, ?, ?)",
+                [result.load_id, source.name, f.file_path, f.file_sha256, f.message_zh, f.message_en, loaded_at],
+            )
+        if rejects.height:
+            rej = rejects.select(  # noqa: F841
+                pl.lit(result.load_id).alias("load_id"),
+                pl.lit(source.name).alias("source"),
+                "file_path",
+                "file_sha256",
+                "row_number",
+                "column_name",
+                "bad_value",
+                "rule",
+                "message_zh",
+                "message_en",
+                pl.lit(loaded_at).alias("loaded_at"),
+            ).to_arrow()
+            con.execute("INSERT INTO raw.rejects SELECT * FROM rej")
+        for f in result.files:
+            con.execute(
+                "INSERT INTO raw.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    result.load_id, source.name, f.file_path, f.file_sha256, f.encoding,
+                    window[0] if window else None, window[1] if window else None,
+                    f.rows_read, f.rows_accepted, f.rows_rejected, f.rows_other_window,
+                    f.status, f.message_zh, f.message_en, loaded_at,
+                ],
+            )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

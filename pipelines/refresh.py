@@ -1,0 +1,101 @@
+"""Run the refresh: ingest (one run over the quarter range), then dbt build and publish.
+
+Both runs are recorded in the Dagster instance beside the warehouse, so `dagster dev`
+pointed at the same DAGSTER_HOME shows them. One writer at a time: a lock file beside
+the warehouse refuses a second refresh with a clear message.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pipelines.settings import raw_root, serving_path, warehouse_path
+
+log = logging.getLogger("safety_stats.refresh")
+
+DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    default_limit: 1
+"""
+
+
+def dagster_home() -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME") or warehouse_path().parent / "dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    cfg = home / "dagster.yaml"
+    if not cfg.exists():
+        cfg.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+class RefreshBusy(RuntimeError):
+    pass
+
+
+@contextmanager
+def writer_lock() -> Iterator[None]:
+    lock_path = warehouse_path().with_suffix(".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RefreshBusy(
+                f"另一个刷新任务正在写入 {warehouse_path()},请等待其完成后再运行 / "
+                f"Another refresh is writing {warehouse_path()}; wait for it to finish and run again"
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def run_refresh(first: str | None = None, last: str | None = None) -> int:
+    dagster_home()
+    import dagster as dg
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    from pipelines.definitions import defs
+    from pipelines.partitions import partition_key_for, quarterly_partitions
+
+    keys = quarterly_partitions.get_partition_keys()
+    start = partition_key_for(first) if first else keys[0]
+    end = partition_key_for(last) if last else keys[-1]
+    if start not in keys or end not in keys or start > end:
+        log.error("季度范围无效 / invalid quarter range: %s..%s (available %s..%s)", first, last, keys[0], keys[-1])
+        return 2
+    log.info("raw drop: %s", raw_root())
+    log.info("warehouse: %s", warehouse_path())
+    try:
+        with writer_lock():
+            instance = dg.DagsterInstance.get()
+            log.info("step 1/2: ingest record sources for partitions %s..%s", start, end)
+            ingest = defs.resolve_job_def("ingest_records").execute_in_process(
+                instance=instance,
+                tags={ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end},
+                raise_on_error=False,
+            )
+            if not ingest.success:
+                log.error("ingest failed; the serving copy was not touched / 导入失败,已发布数据未改变")
+                return 1
+            log.info("step 2/2: reference sources, dbt build (models, tests, unit tests), publish")
+            transform = defs.resolve_job_def("transform_and_publish").execute_in_process(
+                instance=instance, raise_on_error=False
+            )
+            if not transform.success:
+                log.error("dbt build or publish failed; the serving copy was not touched / 构建失败,已发布数据未改变")
+                return 1
+    except RefreshBusy as exc:
+        log.error("%s", exc)
+        return 3
+    log.info("published %s", serving_path())
+    return 0

@@ -1,0 +1,43 @@
+"""Paths and switches, read from the environment so the CLI, Dagster and tests agree.
+
+SAFETY_RAW         raw drop to load (default: the embedded sample raw/sample)
+SAFETY_WAREHOUSE   the writer's DuckDB file (default: .warehouse/warehouse.duckdb)
+SAFETY_SERVING     the published read-only copy (default: serving.duckdb beside the warehouse)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+SAMPLE_RAW = PROJECT_ROOT / "raw" / "sample"
+# First quarter of the partition set: the 十二五 plan start, so 2011-2015 records can load.
+FIRST_QUARTER_START = "2011-01-01"
+
+
+def raw_root() -> Path:
+    return Path(os.environ.get("SAFETY_RAW", SAMPLE_RAW)).resolve()
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("SAFETY_WAREHOUSE", PROJECT_ROOT / ".warehouse" / "warehouse.duckdb")).resolve()
+
+
+def serving_path() -> Path:
+    default = warehouse_path().with_name("serving.duckdb")
+    return Path(os.environ.get("SAFETY_SERVING", default)).resolve()
+
+
+def is_sample(raw: Path | None = None) -> bool:
+    return (raw or raw_root()) == SAMPLE_RAW.resolve()
+
+
+def quiet_telemetry() -> None:
+    """No network at run time: switch off dagster, dbt, GX and Streamlit telemetry."""
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
