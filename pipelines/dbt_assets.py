@@ -1,6 +1,5 @@
 """dbt models, seeds and tests as Dagster assets and asset checks (one lineage graph)."""
 
-from __future__ import annotations
 
 import os
 import subprocess
@@ -9,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import dagster as dg
+from dagster import AssetExecutionContext
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -71,6 +70,6 @@ translator = SafetyDbtTranslator(
     dagster_dbt_translator=translator,
     pool=WRITER_POOL,
 )
-def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """`dbt build`: seeds, models, data tests and unit tests, in dependency order."""
     yield from dbt.cli(["build"], context=context).stream()

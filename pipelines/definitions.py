@@ -3,11 +3,11 @@
 `dagster dev` (see README) shows the whole graph; `safety-stats refresh` runs it.
 """
 
-from __future__ import annotations
 
 import os
 
 import dagster as dg
+from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, get_asset_key_for_model
 from dagster_duckdb import DuckDBResource
 
@@ -17,9 +17,10 @@ quiet_telemetry()
 # dbt's profile reads the warehouse path from the environment; default it here.
 os.environ.setdefault("SAFETY_WAREHOUSE", str(warehouse_path()))
 
-from pipelines.dbt_assets import dbt_project, warehouse_dbt_assets  # noqa: E402
+from pipelines.dbt_assets import dbt_executable, dbt_project, warehouse_dbt_assets  # noqa: E402
 from pipelines.ingest.assets import WRITER_POOL, ingest_assets  # noqa: E402
 from pipelines.publish import publish  # noqa: E402
+from pipelines.quality.gx_checks import gx_checks  # noqa: E402
 
 PUBLISHED_MODELS = [
     "fct_indicator_values",
@@ -39,7 +40,7 @@ PUBLISHED_MODELS = [
     kinds={"duckdb"},
     pool=WRITER_POOL,
 )
-def serving_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def serving_copy(context: AssetExecutionContext) -> dg.MaterializeResult:
     counts = publish(warehouse_path(), serving_path(), raw_root(), run_id=context.run_id)
     return dg.MaterializeResult(
         metadata={
@@ -65,12 +66,13 @@ transform_job = dg.define_asset_job(
 def resources() -> dict[str, object]:
     return {
         "duckdb": DuckDBResource(database=str(warehouse_path())),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }
 
 
 defs = dg.Definitions(
     assets=[*ingest_assets, warehouse_dbt_assets, serving_copy],
+    asset_checks=gx_checks,
     jobs=[ingest_job, transform_job],
     resources=resources(),
 )

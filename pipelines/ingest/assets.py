@@ -1,8 +1,8 @@
 """One Dagster ingest asset per raw source: key raw/<source>, matching dbt's source('raw', <source>)."""
 
-from __future__ import annotations
 
 import dagster as dg
+from dagster import AssetExecutionContext
 from dagster_duckdb import DuckDBResource
 
 from pipelines.ingest.loader import LoadResult, load_source
@@ -52,7 +52,7 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
         kinds={"polars", "duckdb"},
         pool=WRITER_POOL,
     )
-    def _ingest(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    def _ingest(context: AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         window = None
         if partitioned:
             tw = context.partition_time_window

@@ -201,15 +201,18 @@ class Router:
         assert self.sink is not None
         if df.height == 0:
             return
-        later = df.filter(pl.col("_file") != period)
+        own_mask = df["_file"] == period
+        if own_mask.all():
+            self.sink.write(df.sort(self.sort_by))
+            return
+        later = df.filter(~own_mask)
         if later.height:
             for key, part in later.partition_by("_file", as_dict=True).items():
                 target = key[0] if isinstance(key, tuple) else key
                 if _period_key(str(target)) < _period_key(period):
                     raise AssertionError(f"row routed to past file {target} while writing {period}")
                 self.pending.setdefault(str(target), []).append(part)
-        own = df.filter(pl.col("_file") == period)
-        self.sink.write(own.sort(self.sort_by))
+        self.sink.write(df.filter(own_mask).sort(self.sort_by))
 
     def close(self) -> None:
         self._close_current()

@@ -1,0 +1,413 @@
+"""Read-only data access to the published serving copy.
+
+Pattern (stack conventions §4, streamlit#8331 / #10615, duckdb#13498):
+- one read-only DuckDB connection per published file, in `st.cache_resource`;
+- every query runs on its own `con.cursor()` inside an `st.cache_data(ttl=...)` function whose
+  parameters are all plain values (no `_`-prefixed filters, no connection argument);
+- the first parameter `db` is a token "path|mtime_ns" of the serving file, so a refresh (an
+  atomic swap of the file) changes the token and the next rerun reads the new copy.
+
+Only pre-aggregated marts, quality and meta tables are read: never raw record tables.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+TTL_SECONDS = 600
+PLAN_PERIOD = "2021-2025"
+SERIES_FROM_YEAR = 2016
+
+# Tables the dashboard reads; tests check that no query touches anything else.
+READ_TABLES = (
+    "marts.fct_indicator_values",
+    "marts.fct_plan_progress",
+    "marts.dim_regions",
+    "marts.dim_indicators",
+    "marts.fct_reconciliation",
+    "marts.fct_published_vintages",
+    "quality.load_log",
+    "quality.rejects",
+    "meta.refresh",
+)
+
+
+def serving_file() -> Path:
+    from pipelines.settings import serving_path
+
+    return serving_path()
+
+
+def db_token(path: Path | None = None) -> str | None:
+    """'path|mtime_ns' of the serving copy, or None when it has not been published yet."""
+    p = path or serving_file()
+    try:
+        return f"{p}|{os.stat(p).st_mtime_ns}"
+    except FileNotFoundError:
+        return None
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _connection(db: str) -> duckdb.DuckDBPyConnection:
+    path = db.rsplit("|", 1)[0]
+    return duckdb.connect(path, read_only=True)
+
+
+def _query(db: str, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+    cur = _connection(db).cursor()  # a cursor per query: connections are not thread-safe
+    try:
+        return cur.execute(sql, params or []).df()
+    finally:
+        cur.close()
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts with NaN/NaT/NA turned into None."""
+    clean = df.astype(object).where(pd.notna(df), None)
+    return [dict(r) for r in clean.to_dict(orient="records")]
+
+
+# --------------------------------------------------------------------------------------- meta
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def tables(db: str) -> list[str]:
+    df = _query(db, "SELECT schema_name || '.' || table_name AS t FROM duckdb_tables() ORDER BY 1")
+    return [str(x) for x in df["t"]]
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def refresh_info(db: str) -> dict[str, Any] | None:
+    if "meta.refresh" not in tables(db):
+        return None
+    rows = records(_query(db, "SELECT * FROM meta.refresh ORDER BY published_at DESC LIMIT 1"))
+    return rows[0] if rows else None
+
+
+# ------------------------------------------------------------------------------------ regions
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def regions(db: str) -> pd.DataFrame:
+    """dim_regions with has_data (any indicator value) and has_plan (any plan target)."""
+    return _query(
+        db,
+        """
+        WITH v AS (SELECT DISTINCT region_code FROM marts.fct_indicator_values),
+             p AS (SELECT DISTINCT region_code FROM marts.fct_plan_progress)
+        SELECT r.region_code, r.name_zh, r.name_en, r.level, r.parent_code, r.n_children,
+               v.region_code IS NOT NULL AS has_data,
+               p.region_code IS NOT NULL AS has_plan
+        FROM marts.dim_regions AS r
+        LEFT JOIN v ON r.region_code = v.region_code
+        LEFT JOIN p ON r.region_code = p.region_code
+        ORDER BY r.region_code
+        """,
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def periods(db: str, region: str) -> pd.DataFrame:
+    """Reporting periods of a region: year-to-date quarters and full years, newest first."""
+    return _query(
+        db,
+        """
+        SELECT DISTINCT period_type, period, year, quarter
+        FROM marts.fct_indicator_values
+        WHERE region_code = ? AND period_type IN ('ytd', 'year')
+        ORDER BY year DESC, coalesce(quarter, 5) DESC, period_type
+        """,
+        [region],
+    )
+
+
+# --------------------------------------------------------------------------------- indicators
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def indicators(db: str) -> pd.DataFrame:
+    return _query(db, "SELECT * FROM marts.dim_indicators ORDER BY display_order, indicator_code")
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def values_for_period(db: str, region: str, period_type: str, period: str) -> pd.DataFrame:
+    """Every indicator of a region for one period; for a YTD period also the full year's rows
+    (used when an indicator has annual figures only)."""
+    year = period[:4]
+    return _query(
+        db,
+        """
+        SELECT * FROM marts.fct_indicator_values
+        WHERE region_code = ?
+          AND ((period_type = ? AND period = ?) OR (period_type = 'year' AND period = ?))
+        ORDER BY display_order, indicator_code, period_type
+        """,
+        [region, period_type, period, year],
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def annual_series(db: str, region: str, from_year: int = SERIES_FROM_YEAR) -> pd.DataFrame:
+    """Annual values of every indicator of a region (for sparklines and trends)."""
+    return _query(
+        db,
+        """
+        SELECT region_code, indicator_code, indicator_name_zh, indicator_name_en, indicator_kind,
+               period_type, period, year, quarter, value, unit, unit_en, numerator, denominator,
+               completeness, coverage_k, coverage_n, yoy_abs, yoy_pct, vs_prev5_mean_pct, prev5_mean,
+               break_flag, yoy_break, break_note_zh, break_note_en, released_on, better, headline,
+               display_order, value_source
+        FROM marts.fct_indicator_values
+        WHERE region_code = ? AND period_type = 'year' AND year >= ?
+        ORDER BY display_order, year
+        """,
+        [region, from_year],
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def indicator_series(db: str, region: str, indicator: str, from_year: int = SERIES_FROM_YEAR) -> pd.DataFrame:
+    """All period types of one indicator in one region, from `from_year`."""
+    return _query(
+        db,
+        """
+        SELECT * FROM marts.fct_indicator_values
+        WHERE region_code = ? AND indicator_code = ? AND year >= ?
+        ORDER BY period_type, year, quarter
+        """,
+        [region, indicator, from_year],
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def quarter_values(db: str, region: str, year: int) -> pd.DataFrame:
+    """Quarterly (not cumulative) values of every indicator of a region in one year."""
+    return _query(
+        db,
+        """
+        SELECT indicator_code, indicator_name_zh, indicator_name_en, period, quarter, value, unit,
+               unit_en, completeness, coverage_k, coverage_n, yoy_pct, released_on
+        FROM marts.fct_indicator_values
+        WHERE region_code = ? AND period_type = 'quarter' AND year = ?
+        ORDER BY display_order, quarter
+        """,
+        [region, year],
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def children_values(db: str, parent: str, indicator: str, period_type: str, period: str) -> pd.DataFrame:
+    """One indicator for every child region of `parent` in one period, with the numerator's
+    own count beside rates."""
+    return _query(
+        db,
+        """
+        SELECT r.region_code, r.name_zh AS region_name_zh, r.name_en AS region_name_en, r.level,
+               r.n_children, v.indicator_code, v.indicator_name_zh, v.indicator_name_en,
+               v.indicator_kind, v.period_type, v.period, v.value, v.unit, v.unit_en, v.numerator,
+               v.denominator, v.numerator_measure, v.denominator_measure, v.yoy_base_value,
+               v.yoy_abs, v.yoy_pct, v.vs_prev5_mean_pct, v.completeness, v.coverage_k,
+               v.coverage_n, v.value_source, v.released_on, v.break_flag, v.better
+        FROM marts.dim_regions AS r
+        INNER JOIN marts.fct_indicator_values AS v
+            ON v.region_code = r.region_code AND v.indicator_code = ?
+            AND v.period_type = ? AND v.period = ?
+        WHERE r.parent_code = ?
+        ORDER BY v.value DESC NULLS LAST
+        """,
+        [indicator, period_type, period, parent],
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def children_yoy_counts(db: str, parent: str, measure: str, period_type: str, period: str) -> pd.DataFrame:
+    """The count indicator `measure` (a rate's numerator) for the children, with last year's
+    value, so the rate's change can be judged against its counts."""
+    return _query(
+        db,
+        """
+        SELECT v.region_code, v.value AS count_value, v.yoy_base_value AS count_base
+        FROM marts.fct_indicator_values AS v
+        INNER JOIN marts.dim_regions AS r ON v.region_code = r.region_code
+        WHERE r.parent_code = ? AND v.indicator_code = ? AND v.period_type = ? AND v.period = ?
+        """,
+        [parent, measure, period_type, period],
+    )
+
+
+# --------------------------------------------------------------------------------------- plan
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def plan_progress(db: str, region: str) -> pd.DataFrame:
+    """Plan targets of a region, 约束性 first."""
+    return _query(
+        db,
+        """
+        SELECT p.*, i.display_order, i.headline
+        FROM marts.fct_plan_progress AS p
+        LEFT JOIN marts.dim_indicators AS i ON p.indicator_code = i.indicator_code
+        WHERE p.region_code = ?
+        ORDER BY CASE p.binding WHEN '约束性' THEN 0 WHEN '预期性' THEN 1 ELSE 2 END,
+                 p.indicator_code IS NULL, coalesce(i.display_order, 999), p.target_id
+        """,
+        [region],
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def plan_registry(db: str) -> pd.DataFrame:
+    return _query(
+        db,
+        """
+        SELECT target_id, region_code, jurisdiction_zh, plan_zh, plan_period, indicator_zh,
+               indicator_en, indicator_code, unit, binding, target_kind, aggregation, baseline_year,
+               baseline_used, target_year, target_value, target_abs, status, source_quote,
+               responsible_dept_zh
+        FROM marts.fct_plan_progress
+        ORDER BY region_code, target_id
+        """,
+    )
+
+
+# ------------------------------------------------------------------------------------ quality
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def load_log(db: str) -> pd.DataFrame:
+    if "quality.load_log" not in tables(db):
+        return pd.DataFrame()
+    return _query(db, "SELECT * FROM quality.load_log ORDER BY loaded_at DESC, source, file_path")
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def rejects(db: str, limit: int = 5000) -> pd.DataFrame:
+    if "quality.rejects" not in tables(db):
+        return pd.DataFrame()
+    return _query(
+        db,
+        "SELECT * FROM quality.rejects ORDER BY loaded_at DESC, file_path, row_number LIMIT ?",
+        [limit],
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def reject_reasons(db: str) -> pd.DataFrame:
+    if "quality.rejects" not in tables(db):
+        return pd.DataFrame()
+    return _query(
+        db,
+        """
+        SELECT source, rule, column_name, any_value(message_zh) AS message_zh,
+               any_value(message_en) AS message_en, count(*) AS n_rows,
+               count(DISTINCT file_path) AS n_files
+        FROM quality.rejects GROUP BY ALL ORDER BY n_rows DESC
+        """,
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def reconciliation(db: str) -> pd.DataFrame:
+    return _query(
+        db,
+        """
+        SELECT c.*, r.name_zh AS region_name_zh, r.name_en AS region_name_en
+        FROM marts.fct_reconciliation AS c
+        LEFT JOIN marts.dim_regions AS r ON c.region_code = r.region_code
+        ORDER BY c.status DESC, abs(c.difference) DESC NULLS LAST
+        """,
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def revisions(db: str, region: str | None = None) -> pd.DataFrame:
+    """Superseded releases with the release that replaced them (old → new value)."""
+    where = "AND o.region_code = ?" if region else ""
+    return _query(
+        db,
+        f"""
+        SELECT o.origin, o.region_code, r.name_zh AS region_name_zh, r.name_en AS region_name_en,
+               o.period, o.measure_code, o.value AS old_value, o.released_on AS old_released_on,
+               c.value AS new_value, c.released_on AS new_released_on, c.file_path AS new_file
+        FROM marts.fct_published_vintages AS o
+        INNER JOIN marts.fct_published_vintages AS c
+            ON c.region_code = o.region_code AND c.period = o.period
+            AND c.measure_code = o.measure_code AND c.is_current
+        LEFT JOIN marts.dim_regions AS r ON o.region_code = r.region_code
+        WHERE NOT o.is_current {where}
+        ORDER BY c.released_on DESC, o.region_code, o.measure_code, o.period
+        """,
+        [region] if region else [],
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def vintages(db: str, region: str) -> pd.DataFrame:
+    return _query(
+        db,
+        """
+        SELECT origin, region_code, period, measure_code, value, unit, value_as_published,
+               unit_as_published, released_on, publication, file_path, is_current
+        FROM marts.fct_published_vintages
+        WHERE region_code = ?
+        ORDER BY measure_code, period, released_on DESC
+        """,
+        [region],
+    )
+
+
+# ------------------------------------------------------------------------------------ exports
+
+EXPORT_TABLES = {
+    "fct_indicator_values": "marts.fct_indicator_values",
+    "fct_plan_progress": "marts.fct_plan_progress",
+    "dim_regions": "marts.dim_regions",
+    "dim_indicators": "marts.dim_indicators",
+    "fct_reconciliation": "marts.fct_reconciliation",
+    "fct_published_vintages": "marts.fct_published_vintages",
+    "load_log": "quality.load_log",
+    "rejects": "quality.rejects",
+}
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=16)
+def export_table(db: str, name: str, region: str | None) -> pd.DataFrame:
+    """A published table, optionally limited to a region and its children."""
+    table = EXPORT_TABLES[name]
+    if table not in tables(db):
+        return pd.DataFrame()
+    cols = set(_query(db, f"SELECT * FROM {table} LIMIT 0").columns)
+    if region and "region_code" in cols:
+        return _query(
+            db,
+            f"""
+            SELECT t.* FROM {table} AS t
+            WHERE t.region_code = ? OR t.region_code IN (
+                SELECT region_code FROM marts.dim_regions WHERE parent_code = ?)
+            """,
+            [region, region],
+        )
+    return _query(db, f"SELECT * FROM {table}")
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """UTF-8 with BOM so that Excel opens Chinese text correctly."""
+    return df.to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:
+    buf = io.BytesIO()
+    out = df.copy()
+    for c in out.columns:  # Excel has no time zones and no nullable ints
+        if isinstance(out[c].dtype, pd.DatetimeTZDtype):
+            out[c] = out[c].dt.tz_localize(None)
+    with pd.ExcelWriter(buf, engine="xlsxwriter") as xl:
+        out.to_excel(xl, sheet_name=sheet[:31] or "data", index=False)
+    return buf.getvalue()

@@ -1,0 +1,342 @@
+"""Every label of the dashboard, Chinese first. `t(key, lang)` looks one up.
+
+Keep keys stable: tests refer to them. Add a key here rather than writing text in a page.
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+LABELS: dict[str, tuple[str, str]] = {
+    # app frame
+    "app_title": ("应急管理统计 · 安全生产“十四五”规划进度", "Emergency-management statistics · 14th Five-Year Plan progress"),
+    "app_short": ("应急管理统计", "Safety statistics"),
+    "lang_switch": ("English", "English"),
+    "lang_help": ("切换为英文界面", "Switch the interface to English (off = 中文)"),
+    "sample_banner": (
+        "合成样例数据 / SYNTHETIC SAMPLE:当前显示的是内置合成样例数据,不是真实统计数据,仅供演示和测试。",
+        "SYNTHETIC SAMPLE / 合成样例数据: the figures shown are the embedded synthetic sample, "
+        "not real statistics; for demonstration and testing only.",
+    ),
+    "no_serving": (
+        "尚未发布数据:找不到只读发布库 {path}。请先运行 `make refresh` 或 `safety-stats refresh`。",
+        "No published data: the read-only serving copy {path} does not exist. Run `make refresh` "
+        "or `safety-stats refresh` first.",
+    ),
+    "published_at": ("数据发布时间 {ts}(UTC)", "Published {ts} (UTC)"),
+    # navigation
+    "section_main": ("规划与总览", "Plan and overview"),
+    "section_domains": ("分领域", "Domains"),
+    "section_about": ("数据与口径", "Data and definitions"),
+    "page_overview": ("总览", "Overview"),
+    "page_plan": ("规划进度", "Trend vs plan"),
+    "page_regions": ("分地区", "By region"),
+    "page_ps": ("安全生产", "Production safety"),
+    "page_road": ("道路交通", "Road traffic"),
+    "page_fire": ("火灾", "Fires"),
+    "page_disaster": ("自然灾害", "Natural disasters"),
+    "page_enforcement": ("执法检查", "Enforcement"),
+    "page_quality": ("数据质量", "Data quality"),
+    "page_sources": ("来源与定义", "Sources and definitions"),
+    "page_exports": ("数据导出", "Exports"),
+    # sidebar filters
+    "filters": ("筛选", "Filters"),
+    "region": ("地区", "Region"),
+    "region_level_1": ("全国 / 省级", "National / province"),
+    "region_level_2": ("市级(或直辖市的区县)", "City (or district of a municipality)"),
+    "region_level_3": ("县级", "County"),
+    "region_all_children": ("(全部,不下钻)", "(all, no drill-down)"),
+    "period": ("报告期", "Reporting period"),
+    "period_help": (
+        "1-N月累计(YTD)或全年;默认最新季度。无季度数据的地区只有全年。",
+        "Year to date (Jan–N) or full year; the latest quarter by default. Regions without quarterly data have years only.",
+    ),
+    "period_ytd_suffix": ("累计", "YTD"),
+    "period_year_suffix": ("全年", "full year"),
+    "no_periods": ("该地区没有可用的指标数据。", "No indicator data for this region."),
+    # overview
+    "overview_title": ("{region} · {period}", "{region} · {period}"),
+    "kpi_heading": ("核心指标", "Headline indicators"),
+    "kpi_caption": (
+        "约束性指标在前;数值为所选报告期(1-N月累计或全年),同比为与上年同期比较。",
+        "Binding (约束性) targets first; values are for the selected period (year to date or full year), "
+        "同比 compares with the same period a year earlier.",
+    ),
+    "yoy": ("同比", "YoY"),
+    "yoy_short": ("同比", "vs last year"),
+    "qoq": ("环比", "QoQ"),
+    "vs_prev5": ("较近5年均值", "vs 5-year mean"),
+    "target": ("规划目标", "Plan target"),
+    "no_target": ("本地区规划未设该指标目标", "No plan target for this indicator here"),
+    "status": ("进度", "Status"),
+    "status_rule": ("判定规则", "Rule"),
+    "current_value_plan": ("规划期实际", "Plan-period actual"),
+    "no_data_period": ("本期无数据", "No data for this period"),
+    "partial_note": (
+        "部分:仅 {k}/{n} 个下级地区数据完整,数值不是合计;比率不计算。",
+        "Partial: only {k} of {n} child regions are complete; the value is not a total and no rate is computed.",
+    ),
+    "rate_partial": ("部分地区数据不全,不计算比率", "not computed: partial coverage"),
+    "break_note": ("口径变化:{note}", "Series break: {note}"),
+    "value_source_report": ("报表数", "report table"),
+    "value_source_records": ("记录汇总", "from records"),
+    "fallback_year": ("(本期无累计数,显示全年)", "(no year-to-date figure; full year shown)"),
+    "plan_table": ("本地区规划目标一览", "Plan targets of this region"),
+    "plan_none": (
+        "本地区在规划登记表中没有指标目标。可在侧栏选择北碚区、莲都区、阳谷县等有规划的地区。",
+        "This region has no targets in the plan registry. Pick e.g. 北碚区, 莲都区 or 阳谷县 in the sidebar.",
+    ),
+    "plan_not_tracked_count": (
+        "另有 {n} 项目标本系统无数据来源(仅登记,不评定)。",
+        "{n} more targets have no data source in the warehouse (registered only, not assessed).",
+    ),
+    "show_not_tracked": ("显示未跟踪的目标", "Show untracked targets"),
+    "binding_constraint": ("约束性", "binding"),
+    "binding_expected": ("预期性", "expected"),
+    "binding_none": ("未注明", "unspecified"),
+    # statuses
+    "status_met": ("已达成", "Met"),
+    "status_on_track": ("正常", "On track"),
+    "status_at_risk": ("有风险", "At risk"),
+    "status_off_track": ("偏离", "Off track"),
+    "status_no_data": ("无数据", "No data"),
+    "status_not_tracked": ("未跟踪", "Not tracked"),
+    "status_not_assessed": ("不评定", "Not assessed"),
+    # plan page
+    "plan_title": ("规划进度:{region}", "Trend vs plan: {region}"),
+    "plan_intro": (
+        "年度与季度序列(2016年起),基期、基期到目标的直线路径、目标线;阴影为当前规划期;◆ 为口径变化。",
+        "Annual and quarterly series from 2016 with the baseline, the straight path from baseline to target and "
+        "the target line; the shaded band is the current plan period; ◆ marks a series break.",
+    ),
+    "indicator": ("指标", "Indicator"),
+    "indicators": ("指标", "Indicators"),
+    "annual": ("年度", "Annual"),
+    "quarterly": ("季度", "Quarterly"),
+    "ytd_series": ("1-N月累计", "Year to date"),
+    "baseline": ("基期", "Baseline"),
+    "path": ("规划路径", "Plan path"),
+    "target_line": ("目标", "Target"),
+    "plan_period_band": ("“十四五”规划期", "14th plan period"),
+    "break_marker": ("口径变化", "Series break"),
+    "plan_mean": ("规划期年均", "Plan-period annual mean"),
+    "per_year_cap": ("累计上限折合每年", "Cumulative cap per year"),
+    "no_series": ("该地区没有此指标的数据。", "No data for this indicator in this region."),
+    "plan_targets_for": ("对应规划目标", "Matching plan targets"),
+    "headline_no_targets": (
+        "本地区没有规划目标,显示核心指标趋势。",
+        "This region has no plan targets; headline indicator trends are shown.",
+    ),
+    # regions page
+    "regions_title": ("分地区:{region} 的下级地区", "By region: children of {region}"),
+    "regions_none": ("{region} 没有有数据的下级地区。", "{region} has no child regions with data."),
+    "rank_by_value": ("按数值排名", "Ranked by value"),
+    "rank_by_change": ("按同比变化排名", "Ranked by change vs last year"),
+    "count_beside_rate": ("分子(事件数)", "Numerator (count)"),
+    "drill_to": ("下钻到", "Drill down to"),
+    "drill_button": ("进入所选地区", "Go to the selected region"),
+    "drill_hint": ("在表格中选中一行也可下钻。", "Selecting a row in the table also drills down."),
+    "small_numbers": (
+        "小数字提示:分子小于 {n} 时,比率和变化率主要反映随机波动,请结合绝对数判断。",
+        "Small numbers: with fewer than {n} events, rates and percent changes mostly reflect chance; read them with the counts.",
+    ),
+    "signal": ("变化是否显著", "Signal?"),
+    "signal_yes": ("显著", "signal"),
+    "signal_no": ("波动范围内", "within noise"),
+    "signal_help": (
+        "按泊松近似:|本期−上年同期| > 2×√(本期+上年同期) 为显著,否则视为随机波动。",
+        "Poisson approximation: |this − last year| > 2×√(this + last year) is a signal; otherwise within noise.",
+    ),
+    # columns
+    "col_region": ("地区", "Region"),
+    "col_region_code": ("区划代码", "Region code"),
+    "col_indicator": ("指标", "Indicator"),
+    "col_period": ("时期", "Period"),
+    "col_value": ("数值", "Value"),
+    "col_unit": ("单位", "Unit"),
+    "col_numerator": ("分子", "Numerator"),
+    "col_denominator": ("分母", "Denominator"),
+    "col_yoy_abs": ("同比增减", "Change vs last year"),
+    "col_yoy_pct": ("同比%", "YoY %"),
+    "col_prev5_pct": ("较近5年均值%", "vs 5-yr mean %"),
+    "col_completeness": ("完整性", "Completeness"),
+    "col_source": ("来源", "Source"),
+    "col_released": ("数据版本(发布日期)", "Vintage (released)"),
+    "col_break": ("口径变化", "Series break"),
+    "col_binding": ("属性", "Binding"),
+    "col_baseline": ("基期值", "Baseline"),
+    "col_target": ("目标", "Target"),
+    "col_current": ("当前值", "Current"),
+    "col_current_year": ("当前年份", "Current year"),
+    "col_path": ("路径值", "Path value"),
+    "col_status": ("进度", "Status"),
+    "col_rule": ("判定规则", "Rule"),
+    "col_plan": ("规划", "Plan"),
+    "col_quote": ("规划原文", "Source sentence"),
+    "col_dept": ("责任单位", "Responsible"),
+    "complete": ("完整", "complete"),
+    # domain pages
+    "domain_title": ("{domain}:{region}", "{domain}: {region}"),
+    "domain_trend": ("年度趋势", "Annual trend"),
+    "domain_quarters": ("{year}年分季度", "Quarters of {year}"),
+    "domain_grades": ("按事故等级", "By accident grade"),
+    "domain_table": ("本期指标", "Indicators for the period"),
+    "grade_ordinary": ("一般", "Ordinary"),
+    "grade_larger": ("较大", "Larger"),
+    "grade_major": ("重大", "Major"),
+    "grade_extraordinary": ("特别重大", "Extraordinary"),
+    "pending_breakdowns": (
+        "待补充的分解:{items}。这些分解需要预先汇总的数据集市(见报告),仪表板不在浏览时扫描原始记录。",
+        "Breakdowns to come: {items}. They need pre-aggregated marts; the dashboard never scans raw records at view time.",
+    ),
+    "bd_sector": ("按行业领域", "by sector"),
+    "bd_category": ("按事故类别(GB 6441)", "by accident category (GB 6441)"),
+    "bd_month": ("按月份", "by month"),
+    "bd_vehicle": ("按车辆类型/营运", "by vehicle kind / operating vehicles"),
+    "bd_place": ("按起火场所", "by place"),
+    "bd_cause": ("按起火原因", "by cause"),
+    "bd_hazard": ("按灾种", "by hazard"),
+    "bd_enf_sector": ("按行业领域和检查方式", "by sector and inspection kind"),
+    "domain_no_data": ("该地区没有本领域的数据。", "No data for this domain in this region."),
+    "vs_prev5_note": (
+        "自然灾害按惯例与近5年均值比较(较近5年均值)。",
+        "Natural-disaster figures are compared with the mean of the previous five years, as is customary.",
+    ),
+    # quality page
+    "quality_title": ("数据质量", "Data quality"),
+    "last_refresh": ("最近一次刷新", "Last refresh"),
+    "raw_root": ("原始数据目录", "Raw drop"),
+    "run_id": ("运行编号", "Run id"),
+    "is_sample": ("样例数据", "Sample data"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "files_per_source": ("各来源各季度载入文件", "Files loaded per source and quarter"),
+    "files_loaded": ("文件数", "Files"),
+    "rows_read": ("读取行数", "Rows read"),
+    "rows_accepted": ("接受行数", "Rows accepted"),
+    "rows_rejected": ("拒收行数", "Rows rejected"),
+    "load_status": ("状态", "Status"),
+    "quarter": ("季度", "Quarter"),
+    "source": ("来源", "Source"),
+    "file": ("文件", "File"),
+    "loaded_at": ("载入时间", "Loaded at"),
+    "message": ("说明", "Message"),
+    "rejects": ("拒收记录及原因", "Rejected rows and reasons"),
+    "rejects_none": ("没有拒收记录。", "No rejected rows."),
+    "reject_rule": ("规则", "Rule"),
+    "reject_column": ("字段", "Column"),
+    "reject_value": ("原值", "Value"),
+    "reject_row": ("行号", "Row"),
+    "reject_reasons": ("拒收原因汇总", "Rejections by reason"),
+    "changes": ("本次刷新的变化", "What changed in the last refresh"),
+    "changes_files": ("最近一次载入的文件", "Files of the latest load"),
+    "changes_revisions": ("被新版本替代的报表数/分母(修订)", "Report and denominator figures superseded by a newer release (revisions)"),
+    "changes_none": ("没有被替代的版本。", "No superseded releases."),
+    "changes_note": (
+        "发布库只保存当前状态;与上一次发布逐值比较需要流水线提供刷新历史(见报告)。",
+        "The serving copy holds the current state only; a value-by-value diff with the previous publication "
+        "needs a refresh history from the pipeline.",
+    ),
+    "reconciliation": ("记录与报表核对", "Records vs report tables"),
+    "reconciliation_none": ("没有可核对的记录与报表数。", "No overlapping record and report figures to reconcile."),
+    "old_value": ("旧值", "Old value"),
+    "new_value": ("新值", "New value"),
+    "measure": ("指标项", "Measure"),
+    # sources page
+    "sources_title": ("来源与定义", "Sources and definitions"),
+    "registry": ("指标目录与公式", "Indicator registry and formulas"),
+    "formula": ("公式", "Formula"),
+    "regulation": ("依据", "Source regulation"),
+    "better": ("方向", "Better"),
+    "better_lower": ("越低越好", "lower is better"),
+    "better_higher": ("越高越好", "higher is better"),
+    "comparisons": ("比较口径", "Comparisons"),
+    "comparisons_text": (
+        "- **同比**:与上年同期比较(季度、1-N月累计、全年);跨口径变化时不计算。\n"
+        "- **环比**:与上一季度比较。\n"
+        "- **较近5年均值**:与前5年同期均值比较,5年数据齐全才计算。\n"
+        "- **规划期**:计数为规划期累计,比率为年均(各年数值的平均)。\n"
+        "- **部分(k/n)**:仅 k/n 个下级地区数据完整时,数值不是合计,也不计算比率。\n"
+        "- 上级地区汇总分子和分母,不平均比率。",
+        "- **YoY (同比)**: same period a year earlier (quarter, year to date, year); not computed across a series break.\n"
+        "- **QoQ (环比)**: previous quarter.\n"
+        "- **vs 5-year mean (较近5年均值)**: mean of the same period in the five previous years, only when all five exist.\n"
+        "- **Plan period**: counts are totals so far, rates are annual means.\n"
+        "- **Partial (部分 k/n)**: when only k of n child regions are complete the value is not a total and no rate is computed.\n"
+        "- Parents sum numerators and denominators; rates are never averaged.",
+    ),
+    "chart_sources": ("各页面图表的来源", "Sources of each page's charts"),
+    "plan_registry": ("规划目标登记表(含原文)", "Plan target registry (with source sentences)"),
+    "vintages": ("数据版本(报表数和分母的各次发布)", "Vintages (every release of report and denominator figures)"),
+    "sources_caption": ("来源:{tables} · 公式:{formula} · 数据版本:{vintage}", "Source: {tables} · Formula: {formula} · Vintage: {vintage}"),
+    "vintage_upto": ("截至 {date} 发布", "released up to {date}"),
+    # exports
+    "exports_title": ("数据导出", "Exports"),
+    "exports_intro": (
+        "每个表格都可下载为 CSV(UTF-8,Excel 可直接打开)或 Excel;每张图可用图右上角的相机按钮保存为 PNG。",
+        "Every table downloads as CSV (UTF-8 with BOM, opens in Excel) or Excel; every chart saves as PNG "
+        "with the camera button at its top right.",
+    ),
+    "download_csv": ("下载 CSV", "Download CSV"),
+    "download_xlsx": ("下载 Excel", "Download Excel"),
+    "export_scope": ("导出范围", "Scope"),
+    "export_region": ("所选地区及其下级", "Selected region and its children"),
+    "export_all": ("全部地区", "All regions"),
+    "export_table": ("数据表", "Table"),
+    "rows": ("{n} 行", "{n} rows"),
+}
+
+
+def t(key: str, lang: str = "zh", **fmt: object) -> str:
+    """The label `key` in `lang` ('zh' or 'en'), formatted with `fmt`."""
+    zh, en = LABELS[key]
+    text = en if lang == "en" else zh
+    return text.format(**fmt) if fmt else text
+
+
+def status_label(status: str | None, lang: str = "zh") -> str:
+    key = f"status_{status}"
+    return t(key, lang) if key in LABELS else (status or "")
+
+
+STATUS_COLORS: dict[str, str] = {
+    "met": "green",
+    "on_track": "blue",
+    "at_risk": "orange",
+    "off_track": "red",
+    "no_data": "gray",
+    "not_tracked": "gray",
+    "not_assessed": "gray",
+}
+
+# Plotly colours for statuses (hex, colour-blind safe-ish) and for the charts.
+STATUS_HEX: dict[str, str] = {
+    "met": "#1a7f37",
+    "on_track": "#1f6feb",
+    "at_risk": "#d97706",
+    "off_track": "#cf222e",
+    "no_data": "#8b949e",
+    "not_tracked": "#8b949e",
+    "not_assessed": "#8b949e",
+}
+
+
+def binding_label(binding: str | None, lang: str = "zh") -> str:
+    if binding == "约束性":
+        return t("binding_constraint", lang)
+    if binding == "预期性":
+        return t("binding_expected", lang)
+    return t("binding_none", lang)
+
+
+def indicator_name(row: dict[str, object], lang: str = "zh") -> str:
+    """indicator_name_zh / indicator_name_en of a fct_indicator_values or dim_indicators row."""
+    if lang == "en":
+        return str(row.get("indicator_name_en") or row.get("name_en") or row.get("indicator_code"))
+    return str(row.get("indicator_name_zh") or row.get("name_zh") or row.get("indicator_code"))
+
+
+def region_name(row: dict[str, object], lang: str = "zh") -> str:
+    if lang == "en":
+        return str(row.get("region_name_en") or row.get("name_en") or row.get("region_code"))
+    return str(row.get("region_name_zh") or row.get("name_zh") or row.get("region_code"))

@@ -1,0 +1,111 @@
+"""Great Expectations 1.x suites (expectations/*.json) run as blocking Dagster asset checks
+on the rows each run loaded, as in-memory pandas frames (GX's SQL path is not used with DuckDB)."""
+
+
+import json
+import logging
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster import AssetCheckExecutionContext
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from pipelines.lib.contracts import ALL_SOURCES, Source
+from pipelines.lib.parse import seed_rows
+from pipelines.settings import PROJECT_ROOT
+
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+def _seed_values(spec: str) -> list[str]:
+    values: list[str] = []
+    for part in spec.split("|"):
+        table, column = part.split(".")
+        values += [r[column] for r in seed_rows(table) if r[column]]
+    return sorted(set(values))
+
+
+def _resolve(kwargs: dict[str, Any]) -> dict[str, Any]:
+    vs = kwargs.get("value_set")
+    if isinstance(vs, dict) and "$seed" in vs:
+        return {**kwargs, "value_set": _seed_values(vs["$seed"])}
+    return kwargs
+
+
+@cache
+def load_suite_spec(source_name: str) -> dict[str, Any]:
+    return json.loads((EXPECTATIONS_DIR / f"raw__{source_name}.json").read_text(encoding="utf-8"))
+
+
+def validate_frame(source_name: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Run the source's suite on a frame; one result dict per expectation."""
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    spec = load_suite_spec(source_name)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
+    batch = (
+        context.data_sources.add_pandas("raw")
+        .add_dataframe_asset(name=source_name)
+        .add_batch_definition_whole_dataframe("loaded_rows")
+    )
+    suite = gx.ExpectationSuite(name=spec["name"])
+    for exp in spec["expectations"]:
+        cfg = ExpectationConfiguration(type=exp["type"], kwargs=_resolve(exp["kwargs"]), meta=exp.get("meta"))
+        suite.add_expectation(cfg.to_domain_obj())
+    suite = context.suites.add(suite)
+    vd = context.validation_definitions.add(gx.ValidationDefinition(data=batch, suite=suite, name=spec["name"]))
+    result = vd.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "SUMMARY"})
+    out = []
+    for r in result.results:
+        cfg = r.expectation_config
+        kw = {k: v for k, v in cfg.kwargs.items() if k not in ("value_set", "batch_id")}
+        out.append(
+            {
+                "expectation": cfg.type,
+                "kwargs": kw,
+                "success": bool(r.success),
+                "unexpected_count": r.result.get("unexpected_count"),
+                "partial_unexpected": [str(v) for v in (r.result.get("partial_unexpected_list") or [])[:5]],
+            }
+        )
+    return out
+
+
+def build_gx_check(source: Source) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", source.name]),
+        name=f"gx_{source.name}",
+        blocking=True,
+        description=f"Great Expectations suite expectations/raw__{source.name}.json on the rows this run loaded",
+    )
+    def _check(context: AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
+        with duckdb.get_connection() as con:
+            frame = con.sql(f"SELECT * FROM raw.{source.name} WHERE _load_id = ?", params=[context.run.run_id]).df()  # type: ignore[call-arg]
+        results = validate_frame(source.name, frame) if len(frame) else []
+        failed = [r for r in results if not r["success"]]
+        return dg.AssetCheckResult(
+            passed=not failed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "rows_validated": dg.MetadataValue.int(len(frame)),
+                "expectations": dg.MetadataValue.int(len(results)),
+                "failed": dg.MetadataValue.json(failed),
+            },
+        )
+
+    return _check
+
+
+gx_checks = [build_gx_check(s) for s in ALL_SOURCES]
+
+
+def suite_path(source_name: str) -> Path:
+    return EXPECTATIONS_DIR / f"raw__{source_name}.json"

@@ -1,0 +1,87 @@
+"""Reading raw files: encodings, Chinese headers, XLSX, unit-bearing headers, whole-file errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from pipelines.lib.contracts import ACCIDENTS, REPORTS
+from pipelines.lib.readers import FileRejected, read_raw_file
+
+HEADER_ZH = "事故编号,发生时间,行政区划代码,行业领域,事故类别,死亡人数,失踪人数,受伤人数,直接经济损失(元),报告类型,报告时间"
+ROW = "AC-1,2021-03-04 10:00,331102,建筑业,高处坠落,1,0,2,250000,快报,2021-03-04 12:00"
+
+
+def _write(tmp_path: Path, name: str, text: str, encoding: str) -> Path:
+    path = tmp_path / "accidents" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8", "utf-8-sig"])
+def test_chinese_headers_in_each_encoding_map_to_canonical_columns(tmp_path: Path, encoding: str) -> None:
+    path = _write(tmp_path, "a.csv", f"{HEADER_ZH}\n{ROW}\n", encoding)
+    raw = read_raw_file(path, tmp_path, ACCIDENTS)
+    assert raw.frame["accident_id"].to_list() == ["AC-1"]
+    assert raw.frame["sector"].to_list() == ["建筑业"]
+    assert raw.frame["_row_number"].to_list() == [2]  # spreadsheet numbering: header is row 1
+    # A header that names 元 converts to the canonical 万元 by code, not by the file's author.
+    assert raw.scale_factors["direct_loss"] == pytest.approx(1e-4)
+    assert raw.relpath == "accidents/a.csv"
+
+
+def test_full_width_brackets_and_spaces_in_headers_are_tolerated(tmp_path: Path) -> None:
+    header = HEADER_ZH.replace("直接经济损失(元)", "直接经济损失（元） ").replace("死亡人数", " 死亡人数")
+    path = _write(tmp_path, "b.csv", f"{header}\n{ROW}\n", "gbk")
+    raw = read_raw_file(path, tmp_path, ACCIDENTS)
+    assert raw.frame["deaths"].to_list() == ["1"]
+    assert raw.scale_factors["direct_loss"] == pytest.approx(1e-4)
+
+
+def test_xlsx_with_chinese_headers(tmp_path: Path) -> None:
+    path = tmp_path / "accidents" / "c.xlsx"
+    path.parent.mkdir(parents=True)
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, HEADER_ZH.split(","))
+    ws.write_row(1, 0, ["AC-2", "2021-05-06 08:00", "331102", "建筑业", "坍塌", 2, 0, 0, 0, "快报", "2021-05-06 09:00"])
+    wb.close()
+    raw = read_raw_file(path, tmp_path, ACCIDENTS)
+    assert raw.frame["accident_id"].to_list() == ["AC-2"]
+    assert raw.frame["deaths"].to_list() == ["2"]
+    assert raw.encoding == "xlsx"
+
+
+def test_missing_required_columns_reject_the_file_naming_file_and_columns(tmp_path: Path) -> None:
+    header = HEADER_ZH.replace("死亡人数,", "").replace("发生时间", "发生时问")  # a typo clerks make
+    row = ROW.replace(",1,0,2,", ",0,2,")
+    path = _write(tmp_path, "d.csv", f"{header}\n{row}\n", "gbk")
+    with pytest.raises(FileRejected) as exc:
+        read_raw_file(path, tmp_path, ACCIDENTS)
+    err = exc.value
+    assert err.rule == "missing_columns"
+    assert err.file == "accidents/d.csv"
+    assert "deaths(死亡人数)" in err.message_zh and "occurred_at(发生时间)" in err.message_zh
+    assert "Missing required columns: occurred_at, deaths" in err.message_en
+
+
+def test_empty_and_undecodable_files_are_rejected_whole(tmp_path: Path) -> None:
+    empty = _write(tmp_path, "e.csv", "", "utf-8")
+    with pytest.raises(FileRejected, match="empty"):
+        read_raw_file(empty, tmp_path, ACCIDENTS)
+    junk = tmp_path / "accidents" / "f.csv"
+    junk.write_bytes(b"\x81\x30\xff\xfe\x00garbage")
+    with pytest.raises(FileRejected) as exc:
+        read_raw_file(junk, tmp_path, ACCIDENTS)
+    assert exc.value.rule == "encoding"
+
+
+def test_long_format_accepts_chinese_headers(tmp_path: Path) -> None:
+    path = tmp_path / "reports" / "r.csv"
+    path.parent.mkdir()
+    path.write_text("行政区划代码,时期,指标,数值,单位,发布日期,来源\n450000,2021,ps_deaths,1526,人,2022-01-20,x\n")
+    raw = read_raw_file(path, tmp_path, REPORTS)
+    assert raw.frame.select("region_code", "period", "measure", "value").row(0) == ("450000", "2021", "ps_deaths", "1526")
