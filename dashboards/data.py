@@ -287,6 +287,65 @@ def load_log(db: str) -> pd.DataFrame:
     return _query(db, "SELECT * FROM quality.load_log ORDER BY loaded_at DESC, source, file_path")
 
 
+# A file's period is not in load_log yet: take YYYYQn / YYYY from its name when present.
+_FILE_PERIOD_SQL = """
+    coalesce(
+        nullif(regexp_extract(file_path, '((?:19|20)[0-9]{2}Q[1-4])', 1), ''),
+        nullif(regexp_extract(file_path, '((?:19|20)[0-9]{2})', 1), ''),
+        CASE WHEN window_start IS NULL THEN '—'
+             ELSE strftime(window_start, '%Y') || '–' || strftime(window_end, '%Y') END
+    )
+"""
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def load_summary(db: str) -> pd.DataFrame:
+    """Latest load of every file, summarised per source and period (from the file name)."""
+    if "quality.load_log" not in tables(db):
+        return pd.DataFrame()
+    return _query(
+        db,
+        f"""
+        WITH latest AS (
+            SELECT * FROM quality.load_log
+            QUALIFY row_number() OVER (PARTITION BY source, file_path ORDER BY loaded_at DESC) = 1
+        )
+        SELECT source, {_FILE_PERIOD_SQL} AS quarter, count(*) AS files,
+               sum(rows_read) AS rows_read, sum(rows_accepted) AS rows_accepted,
+               sum(rows_rejected) AS rows_rejected,
+               count(*) FILTER (WHERE status <> 'loaded') AS files_not_loaded,
+               max(loaded_at) AS loaded_at
+        FROM latest GROUP BY ALL ORDER BY source, quarter
+        """,
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def file_changes(db: str) -> pd.DataFrame:
+    """Each file's latest load against its previous one: new, changed (other hash) or unchanged."""
+    if "quality.load_log" not in tables(db):
+        return pd.DataFrame()
+    return _query(
+        db,
+        """
+        WITH ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY source, file_path ORDER BY loaded_at DESC) AS rn
+            FROM quality.load_log
+        )
+        SELECT l.source, l.file_path, l.loaded_at, l.status, l.rows_accepted, l.rows_rejected,
+               CASE WHEN p.file_path IS NULL THEN 'new'
+                    WHEN p.file_sha256 IS DISTINCT FROM l.file_sha256 THEN 'changed'
+                    ELSE 'unchanged' END AS change,
+               p.loaded_at AS previous_loaded_at, p.rows_accepted AS previous_rows_accepted,
+               l.message_zh, l.message_en
+        FROM ranked AS l
+        LEFT JOIN ranked AS p ON p.source = l.source AND p.file_path = l.file_path AND p.rn = 2
+        WHERE l.rn = 1
+        ORDER BY l.loaded_at DESC, l.source, l.file_path
+        """,
+    )
+
+
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def rejects(db: str, limit: int = 5000) -> pd.DataFrame:
     if "quality.rejects" not in tables(db):

@@ -1,8 +1,8 @@
 """`safety-stats`: refresh the warehouse and query indicators.
 
-    safety-stats refresh [--raw DIR] [--warehouse PATH]
-    safety-stats indicators [--warehouse PATH] [--region 450000] [--indicator ps_deaths]
-                            [--period-type year] [--from 2020 --to 2021] [--format csv|json]
+safety-stats refresh [--raw DIR] [--warehouse PATH]
+safety-stats indicators [--warehouse PATH] [--region 450000] [--indicator ps_deaths]
+                        [--period-type year] [--from 2020 --to 2021] [--format csv|json]
 """
 
 from __future__ import annotations
@@ -78,7 +78,9 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     if not args.all_columns:
         cols = INDICATOR_COLUMNS
     if args.format == "json":
-        json.dump([{c: r.get(c) for c in cols} for r in rows], sys.stdout, ensure_ascii=False, default=str, indent=1)
+        json.dump(
+            [{c: r.get(c) for c in cols} for r in rows], sys.stdout, ensure_ascii=False, default=str, indent=1
+        )
         sys.stdout.write("\n")
     else:
         import csv
@@ -94,8 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.settings import quiet_telemetry
 
     quiet_telemetry()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
-    p = argparse.ArgumentParser(prog="safety-stats", description="Safety statistics warehouse / 安全生产统计数据仓库")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr
+    )
+    p = argparse.ArgumentParser(
+        prog="safety-stats", description="Safety statistics warehouse / 安全生产统计数据仓库"
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("refresh", help="load raw files, build the marts, publish the serving copy")
@@ -110,9 +116,14 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--region", action="append", help="region code or Chinese name (repeatable)")
     q.add_argument("--indicator", action="append", help="indicator code (repeatable)")
     q.add_argument(
-        "--period-type", action="append", choices=["quarter", "ytd", "year", "plan_period"], help="(repeatable)"
+        "--period-type",
+        action="append",
+        choices=["quarter", "ytd", "year", "plan_period"],
+        help="(repeatable)",
     )
-    q.add_argument("--period", action="append", help="exact period, e.g. 2021, 2021Q3, 2021-2025 (repeatable)")
+    q.add_argument(
+        "--period", action="append", help="exact period, e.g. 2021, 2021Q3, 2021-2025 (repeatable)"
+    )
     q.add_argument("--from", dest="year_from", type=int, help="first year")
     q.add_argument("--to", dest="year_to", type=int, help="last year")
     q.add_argument("--format", choices=["csv", "json"], default="csv")

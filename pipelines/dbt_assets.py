@@ -1,6 +1,5 @@
 """dbt models, seeds and tests as Dagster assets and asset checks (one lineage graph)."""
 
-
 import os
 import subprocess
 import sys
@@ -41,8 +40,15 @@ def prepare_manifest() -> Path:
         return manifest
     env = {**os.environ, "SAFETY_WAREHOUSE": os.environ.get("SAFETY_WAREHOUSE", str(warehouse_path()))}
     subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-         str(DBT_PROJECT_DIR)],
+        [
+            dbt_executable(),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
         check=True,
         env=env,
         cwd=DBT_PROJECT_DIR,

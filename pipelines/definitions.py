@@ -3,7 +3,6 @@
 `dagster dev` (see README) shows the whole graph; `safety-stats refresh` runs it.
 """
 
-
 import os
 
 import dagster as dg
@@ -52,13 +51,17 @@ def serving_copy(context: AssetExecutionContext) -> dg.MaterializeResult:
 
 ingest_job = dg.define_asset_job(
     "ingest_records",
-    selection=dg.AssetSelection.groups("ingest") - dg.AssetSelection.keys(["raw", "denominators"], ["raw", "reports"]),
+    selection=dg.AssetSelection.groups("ingest")
+    - dg.AssetSelection.assets(["raw", "denominators"], ["raw", "reports"]),
     executor_def=dg.in_process_executor,
 )
 transform_job = dg.define_asset_job(
     "transform_and_publish",
-    selection=dg.AssetSelection.all() - (dg.AssetSelection.groups("ingest")
-                                        - dg.AssetSelection.keys(["raw", "denominators"], ["raw", "reports"])),
+    selection=dg.AssetSelection.all()
+    - (
+        dg.AssetSelection.groups("ingest")
+        - dg.AssetSelection.assets(["raw", "denominators"], ["raw", "reports"])
+    ),
     executor_def=dg.in_process_executor,
 )
 

@@ -11,6 +11,7 @@ import duckdb
 
 from pipelines.settings import is_sample
 
+
 def publish(warehouse: Path, serving: Path, raw: Path, run_id: str = "") -> dict[str, int]:
     serving.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")

@@ -27,7 +27,8 @@ def query_indicators(
     year_to: int | None = None,
     periods: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    where, params = ["true"], []
+    where: list[str] = ["true"]
+    params: list[Any] = []
     if regions:
         where.append("(region_code IN (SELECT unnest(?)) OR region_name_zh IN (SELECT unnest(?)))")
         params += [regions, regions]

@@ -71,7 +71,9 @@ def run_refresh(first: str | None = None, last: str | None = None) -> int:
     start = partition_key_for(first) if first else keys[0]
     end = partition_key_for(last) if last else keys[-1]
     if start not in keys or end not in keys or start > end:
-        log.error("季度范围无效 / invalid quarter range: %s..%s (available %s..%s)", first, last, keys[0], keys[-1])
+        log.error(
+            "季度范围无效 / invalid quarter range: %s..%s (available %s..%s)", first, last, keys[0], keys[-1]
+        )
         return 2
     log.info("raw drop: %s", raw_root())
     log.info("warehouse: %s", warehouse_path())
@@ -92,7 +94,9 @@ def run_refresh(first: str | None = None, last: str | None = None) -> int:
                 instance=instance, raise_on_error=False
             )
             if not transform.success:
-                log.error("dbt build or publish failed; the serving copy was not touched / 构建失败,已发布数据未改变")
+                log.error(
+                    "dbt build or publish failed; the serving copy was not touched / 构建失败,已发布数据未改变"
+                )
                 return 1
     except RefreshBusy as exc:
         log.error("%s", exc)

@@ -22,7 +22,9 @@ def raw_root() -> Path:
 
 
 def warehouse_path() -> Path:
-    return Path(os.environ.get("SAFETY_WAREHOUSE", PROJECT_ROOT / ".warehouse" / "warehouse.duckdb")).resolve()
+    return Path(
+        os.environ.get("SAFETY_WAREHOUSE", PROJECT_ROOT / ".warehouse" / "warehouse.duckdb")
+    ).resolve()
 
 
 def serving_path() -> Path:

@@ -28,7 +28,9 @@ def cli_env(warehouse: Path | None = None) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, warehouse: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, warehouse: Path | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
         [str(BIN / "safety-stats"), *args],
         capture_output=True,
@@ -38,7 +40,9 @@ def run_cli(*args: str, warehouse: Path | None = None, check: bool = True) -> su
         timeout=900,
     )
     if check and proc.returncode != 0:
-        raise AssertionError(f"safety-stats {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-6000:]}")
+        raise AssertionError(
+            f"safety-stats {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-6000:]}"
+        )
     return proc
 
 

@@ -69,7 +69,12 @@ def test_bad_rows_are_quarantined_with_file_row_rule_and_bilingual_message(tmp_p
 
 
 def test_rerun_replaces_rows_instead_of_duplicating(tmp_path: Path, con) -> None:
-    _drop(tmp_path, "accidents", "a.csv", [HEADER, "A1,2021-01-05 10:00,331102,建筑业,坍塌,1,0,0,快报,2021-01-05 12:00"])
+    _drop(
+        tmp_path,
+        "accidents",
+        "a.csv",
+        [HEADER, "A1,2021-01-05 10:00,331102,建筑业,坍塌,1,0,0,快报,2021-01-05 12:00"],
+    )
     _load(con, ACCIDENTS, tmp_path, window=Q1_2021, load_id="L1")
     _load(con, ACCIDENTS, tmp_path, window=Q1_2021, load_id="L2")
     rows = con.execute("SELECT accident_id, _load_id, _file_path, _row_number FROM raw.accidents").fetchall()
@@ -90,16 +95,29 @@ def test_a_partition_run_touches_only_its_window(tmp_path: Path, con) -> None:
     )
     _load(con, ACCIDENTS, tmp_path, window=(dt.date(2021, 1, 1), dt.date(2022, 1, 1)))
     # A corrected file for Q1 only changes Q1 rows; Q2 stays as loaded.
-    _drop(tmp_path, "accidents", "a.csv", [HEADER, "A1,2021-01-05 10:00,331102,建筑业,坍塌,2,0,0,快报,2021-01-05 12:00"])
+    _drop(
+        tmp_path,
+        "accidents",
+        "a.csv",
+        [HEADER, "A1,2021-01-05 10:00,331102,建筑业,坍塌,2,0,0,快报,2021-01-05 12:00"],
+    )
     result = _load(con, ACCIDENTS, tmp_path, window=Q1_2021, load_id="L2")
     assert result.rows_deleted == 1 and result.rows_inserted == 1
-    assert con.execute("SELECT accident_id, deaths FROM raw.accidents ORDER BY 1").fetchall() == [("A1", 2), ("A2", 1)]
+    assert con.execute("SELECT accident_id, deaths FROM raw.accidents ORDER BY 1").fetchall() == [
+        ("A1", 2),
+        ("A2", 1),
+    ]
 
 
 def test_duplicate_ids_across_files_are_rejected_naming_the_first(tmp_path: Path, con) -> None:
     header = "fire_id,occurred_at,region_code,place_type,cause,deaths,injuries"
     _drop(tmp_path, "fires", "a.csv", [header, "F1,2021-01-05 10:00,331102,住宅,电气,0,0"])
-    _drop(tmp_path, "fires", "b.csv", [header, "F2,2021-01-06 10:00,331102,住宅,用火不慎,0,0", "F1,2021-01-05 10:00,331102,住宅,电气,0,0"])
+    _drop(
+        tmp_path,
+        "fires",
+        "b.csv",
+        [header, "F2,2021-01-06 10:00,331102,住宅,用火不慎,0,0", "F1,2021-01-05 10:00,331102,住宅,电气,0,0"],
+    )
     _load(con, FIRES, tmp_path)
     assert con.execute("SELECT fire_id FROM raw.fires ORDER BY 1").fetchall() == [("F1",), ("F2",)]
     rule, msg = con.execute("SELECT rule, message_en FROM raw.rejects").fetchone()
@@ -111,9 +129,13 @@ def test_rejected_whole_file_loses_nothing_already_loaded(tmp_path: Path, con) -
     _drop(tmp_path, "denominators", "pop.csv", [header, "331102,2020,population,55.1,万人,2021-03-01,x"])
     _load(con, DENOMINATORS, tmp_path)
     before = con.execute("SELECT * FROM raw.denominators").fetchall()
-    _drop(tmp_path, "denominators", "pop.csv", ["region_code,period,value", "331102,2020,1"])  # broken resubmission
+    _drop(
+        tmp_path, "denominators", "pop.csv", ["region_code,period,value", "331102,2020,1"]
+    )  # broken resubmission
     result = _load(con, DENOMINATORS, tmp_path, load_id="L2")
-    assert result.files_rejected and result.files_rejected[0].message_en.startswith("Missing required columns")
+    assert result.files_rejected and result.files_rejected[0].message_en.startswith(
+        "Missing required columns"
+    )
     assert con.execute("SELECT * FROM raw.denominators").fetchall() == before
     assert con.execute("SELECT rule FROM raw.rejects").fetchall() == [("file_rejected",)]
 
@@ -134,7 +156,9 @@ def test_units_and_measures_are_checked_in_long_format(tmp_path: Path, con) -> N
         ],
     )
     _load(con, DENOMINATORS, tmp_path)
-    assert con.execute("SELECT measure, unit FROM raw.denominators").fetchall() == [("population", "万人")] * 2
+    assert (
+        con.execute("SELECT measure, unit FROM raw.denominators").fetchall() == [("population", "万人")] * 2
+    )
     assert [r[0] for r in con.execute("SELECT rule FROM raw.rejects ORDER BY row_number").fetchall()] == [
         "unit_mismatch",
         "unknown_measure",

@@ -47,7 +47,9 @@ def test_xlsx_with_chinese_headers(tmp_path: Path) -> None:
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet()
     ws.write_row(0, 0, HEADER_ZH.split(","))
-    ws.write_row(1, 0, ["AC-2", "2021-05-06 08:00", "331102", "建筑业", "坍塌", 2, 0, 0, 0, "快报", "2021-05-06 09:00"])
+    ws.write_row(
+        1, 0, ["AC-2", "2021-05-06 08:00", "331102", "建筑业", "坍塌", 2, 0, 0, 0, "快报", "2021-05-06 09:00"]
+    )
     wb.close()
     raw = read_raw_file(path, tmp_path, ACCIDENTS)
     assert raw.frame["accident_id"].to_list() == ["AC-2"]
@@ -82,6 +84,13 @@ def test_empty_and_undecodable_files_are_rejected_whole(tmp_path: Path) -> None:
 def test_long_format_accepts_chinese_headers(tmp_path: Path) -> None:
     path = tmp_path / "reports" / "r.csv"
     path.parent.mkdir()
-    path.write_text("行政区划代码,时期,指标,数值,单位,发布日期,来源\n450000,2021,ps_deaths,1526,人,2022-01-20,x\n")
+    path.write_text(
+        "行政区划代码,时期,指标,数值,单位,发布日期,来源\n450000,2021,ps_deaths,1526,人,2022-01-20,x\n"
+    )
     raw = read_raw_file(path, tmp_path, REPORTS)
-    assert raw.frame.select("region_code", "period", "measure", "value").row(0) == ("450000", "2021", "ps_deaths", "1526")
+    assert raw.frame.select("region_code", "period", "measure", "value").row(0) == (
+        "450000",
+        "2021",
+        "ps_deaths",
+        "1526",
+    )

@@ -11,8 +11,19 @@ from tests.conftest import FIXTURES, indicators, run_cli
 
 POP = 140000 * 1e4  # 14亿人 every year in the fixture
 GDP_YI = {y: 600000 + 40000 * (y - 2014) for y in range(2014, 2025)}
-DEATHS_MISSING = {2014: 1400, 2015: 1400, 2016: 1400, 2017: 1400, 2018: 1400, 2019: 1120, 2020: 1260, 2021: 840,
-                  2022: 700, 2023: 980, 2024: 700}
+DEATHS_MISSING = {
+    2014: 1400,
+    2015: 1400,
+    2016: 1400,
+    2017: 1400,
+    2018: 1400,
+    2019: 1120,
+    2020: 1260,
+    2021: 840,
+    2022: 700,
+    2023: 980,
+    2024: 700,
+}
 LOSS_YI = {y: 3000 + 100 * (y - 2014) for y in range(2014, 2025)}
 
 
@@ -22,7 +33,9 @@ def _pct(new: float, old: float) -> float:
 
 @pytest.fixture(scope="module")
 def national_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    wh = tmp_path_factory.mktemp("national") / "new" / "warehouse.duckdb"  # a directory that does not exist yet
+    wh = (
+        tmp_path_factory.mktemp("national") / "new" / "warehouse.duckdb"
+    )  # a directory that does not exist yet
     run_cli("refresh", "--raw", str(FIXTURES / "national_only"), "--warehouse", str(wh))
     return wh
 
@@ -49,11 +62,15 @@ def test_disaster_loss_share_of_gdp(national: dict) -> None:
     assert r["value"] == pytest.approx(0.4)  # 4000亿元 / 100万亿元 × 100%
     rate = {y: LOSS_YI[y] / GDP_YI[y] * 100 for y in GDP_YI}
     assert r["yoy_pct"] == pytest.approx(_pct(rate[2024], rate[2023]))
-    assert r["vs_prev5_mean_pct"] == pytest.approx(_pct(rate[2024], sum(rate[y] for y in range(2019, 2024)) / 5))
+    assert r["vs_prev5_mean_pct"] == pytest.approx(
+        _pct(rate[2024], sum(rate[y] for y in range(2019, 2024)) / 5)
+    )
 
 
 def test_affected_person_times_per_100k(national: dict) -> None:
-    assert national[("nd_affected_per_100k_pop", "2024")]["value"] == pytest.approx(15000)  # 2.1亿人次 / 14亿 × 10^5
+    assert national[("nd_affected_per_100k_pop", "2024")]["value"] == pytest.approx(
+        15000
+    )  # 2.1亿人次 / 14亿 × 10^5
 
 
 def test_first_years_have_no_comparison_base(national: dict) -> None:
@@ -64,5 +81,13 @@ def test_first_years_have_no_comparison_base(national: dict) -> None:
 
 
 def test_published_percentages_round_to_one_decimal(national_warehouse: Path) -> None:
-    rows = indicators(national_warehouse, "--region", "000000", "--indicator", "nd_deaths_missing_per_1m_pop", "--period", "2024")
+    rows = indicators(
+        national_warehouse,
+        "--region",
+        "000000",
+        "--indicator",
+        "nd_deaths_missing_per_1m_pop",
+        "--period",
+        "2024",
+    )
     assert [r["yoy_pct"] for r in rows] == [-28.6]

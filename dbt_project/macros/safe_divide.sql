@@ -9,3 +9,13 @@
     case when {{ base }} is null or {{ base }} = 0 or {{ value }} is null then null
          else ({{ value }} - {{ base }}) * 100.0 / {{ base }} end
 {%- endmacro %}
+
+{#- Sums and means in exact decimal arithmetic, so a re-run gives the same last digit whatever
+    order the engine adds rows in (floating-point addition is not associative). -#}
+{% macro exact_sum(expr) -%}
+    cast(sum(cast({{ expr }} as decimal(38, 10))) as double)
+{%- endmacro %}
+
+{% macro exact_avg(expr) -%}
+    cast(avg(cast({{ expr }} as decimal(38, 10))) as double)
+{%- endmacro %}

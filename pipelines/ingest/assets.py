@@ -1,6 +1,5 @@
 """One Dagster ingest asset per raw source: key raw/<source>, matching dbt's source('raw', <source>)."""
 
-
 import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_duckdb import DuckDBResource
@@ -27,7 +26,10 @@ def _metadata(result: LoadResult) -> dict[str, dg.MetadataValue]:
     ]
     table = "\n".join(
         ["| file | status | accepted | rejected | message |", "|---|---|---|---|---|"]
-        + [f"| {r['file']} | {r['status']} | {r['accepted']} | {r['rejected']} | {r['message']} |" for r in rows]
+        + [
+            f"| {r['file']} | {r['status']} | {r['accepted']} | {r['rejected']} | {r['message']} |"
+            for r in rows
+        ]
     )
     return {
         "rows_inserted": dg.MetadataValue.int(result.rows_inserted),
@@ -48,7 +50,8 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
         partitions_def=quarterly_partitions if partitioned else None,
         backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
         description=f"{source.title_zh} / {source.title_en}: files under raw/{source.name}/ loaded into "
-        f"raw.{source.name}" + (" (quarterly partitions, delete + insert per partition)" if partitioned else ""),
+        f"raw.{source.name}"
+        + (" (quarterly partitions, delete + insert per partition)" if partitioned else ""),
         kinds={"polars", "duckdb"},
         pool=WRITER_POOL,
     )

@@ -115,7 +115,9 @@ def _duplicates(frame: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, pl.D
         pl.col("_file_path").first().alias("__first_file"), pl.col("_row_number").first().alias("__first_row")
     )
     joined = ordered.join(first, on=key, how="left", nulls_equal=True)
-    is_dup = (pl.col("_file_path") != pl.col("__first_file")) | (pl.col("_row_number") != pl.col("__first_row"))
+    is_dup = (pl.col("_file_path") != pl.col("__first_file")) | (
+        pl.col("_row_number") != pl.col("__first_row")
+    )
     dups = joined.filter(is_dup)
     rejects = dups.select(
         pl.col("_file_path").alias("file_path"),
@@ -123,7 +125,9 @@ def _duplicates(frame: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, pl.D
         pl.lit(",".join(key)).alias("column_name"),
         pl.concat_str([pl.col(k).cast(pl.Utf8) for k in key], separator="|").alias("bad_value"),
         pl.lit("duplicate_key").alias("rule"),
-        pl.format("重复记录:与文件 {} 第 {} 行的关键字段相同", "__first_file", "__first_row").alias("message_zh"),
+        pl.format("重复记录:与文件 {} 第 {} 行的关键字段相同", "__first_file", "__first_row").alias(
+            "message_zh"
+        ),
         pl.format("Duplicate record: same key as file {} row {}", "__first_file", "__first_row").alias(
             "message_en"
         ),
@@ -159,8 +163,13 @@ def load_source(
             from pipelines.lib.readers import sha256_of
 
             result.files.append(
-                FileReport(exc.file, sha256_of(path), status="rejected", message_zh=exc.message_zh,
-                           message_en=exc.message_en)
+                FileReport(
+                    exc.file,
+                    sha256_of(path),
+                    status="rejected",
+                    message_zh=exc.message_zh,
+                    message_en=exc.message_en,
+                )
             )
             progress(f"[{source.name}] REJECTED {exc}")
             continue
@@ -247,8 +256,15 @@ def _write(
     window: tuple[dt.date, dt.date] | None,
     loaded_at: dt.datetime,
 ) -> None:
-    cols = [*source.column_names, "_file_path", "_file_sha256", "_row_number", "_load_id", "_loaded_at",
-            "_released_on"]
+    cols = [
+        *source.column_names,
+        "_file_path",
+        "_file_sha256",
+        "_row_number",
+        "_load_id",
+        "_loaded_at",
+        "_released_on",
+    ]
     con.execute("BEGIN TRANSACTION")
     try:
         table = f"raw.{source.name}"
@@ -273,7 +289,9 @@ def _write(
                 con.execute(f"DELETE FROM {table} WHERE _file_path IN (SELECT unnest(?))", [paths])
         if batch is not None and batch.height:
             arrow = batch.select(cols).to_arrow()  # noqa: F841  (read by DuckDB by name)
-            con.execute(f"INSERT INTO {table} ({', '.join(chr(34) + c + chr(34) for c in cols)}) SELECT * FROM arrow")
+            con.execute(
+                f"INSERT INTO {table} ({', '.join(chr(34) + c + chr(34) for c in cols)}) SELECT * FROM arrow"
+            )
             result.rows_inserted = batch.height
         # Rejects of a file are replaced on each load of that file, so re-runs do not pile up.
         file_paths = [f.file_path for f in result.files]
@@ -285,7 +303,15 @@ def _write(
         for f in result.files_rejected:
             con.execute(
                 "INSERT INTO raw.rejects VALUES (?, ?, ?, ?, NULL, NULL, NULL, 'file_rejected', ?, ?, ?)",
-                [result.load_id, source.name, f.file_path, f.file_sha256, f.message_zh, f.message_en, loaded_at],
+                [
+                    result.load_id,
+                    source.name,
+                    f.file_path,
+                    f.file_sha256,
+                    f.message_zh,
+                    f.message_en,
+                    loaded_at,
+                ],
             )
         if rejects.height:
             rej = rejects.select(  # noqa: F841
@@ -306,10 +332,21 @@ def _write(
             con.execute(
                 "INSERT INTO raw.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    result.load_id, source.name, f.file_path, f.file_sha256, f.encoding,
-                    window[0] if window else None, window[1] if window else None,
-                    f.rows_read, f.rows_accepted, f.rows_rejected, f.rows_other_window,
-                    f.status, f.message_zh, f.message_en, loaded_at,
+                    result.load_id,
+                    source.name,
+                    f.file_path,
+                    f.file_sha256,
+                    f.encoding,
+                    window[0] if window else None,
+                    window[1] if window else None,
+                    f.rows_read,
+                    f.rows_accepted,
+                    f.rows_rejected,
+                    f.rows_other_window,
+                    f.status,
+                    f.message_zh,
+                    f.message_en,
+                    loaded_at,
                 ],
             )
         con.execute("COMMIT")

@@ -183,9 +183,7 @@ def parse_frame(raw: pl.DataFrame, source: Source, file_path: str, scale: dict[s
         typed.append(cast.alias(col.name))
 
     checks += _source_rules(source)
-    masks = df.with_columns(
-        [m.fill_null(False).alias(f"__bad{i}") for i, (m, *_rest) in enumerate(checks)]
-    )
+    masks = df.with_columns([m.fill_null(False).alias(f"__bad{i}") for i, (m, *_rest) in enumerate(checks)])
     reject_parts = []
     for i, (_m, column, rule, zh, en) in enumerate(checks):
         bad = masks.filter(pl.col(f"__bad{i}"))
@@ -195,13 +193,17 @@ def parse_frame(raw: pl.DataFrame, source: Source, file_path: str, scale: dict[s
                     pl.lit(file_path).alias("file_path"),
                     pl.col("_row_number").alias("row_number"),
                     pl.lit(column).alias("column_name"),
-                    pl.col(column).cast(pl.Utf8).alias("bad_value") if column in bad.columns else pl.lit(None),
+                    pl.col(column).cast(pl.Utf8).alias("bad_value")
+                    if column in bad.columns
+                    else pl.lit(None),
                     pl.lit(rule).alias("rule"),
                     pl.lit(zh).alias("message_zh"),
                     pl.lit(en).alias("message_en"),
                 )
             )
-    any_bad = pl.any_horizontal([pl.col(f"__bad{i}") for i in range(len(checks))]) if checks else pl.lit(False)
+    any_bad = (
+        pl.any_horizontal([pl.col(f"__bad{i}") for i in range(len(checks))]) if checks else pl.lit(False)
+    )
     good = masks.filter(~any_bad).select(typed)
     good = _normalise_codes(good, source)
     rejects = (
@@ -304,9 +306,13 @@ def check_regions(df: pl.DataFrame, source: Source, file_path: str) -> Parsed:
     if source.date_column:
         on = pl.col(source.date_column).cast(pl.Date)
     else:
-        on = pl.col("period").str.slice(0, 4).cast(pl.Int32).map_elements(
-            lambda y: f"{y}-12-31", return_dtype=pl.Utf8
-        ).str.to_date()
+        on = (
+            pl.col("period")
+            .str.slice(0, 4)
+            .cast(pl.Int32)
+            .map_elements(lambda y: f"{y}-12-31", return_dtype=pl.Utf8)
+            .str.to_date()
+        )
     keyed = df.with_columns(on.alias("__on"))
     valid = keyed.join(region_validity(), on="region_code", how="left").with_columns(
         (

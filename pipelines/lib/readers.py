@@ -102,7 +102,9 @@ Rows = list[tuple[int, list[str]]]  # (spreadsheet row number, cells); the heade
 def _split(rows: list[list[str]], rel: str) -> tuple[list[str], Rows]:
     numbered = [(i + 1, r) for i, r in enumerate(rows) if any(cell.strip() for cell in r)]
     if not numbered:
-        raise FileRejected(rel, "empty_file", "文件为空,没有表头和数据行", "The file is empty: no header, no rows")
+        raise FileRejected(
+            rel, "empty_file", "文件为空,没有表头和数据行", "The file is empty: no header, no rows"
+        )
     return numbered[0][1], numbered[1:]
 
 
@@ -121,7 +123,10 @@ def _read_xlsx(path: Path, rel: str) -> tuple[list[str], Rows]:
         df = pl.read_excel(path, engine="calamine", infer_schema_length=0, has_header=False)
     except Exception as exc:  # calamine raises several types for broken workbooks
         raise FileRejected(
-            rel, "unreadable_xlsx", f"Excel文件无法读取(可能已损坏):{exc}", f"Cannot read the Excel file: {exc}"
+            rel,
+            "unreadable_xlsx",
+            f"Excel文件无法读取(可能已损坏):{exc}",
+            f"Cannot read the Excel file: {exc}",
         ) from exc
     return _split([["" if v is None else str(v) for v in row] for row in df.iter_rows()], rel)
 

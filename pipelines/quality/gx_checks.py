@@ -1,7 +1,6 @@
 """Great Expectations 1.x suites (expectations/*.json) run as blocking Dagster asset checks
 on the rows each run loaded, as in-memory pandas frames (GX's SQL path is not used with DuckDB)."""
 
-
 import json
 import logging
 import os
@@ -10,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster import AssetCheckExecutionContext
 import pandas as pd
+from dagster import AssetCheckExecutionContext
 from dagster_duckdb import DuckDBResource
 
 from pipelines.lib.contracts import ALL_SOURCES, Source
@@ -61,15 +60,18 @@ def validate_frame(source_name: str, frame: pd.DataFrame) -> list[dict[str, Any]
         cfg = ExpectationConfiguration(type=exp["type"], kwargs=_resolve(exp["kwargs"]), meta=exp.get("meta"))
         suite.add_expectation(cfg.to_domain_obj())
     suite = context.suites.add(suite)
-    vd = context.validation_definitions.add(gx.ValidationDefinition(data=batch, suite=suite, name=spec["name"]))
+    vd = context.validation_definitions.add(
+        gx.ValidationDefinition(data=batch, suite=suite, name=spec["name"])
+    )
     result = vd.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "SUMMARY"})
     out = []
     for r in result.results:
-        cfg = r.expectation_config
-        kw = {k: v for k, v in cfg.kwargs.items() if k not in ("value_set", "batch_id")}
+        done = r.expectation_config
+        assert done is not None
+        kw = {k: v for k, v in done.kwargs.items() if k not in ("value_set", "batch_id")}
         out.append(
             {
-                "expectation": cfg.type,
+                "expectation": done.type,
                 "kwargs": kw,
                 "success": bool(r.success),
                 "unexpected_count": r.result.get("unexpected_count"),
@@ -88,7 +90,9 @@ def build_gx_check(source: Source) -> dg.AssetChecksDefinition:
     )
     def _check(context: AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
         with duckdb.get_connection() as con:
-            frame = con.sql(f"SELECT * FROM raw.{source.name} WHERE _load_id = ?", params=[context.run.run_id]).df()  # type: ignore[call-arg]
+            frame = con.sql(
+                f"SELECT * FROM raw.{source.name} WHERE _load_id = ?", params=[context.run.run_id]
+            ).df()  # type: ignore[call-arg]
         results = validate_frame(source.name, frame) if len(frame) else []
         failed = [r for r in results if not r["success"]]
         return dg.AssetCheckResult(

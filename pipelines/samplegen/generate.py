@@ -21,6 +21,7 @@ from .records import (
     generate_enforcement,
     generate_simple,
 )
+from .sinks import XlsxSink
 
 DEFAULT_SEED = 20261123
 
@@ -46,6 +47,7 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, scale: float = 1.0) -> dic
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     clean(out_dir)
+    XlsxSink.fmt_streaming = scale > 1.0
     summary: Summary = {}
     rows: dict[str, int] = {}
     den = reference.base_denominators(seed)
@@ -67,9 +69,9 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, scale: float = 1.0) -> dic
         path = out_dir / rel
         files[rel] = {"rows": rows[rel], "bytes": path.stat().st_size, "sha256": sha256(path)}
     totals: dict[str, int] = {}
-    for (source, unit, _region, year, _month), values in summary.items():
+    for (source, unit_code, _region, year, _month), values in summary.items():
         for measure, value in values.items():
-            key = f"{source}/{unit}/{year}/{measure}"
+            key = f"{source}/{unit_code}/{year}/{measure}"
             totals[key] = totals.get(key, 0) + value
     return {
         "seed": seed,
@@ -81,7 +83,9 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, scale: float = 1.0) -> dic
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.samplegen", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.samplegen", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--out", type=Path, required=True, help="output folder (e.g. raw/sample)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies record counts of 广西 and 温州")

@@ -244,10 +244,18 @@ _OVERRIDES = {
     ("371521", "disasters"): {"direct_loss": "直接经济损失(元)"},
     ("371521", "enforcement"): {"fine": "罚款金额（元）"},
     ("371521", "long"): {"measure": "指标代码", "period": "统计期"},
-    ("500109", "accidents"): {"region_code": "地区代码", "industry_code": "行业代码", "direct_loss": "直接经济损失"},
+    ("500109", "accidents"): {
+        "region_code": "地区代码",
+        "industry_code": "行业代码",
+        "direct_loss": "直接经济损失",
+    },
     ("500109", "road_traffic"): {"region_code": "地区代码", "direct_loss": "直接财产损失"},
     ("500109", "fires"): {"region_code": "地区代码", "direct_loss": "直接财产损失"},
-    ("500109", "disasters"): {"region_code": "地区代码", "direct_loss": "直接经济损失", "event_id": "灾害编号"},
+    ("500109", "disasters"): {
+        "region_code": "地区代码",
+        "direct_loss": "直接经济损失",
+        "event_id": "灾害编号",
+    },
     ("500109", "enforcement"): {"region_code": "地区代码", "fine": "罚款金额"},
     ("500109", "long"): {"measure": "指标代码", "period": "报告期"},
 }

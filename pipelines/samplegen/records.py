@@ -81,7 +81,11 @@ def region_picker(unit: spec.Unit) -> Callable[[np.random.Generator, np.ndarray]
     p = weights([spec.REGION_WEIGHTS[c] for c in unit.regions])
 
     def draw(rng: np.random.Generator, dates: np.ndarray) -> np.ndarray:
-        out = codes[rng.choice(len(codes), size=len(dates), p=p)] if len(codes) > 1 else np.repeat(codes, len(dates))
+        out = (
+            codes[rng.choice(len(codes), size=len(dates), p=p)]
+            if len(codes) > 1
+            else np.repeat(codes, len(dates))
+        )
         if spec.LONGGANG in unit.regions and len(dates):
             before = dates < np.datetime64(spec.LONGGANG_FROM.isoformat())
             out = np.where(before & (out == spec.LONGGANG), spec.CANGNAN, out)
@@ -125,12 +129,21 @@ def add_summary(summary: Summary, source: str, unit: str, df: pl.DataFrame, meas
     """Accumulate counted (final) figures by region and month. ``df`` has region_code, year, month."""
     if df.height == 0:
         return
-    agg = df.group_by("region_code", "year", "month").agg([pl.col(c).sum().alias(m) for m, c in measures.items()])
-    for row in agg.iter_rows(named=True):
-        key = (source, unit, row["region_code"], row["year"], row["month"])
-        bucket = summary.setdefault(key, defaultdict(int))
-        for m in measures:
-            bucket[m] += int(row[m])
+    values = {m: df[c].fill_null(0).to_numpy().astype(np.int64) for m, c in measures.items()}
+    add_counts(
+        summary, source, unit, df["region_code"].to_numpy(), int(df["year"][0]), int(df["month"][0]), values
+    )
+
+
+def add_counts(summary: Summary, source: str, unit: str, region, year: int, month: int, values) -> None:
+    if len(region) == 0:
+        return
+    codes, inverse = np.unique(np.asarray(region, dtype=str), return_inverse=True)
+    sums = {m: np.bincount(inverse, weights=v, minlength=len(codes)) for m, v in values.items()}
+    for i, code in enumerate(codes.tolist()):
+        bucket = summary.setdefault((source, unit, code, year, month), defaultdict(int))
+        for m, arr in sums.items():
+            bucket[m] += round(float(arr[i]))
 
 
 def make_router(out_dir: Path, unit: spec.Unit, source: str, sort_by: list[str]) -> Router:
@@ -153,13 +166,6 @@ def make_router(out_dir: Path, unit: spec.Unit, source: str, sort_by: list[str])
         )
 
     return Router(make, sort_by)
-
-
-def periods_of_year(year: int) -> list[str]:
-    if year < spec.QUARTERLY_FROM:
-        return [str(year)]
-    last_q = (spec.LAST_MONTH - 1) // 3 + 1 if year == spec.LAST_YEAR else 4
-    return [f"{year}Q{q}" for q in range(1, last_q + 1)]
 
 
 def month_period(year: int, month: int) -> str:
@@ -242,7 +248,7 @@ def plan_accident_year(seed: int, unit: spec.Unit, year: int, factor: float) -> 
 
 def accident_month(
     seed: int, unit: spec.Unit, year: int, month: int, plan: AccidentMonth, seq0: int, draw_region
-) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+) -> tuple[pl.DataFrame, tuple, int]:
     """Rows of one month and the counted (final) accidents of that month."""
     rng = rng_for(seed, "accidents-month", unit.code, year, month)
     small = not unit.large
@@ -262,7 +268,11 @@ def accident_month(
     loss = np.where(
         band == 0,
         lognormal_cents(rng, n, 12.0, 1.3, 0.3, 950.0),
-        np.where(band == 1, lognormal_cents(rng, n, 600.0, 0.6, 150.0, 4800.0), lognormal_cents(rng, n, 2500, 0.4, 1200, 9500)),
+        np.where(
+            band == 1,
+            lognormal_cents(rng, n, 600.0, 0.6, 150.0, 4800.0),
+            lognormal_cents(rng, n, 2500, 0.4, 1200, 9500),
+        ),
     )
     times = random_times(rng, year, month, n, HOURS)
     for j, (day, _) in enumerate(plan.majors):
@@ -294,7 +304,9 @@ def accident_month(
             industry[idx] = np.asarray(codes, dtype=object)[rng.integers(0, len(codes), len(idx))]
     # written-off extras: one death, with a sector/category typical of a write-off
     if n_wo:
-        profile = np.asarray(spec.WRITE_OFF_PROFILES, dtype=object)[rng.integers(0, len(spec.WRITE_OFF_PROFILES), n_wo)]
+        profile = np.asarray(spec.WRITE_OFF_PROFILES, dtype=object)[
+            rng.integers(0, len(spec.WRITE_OFF_PROFILES), n_wo)
+        ]
         sector[n:] = profile[:, 0]
         category[n:] = profile[:, 1]
         industry[n:] = None
@@ -324,101 +336,91 @@ def accident_month(
     late_same_rate = spec.LATE_SAME_RATE if not small else 0.05
     counted = np.arange(n_all) < n
     late_new = counted & (rng.random(n_all) < late_rate)
-    late_at = all_times + (rng.integers(40, 181, n_all) * 1440 + rng.integers(-300, 300, n_all)).astype("timedelta64[m]")
+    late_at = all_times + (rng.integers(40, 181, n_all) * 1440 + rng.integers(-300, 300, n_all)).astype(
+        "timedelta64[m]"
+    )
     late_new &= late_at <= cutoff64()
     kind[late_new] = "补报"
     reported = np.where(late_new, late_at, reported)
     # revisions of an earlier 快报 (an injured person died later): same id, 补报 holds the final figures
     revise = counted & ~late_new & (all_deaths >= 1) & (rng.random(n_all) < late_same_rate)
-    rev_at = all_times + (rng.integers(7, 91, n_all) * 1440 + rng.integers(-300, 300, n_all)).astype("timedelta64[m]")
+    rev_at = all_times + (rng.integers(7, 91, n_all) * 1440 + rng.integers(-300, 300, n_all)).astype(
+        "timedelta64[m]"
+    )
     revise &= rev_at <= cutoff64()
 
-    def frame(mask, deaths_total, missing_, injuries_, kind_, reported_, reason):
-        d_tot = deaths_total[mask]
-        miss = np.minimum(missing_[mask], d_tot)
-        g = grade_of(d_tot, all_serious[mask], all_loss[mask])
-        return pl.DataFrame(
-            {
-                "accident_id": pl.Series(ids[mask].tolist(), dtype=pl.String),
-                "occurred_at": to_datetime_series("occurred_at", all_times[mask]),
-                "region_code": pl.Series(region[mask].tolist(), dtype=pl.String),
-                "sector": pl.Series(sector[mask].tolist(), dtype=pl.String),
-                "industry_code": pl.Series(industry[mask].tolist(), dtype=pl.String),
-                "category": pl.Series(category[mask].tolist(), dtype=pl.String),
-                "grade": pl.Series([GRADES[r] for r in g.tolist()], dtype=pl.String),
-                "deaths": pl.Series((d_tot - miss).tolist(), dtype=pl.Int64),
-                "missing": pl.Series(miss.tolist(), dtype=pl.Int64),
-                "serious_injuries": pl.Series(np.minimum(all_serious[mask], injuries_[mask]).tolist(), dtype=pl.Int64),
-                "injuries": pl.Series(injuries_[mask].tolist(), dtype=pl.Int64),
-                "direct_loss": pl.Series(all_loss[mask].tolist(), dtype=pl.Int64),
-                "special_equipment": pl.Series(special[mask].tolist(), dtype=pl.Boolean),
-                "report_kind": pl.Series(kind_[mask].tolist(), dtype=pl.String),
-                "reported_at": to_datetime_series("reported_at", reported_[mask]),
-                "write_off_reason": pl.Series(reason[mask].tolist(), dtype=pl.String),
-            }
-        )
-
-    no_reason = np.full(n_all, None, dtype=object)
-    everyone = np.ones(n_all, dtype=bool)
-    main = frame(everyone, all_deaths, missing, all_inj, kind, reported, no_reason)
-    # the earlier 快报 of revised accidents: one death fewer, one more injured
-    early_deaths = all_deaths - 1
-    early_missing = np.minimum(missing, early_deaths)
-    early_kind = np.full(n_all, "快报", dtype=object)
-    early = frame(revise, early_deaths, early_missing, all_inj + 1, early_kind, reported, no_reason)
-    rev_kind = np.full(n_all, "补报", dtype=object)
-    revised = frame(revise, all_deaths, missing, all_inj, rev_kind, rev_at, no_reason)
-    main = main.filter(~pl.Series(revise.tolist(), dtype=pl.Boolean))
-    wo_mask = np.arange(n_all) >= n
-    wo_reported = all_times.copy()
-    wo_reported[n:] = wo_times + wo_delay
-    reasons = np.full(n_all, None, dtype=object)
-    reasons[n:] = np.asarray(spec.WRITE_OFF_REASONS, dtype=object)[rng.integers(0, len(spec.WRITE_OFF_REASONS), n_wo)]
-    wo_kind = np.full(n_all, "核销", dtype=object)
-    writeoffs = frame(wo_mask, all_deaths, missing, all_inj, wo_kind, wo_reported, reasons)
-    rows = pl.concat([main, early, revised, writeoffs], how="vertical")
-    kinds = rows["report_kind"].to_numpy()
-    occurred = rows["occurred_at"].to_numpy().astype("datetime64[m]")
-    rep = rows["reported_at"].to_numpy().astype("datetime64[m]")
-    route = np.where(kinds == "快报", file_of(occurred), file_of(rep))
-    rows = rows.with_columns(pl.Series("_file", route.tolist(), dtype=pl.String))
-    # counted, final figures
+    # one output row per report: every accident's own row (its 快报, or its only 补报), then for
+    # revised accidents the earlier 快报 (one death fewer, one more injured) and the 补报 with the
+    # final figures, then the 核销 row of written-off accidents
+    ent = np.arange(n_all)
+    rev_idx = ent[revise]
+    src = np.concatenate([ent[~revise], rev_idx, rev_idx, ent[n:]])
+    part = np.concatenate(
+        [np.zeros(n_all - len(rev_idx)), np.ones(len(rev_idx)), np.full(len(rev_idx), 2), np.full(n_wo, 3)]
+    ).astype(np.int8)
+    d_tot = all_deaths[src] - (part == 1)
+    inj_r = all_inj[src] + (part == 1)
+    miss = np.minimum(missing[src], d_tot)
+    kind_r = kind[src]
+    kind_r[part == 1] = "快报"
+    kind_r[part == 2] = "补报"
+    kind_r[part == 3] = "核销"
+    rep_r = reported[src]
+    rep_r[part == 2] = rev_at[src][part == 2]
+    rep_r[part == 3] = wo_times + wo_delay
+    reason_r = np.full(len(src), None, dtype=object)
+    reason_r[part == 3] = np.asarray(spec.WRITE_OFF_REASONS, dtype=object)[
+        rng.integers(0, len(spec.WRITE_OFF_REASONS), n_wo)
+    ]
+    serious_r = np.minimum(all_serious[src], inj_r)
+    g = grade_of(d_tot, serious_r, all_loss[src])
+    occurred = all_times[src]
+    route = np.where(kind_r == "快报", file_of(occurred), file_of(rep_r))
+    rows = pl.DataFrame(
+        [
+            pl.Series("accident_id", ids[src].tolist(), dtype=pl.String),
+            to_datetime_series("occurred_at", occurred),
+            pl.Series("region_code", region[src].tolist(), dtype=pl.String),
+            pl.Series("sector", sector[src].tolist(), dtype=pl.String),
+            pl.Series("industry_code", industry[src].tolist(), dtype=pl.String),
+            pl.Series("category", category[src].tolist(), dtype=pl.String),
+            pl.Series("grade", np.asarray(GRADES, dtype=object)[g].tolist(), dtype=pl.String),
+            pl.Series("deaths", (d_tot - miss).astype(np.int64)),
+            pl.Series("missing", miss.astype(np.int64)),
+            pl.Series("serious_injuries", serious_r.astype(np.int64)),
+            pl.Series("injuries", inj_r.astype(np.int64)),
+            pl.Series("direct_loss", all_loss[src].astype(np.int64)),
+            pl.Series("special_equipment", special[src]),
+            pl.Series("report_kind", kind_r.tolist(), dtype=pl.String),
+            to_datetime_series("reported_at", rep_r),
+            pl.Series("write_off_reason", reason_r.tolist(), dtype=pl.String),
+            pl.Series("_file", route.tolist(), dtype=pl.String),
+        ]
+    )
+    # counted accidents with their final figures
     cm = counted
     g_final = grade_of(all_deaths[cm], all_serious[cm], all_loss[cm])
-    sector_c = sector[cm]
-    final = pl.DataFrame(
+    final = (
+        region[cm],
+        year,
+        month,
         {
-            "region_code": pl.Series(region[cm].tolist(), dtype=pl.String),
-            "year": pl.Series([year] * int(cm.sum()), dtype=pl.Int64),
-            "month": pl.Series([month] * int(cm.sum()), dtype=pl.Int64),
-            "one": pl.Series([1] * int(cm.sum()), dtype=pl.Int64),
-            "deaths_total": pl.Series(all_deaths[cm].tolist(), dtype=pl.Int64),
-            "injuries": pl.Series(all_inj[cm].tolist(), dtype=pl.Int64),
-            "larger": pl.Series((g_final == 1).astype(np.int64).tolist(), dtype=pl.Int64),
-            "major": pl.Series((g_final == 2).astype(np.int64).tolist(), dtype=pl.Int64),
-            "extraordinary": pl.Series((g_final == 3).astype(np.int64).tolist(), dtype=pl.Int64),
-            "imc": pl.Series(
-                np.where(np.isin(sector_c, list(spec.IMC_SECTORS)), all_deaths[cm], 0).tolist(), dtype=pl.Int64
-            ),
-            "se": pl.Series(np.where(special[cm], all_deaths[cm], 0).tolist(), dtype=pl.Int64),
-        }
+            "ps_accidents": np.ones(int(cm.sum()), dtype=np.int64),
+            "ps_deaths": all_deaths[cm],
+            "ps_injuries": all_inj[cm],
+            "ps_accidents_larger": (g_final == 1).astype(np.int64),
+            "ps_accidents_major": (g_final == 2).astype(np.int64),
+            "ps_accidents_extraordinary": (g_final == 3).astype(np.int64),
+            "imc_deaths": np.where(np.isin(sector[cm], list(spec.IMC_SECTORS)), all_deaths[cm], 0),
+            "se_deaths": np.where(special[cm], all_deaths[cm], 0),
+        },
     )
     return rows, final, seq0 + n_all
 
 
-ACC_MEASURES = {
-    "ps_accidents": "one",
-    "ps_deaths": "deaths_total",
-    "ps_injuries": "injuries",
-    "ps_accidents_larger": "larger",
-    "ps_accidents_major": "major",
-    "ps_accidents_extraordinary": "extraordinary",
-    "imc_deaths": "imc",
-    "se_deaths": "se",
-}
-
-
-def generate_accidents(seed: int, unit: spec.Unit, out_dir: Path, scale: float, summary: Summary) -> dict[str, int]:
+def generate_accidents(
+    seed: int, unit: spec.Unit, out_dir: Path, scale: float, summary: Summary
+) -> dict[str, int]:
     router = make_router(out_dir, unit, "accidents", ["occurred_at", "accident_id", "reported_at"])
     draw_region = region_picker(unit)
     for year in range(spec.FIRST_YEAR, spec.LAST_YEAR + 1):
@@ -427,7 +429,7 @@ def generate_accidents(seed: int, unit: spec.Unit, out_dir: Path, scale: float, 
         for month, mplan in zip(months_of(year), plan, strict=True):
             rows, final, seq = accident_month(seed, unit, year, month, mplan, seq, draw_region)
             router.write(month_period(year, month), rows)
-            add_summary(summary, "accidents", unit.code, final, ACC_MEASURES)
+            add_counts(summary, "accidents", unit.code, *final)
     router.close()
     return {str(p.relative_to(out_dir)): router.written[k] for k, p in router.paths.items()}
 
@@ -437,7 +439,9 @@ def generate_accidents(seed: int, unit: spec.Unit, out_dir: Path, scale: float, 
 # ============================================================================================
 
 
-def plan_simple_year(seed: int, source: str, unit: spec.Unit, year: int, factor: float, targets, injury_ratio):
+def plan_simple_year(
+    seed: int, source: str, unit: spec.Unit, year: int, factor: float, targets, injury_ratio
+):
     rng = rng_for(seed, f"{source}-year", unit.code, year)
     t = targets[unit.code]
     n, deaths, inj = anchor_values(t, year, rng, factor)
@@ -457,7 +461,7 @@ def plan_simple_year(seed: int, source: str, unit: spec.Unit, year: int, factor:
     return list(zip(n_m.tolist(), d_m.tolist(), i_m.tolist(), strict=True))
 
 
-def road_month(seed, unit, year, month, n, deaths, inj, draw_region) -> tuple[pl.DataFrame, pl.DataFrame]:
+def road_month(seed, unit, year, month, n, deaths, inj, draw_region) -> tuple[pl.DataFrame, tuple]:
     rng = rng_for(seed, "road-month", unit.code, year, month)
     times = np.sort(random_times(rng, year, month, n, ROAD_HOURS))
     d = slots(rng, n, 3, deaths)
@@ -482,10 +486,15 @@ def road_month(seed, unit, year, month, n, deaths, inj, draw_region) -> tuple[pl
             "operating_vehicle": pl.Series(operating.tolist(), dtype=pl.Boolean),
         }
     )
-    return df, _counts(df, year, month, loss=False)
+    return df, (
+        region,
+        year,
+        month,
+        {"road_accidents": np.ones(n, np.int64), "road_deaths": d, "road_injuries": i},
+    )
 
 
-def fire_month(seed, unit, year, month, n, deaths, inj, draw_region) -> tuple[pl.DataFrame, pl.DataFrame]:
+def fire_month(seed, unit, year, month, n, deaths, inj, draw_region) -> tuple[pl.DataFrame, tuple]:
     rng = rng_for(seed, "fire-month", unit.code, year, month)
     times = np.sort(random_times(rng, year, month, n, FIRE_HOURS))
     d = slots(rng, n, 2, deaths)
@@ -510,15 +519,13 @@ def fire_month(seed, unit, year, month, n, deaths, inj, draw_region) -> tuple[pl
             "grade": pl.Series([FIRE_GRADES[r] for r in g.tolist()], dtype=pl.String),
         }
     )
-    return df, _counts(df, year, month, loss=True)
-
-
-def _counts(df: pl.DataFrame, year: int, month: int, loss: bool) -> pl.DataFrame:
-    cols = [pl.col("region_code"), pl.lit(year).alias("year"), pl.lit(month).alias("month"), pl.lit(1).alias("one")]
-    cols += [pl.col("deaths"), pl.col("injuries")]
-    if loss:
-        cols.append(pl.col("direct_loss"))
-    return df.select(cols)
+    counts = {
+        "fire_count": np.ones(n, np.int64),
+        "fire_deaths": d,
+        "fire_injuries": i,
+        "fire_direct_loss": loss,
+    }
+    return df, (region, year, month, counts)
 
 
 def generate_simple(
@@ -529,23 +536,24 @@ def generate_simple(
     draw_region = region_picker(unit)
     targets = spec.ROAD_TARGETS if source == "road_traffic" else spec.FIRE_TARGETS
     month_fn = road_month if source == "road_traffic" else fire_month
-    prefix = "road" if source == "road_traffic" else "fire"
-    measures = {f"{prefix}_accidents" if prefix == "road" else "fire_count": "one"}
-    measures.update({f"{prefix}_deaths": "deaths", f"{prefix}_injuries": "injuries"})
-    if source == "fires":
-        measures["fire_direct_loss"] = "direct_loss"
     for year in range(spec.FIRST_YEAR, spec.LAST_YEAR + 1):
-        plan = plan_simple_year(seed, source, unit, year, unit_factor(unit, scale), targets, spec.ROAD_INJURY_RATIO)
+        plan = plan_simple_year(
+            seed, source, unit, year, unit_factor(unit, scale), targets, spec.ROAD_INJURY_RATIO
+        )
         offset = 0
         for month, (n, d, i) in zip(months_of(year), plan, strict=True):
             df, counts = month_fn(seed, unit, year, month, n, d, i, draw_region)
             df = df.with_columns(
-                pl.Series(id_col, [f"{x[:-6]}{int(x[-6:]) + offset:06d}" for x in df[id_col].to_list()], dtype=pl.String),
+                pl.Series(
+                    id_col,
+                    [f"{x[:-6]}{int(x[-6:]) + offset:06d}" for x in df[id_col].to_list()],
+                    dtype=pl.String,
+                ),
                 pl.lit(month_period(year, month)).alias("_file"),
             )
             offset += n
             router.write(month_period(year, month), df)
-            add_summary(summary, source, unit.code, counts, measures)
+            add_counts(summary, source, unit.code, *counts)
     router.close()
     return {str(p.relative_to(out_dir)): router.written[k] for k, p in router.paths.items()}
 
@@ -601,7 +609,9 @@ def plan_enforcement_year(seed: int, unit: spec.Unit, year: int, factor: float):
     ]
 
 
-def enforcement_month(seed, unit, year, month, plan, pools, draw_region, offset) -> tuple[pl.DataFrame, pl.DataFrame]:
+def enforcement_month(
+    seed, unit, year, month, plan, pools, draw_region, offset
+) -> tuple[pl.DataFrame, tuple]:
     rng = rng_for(seed, "enforcement-month", unit.code, year, month)
     n = plan["n"]
     day = np.sort(rng.integers(0, days_in_month(year, month), n))
@@ -633,9 +643,9 @@ def enforcement_month(seed, unit, year, month, plan, pools, draw_region, offset)
     rectified = found - rng.binomial(found, 0.06)
     credit = np.empty(n, dtype=object)
     for r in np.unique(region):
-        idx = np.flatnonzero(region == r)
+        where = np.flatnonzero(region == r)
         pool = pools[r]
-        credit[idx] = pool[rng.integers(0, len(pool), len(idx))]
+        credit[where] = pool[rng.integers(0, len(pool), len(where))]
     ids = [f"EN-{unit.code}-{year}-{s:06d}" for s in range(offset + 1, offset + n + 1)]
     df = pl.DataFrame(
         {
@@ -655,39 +665,28 @@ def enforcement_month(seed, unit, year, month, plan, pools, draw_region, offset)
             "judicial_transfer": pl.Series(judicial.tolist(), dtype=pl.Boolean),
         }
     )
-    counts = df.select(
-        pl.col("region_code"),
-        pl.lit(year).alias("year"),
-        pl.lit(month).alias("month"),
-        pl.lit(1).alias("one"),
-        pl.col("penalty").cast(pl.Int64),
-        pl.col("fine").fill_null(0),
-        pl.col("suspension").cast(pl.Int64),
-        pl.col("closure").cast(pl.Int64),
-        pl.col("hazards_found"),
-        pl.col("hazards_major_found"),
-        pl.col("hazards_rectified"),
-    )
-    return df, counts
+    counts = {
+        "enf_inspections": np.ones(n, np.int64),
+        "enf_penalties": penalty.astype(np.int64),
+        "enf_fines": np.asarray([v or 0 for v in fine], dtype=np.int64),
+        "enf_suspensions": suspension.astype(np.int64),
+        "enf_closures": closure.astype(np.int64),
+        "hazards_found": found,
+        "hazards_major_found": major,
+        "hazards_rectified": rectified,
+    }
+    return df, (region, year, month, counts)
 
 
-ENF_MEASURES = {
-    "enf_inspections": "one",
-    "enf_penalties": "penalty",
-    "enf_fines": "fine",
-    "enf_suspensions": "suspension",
-    "enf_closures": "closure",
-    "hazards_found": "hazards_found",
-    "hazards_major_found": "hazards_major_found",
-    "hazards_rectified": "hazards_rectified",
-}
-
-
-def generate_enforcement(seed: int, unit: spec.Unit, out_dir: Path, scale: float, summary: Summary) -> dict[str, int]:
+def generate_enforcement(
+    seed: int, unit: spec.Unit, out_dir: Path, scale: float, summary: Summary
+) -> dict[str, int]:
     router = make_router(out_dir, unit, "enforcement", ["inspected_on", "inspection_id"])
     draw_region = region_picker(unit)
     factor = unit_factor(unit, scale)
-    per_region = max(40, round(spec.ENFORCEMENT_TARGETS[unit.code][2020].inspections * factor / len(unit.regions)))
+    per_region = max(
+        40, round(spec.ENFORCEMENT_TARGETS[unit.code][2020].inspections * factor / len(unit.regions))
+    )
     pools = {r: enterprise_pool(seed, r, per_region) for r in unit.regions}
     if spec.LONGGANG in pools:
         pools[spec.CANGNAN] = np.concatenate([pools[spec.CANGNAN], pools[spec.LONGGANG]])
@@ -697,8 +696,10 @@ def generate_enforcement(seed: int, unit: spec.Unit, out_dir: Path, scale: float
         for month, mplan in zip(months_of(year), plan, strict=True):
             df, counts = enforcement_month(seed, unit, year, month, mplan, pools, draw_region, offset)
             offset += mplan["n"]
-            router.write(month_period(year, month), df.with_columns(pl.lit(month_period(year, month)).alias("_file")))
-            add_summary(summary, "enforcement", unit.code, counts, ENF_MEASURES)
+            router.write(
+                month_period(year, month), df.with_columns(pl.lit(month_period(year, month)).alias("_file"))
+            )
+            add_counts(summary, "enforcement", unit.code, *counts)
     router.close()
     return {str(p.relative_to(out_dir)): router.written[k] for k, p in router.paths.items()}
 
@@ -747,7 +748,7 @@ def draw_events(seed: int, unit: spec.Unit, year: int) -> list[Event]:
             start = dt.date(year, month, int(rng.integers(1, days_in_month(year, month) + 1)))
             spread = int(rng.integers(1, min(hs.spread, len(codes)) + 1))
             hit = list(rng.choice(len(codes), size=spread, replace=False, p=p)) if len(codes) > 1 else [0]
-            impacts = []
+            impacts: list[Impact] = []
             for i in sorted(hit):
                 region = codes[i]
                 if region == spec.LONGGANG and start < spec.LONGGANG_FROM:
@@ -756,9 +757,12 @@ def draw_events(seed: int, unit: spec.Unit, year: int) -> list[Event]:
                     continue
                 impacts.append(draw_impact(rng, hazard, hs.severity, region))
             events.append(Event(hazard, start, impacts))
-    if unit.code == "500109" and year in spec.BEIBEI_LOSS_PCT:
-        if not any(e.hazard != FOREST_FIRE for e in events):
-            events.append(Event("洪涝", dt.date(year, 7, 12), [draw_impact(rng, "洪涝", 1.5, "500109")]))
+    if (
+        unit.code == "500109"
+        and year in spec.BEIBEI_LOSS_PCT
+        and all(e.hazard == FOREST_FIRE for e in events)
+    ):
+        events.append(Event("洪涝", dt.date(year, 7, 12), [draw_impact(rng, "洪涝", 1.5, "500109")]))
     events.sort(key=lambda e: (e.start, e.hazard))
     for i, e in enumerate(events, start=1):
         e.event_id = f"EV-{unit.code}-{year}-{i:03d}"
@@ -767,12 +771,27 @@ def draw_events(seed: int, unit: spec.Unit, year: int) -> list[Event]:
 
 def draw_impact(rng: np.random.Generator, hazard: str, severity: float, region: str) -> Impact:
     if hazard == FOREST_FIRE:
-        return Impact(region, 0, 0, 0, 0, 0, 0, 0, 0, int(lognormal_cents(rng, 1, 3.0, 1.0, 0.2, 300.0)[0]),
-                      int(np.round(np.clip(np.exp(rng.normal(np.log(2.5), 1.1)), 0.05, 400.0) * 100)))
+        return Impact(
+            region,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            int(lognormal_cents(rng, 1, 3.0, 1.0, 0.2, 300.0)[0]),
+            int(np.round(np.clip(np.exp(rng.normal(np.log(2.5), 1.1)), 0.05, 400.0) * 100)),
+        )
     affected = int(np.exp(rng.normal(np.log(6000 * severity), 0.8)))
     big = hazard in BIG_HAZARDS
     relocated = int(affected * rng.uniform(0.05, 0.3)) if big else int(affected * rng.uniform(0.0, 0.03))
-    crop = int(np.round(np.exp(rng.normal(np.log(500 * severity + 1), 0.9)) * 100)) if hazard != "地质灾害" else 0
+    crop = (
+        int(np.round(np.exp(rng.normal(np.log(500 * severity + 1), 0.9)) * 100))
+        if hazard != "地质灾害"
+        else 0
+    )
     failed = int(crop * rng.uniform(0.02, 0.15))
     collapsed = int(rng.poisson(2 * severity)) if big else int(rng.poisson(0.2))
     damaged = int(rng.poisson(25 * severity)) + collapsed
@@ -846,7 +865,7 @@ def event_rows(rng: np.random.Generator, e: Event) -> list[dict]:
     return rows
 
 
-DIS_SCHEMA = {
+DIS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "event_id": pl.String,
     "hazard": pl.String,
     "region_code": pl.String,

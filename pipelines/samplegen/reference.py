@@ -103,7 +103,7 @@ def gdp_index(year: int, factor: float) -> float:
 
 def vehicle_index(year: int) -> float:
     idx = 1.0
-    for y in range(2021, year + 1):
+    for _ in range(2021, year + 1):
         idx *= 1.045
     for y in range(year + 1, 2021):
         idx /= 1.085 if y <= 2017 else 1.07
@@ -126,7 +126,9 @@ def base_denominators(seed: int) -> dict[tuple[str, str, int], int]:
             out[(region, "gdp", year)] = round(gdp * 100)
             out[(region, "imc_employees", year)] = round(imc * 100)
             out[(region, "motor_vehicles", year)] = round(veh * 100)
-            out[(region, "se_units", year)] = round(ds.se_units * 1.06**t * float(np.exp(rng.normal(0, 0.01))))
+            out[(region, "se_units", year)] = round(
+                ds.se_units * 1.06**t * float(np.exp(rng.normal(0, 0.01)))
+            )
             out[(region, "forest_area", year)] = round(ds.forest_ha * 1.003**t)
     # 龙港 did not exist before 2019: its area is in 苍南's figures
     for (region, measure, year), value in list(out.items()):
@@ -149,7 +151,9 @@ def quarterly_gdp(seed: int, den: dict) -> dict[tuple[str, str], int]:
         annual = {2025: den[(region, "gdp", 2025)], 2026: den[(region, "gdp", 2025)] * 1.046}
         for year in (2025, 2026):
             for q, share in enumerate(shares, start=1):
-                out[(region, f"{year}Q{q}")] = round(annual[year] * share * float(np.exp(rng.normal(0, 0.004))))
+                out[(region, f"{year}Q{q}")] = round(
+                    annual[year] * share * float(np.exp(rng.normal(0, 0.004)))
+                )
     for parent, children in spec.DENOMINATOR_PARENTS.items():
         for year in (2025, 2026):
             for q in (1, 2, 3):
@@ -209,7 +213,9 @@ def _units(style: str) -> dict[str, tuple[str, int, float]]:
     return common
 
 
-def denominator_rows(seed: int, den: dict, qgdp: dict, regions, style_of, source: str, measure_name) -> list[Row]:
+def denominator_rows(
+    seed: int, den: dict, qgdp: dict, regions, style_of, source: str, measure_name
+) -> list[Row]:
     rows = []
     for region in regions:
         style = style_of(region)
@@ -223,7 +229,15 @@ def denominator_rows(seed: int, den: dict, qgdp: dict, regions, style_of, source
                 if key not in den:
                     continue
                 rows.append(
-                    Row(region, str(year), measure_name(measure), fmt(den[key] / divisor, decimals), unit, released, source)
+                    Row(
+                        region,
+                        str(year),
+                        measure_name(measure),
+                        fmt(den[key] / divisor, decimals),
+                        unit,
+                        released,
+                        source,
+                    )
                 )
         for (r, period), value in sorted(qgdp.items()):
             if r != region:
@@ -249,14 +263,17 @@ def denominator_rows(seed: int, den: dict, qgdp: dict, regions, style_of, source
 # 北碚 2011-2015 (十二五) values solved to reproduce seed 002's 十三五 vs 十二五 changes
 # --------------------------------------------------------------------------------------------
 
-BEIBEI_PREV_REPORT = {  # 2011-2015: accidents (incl. 3 较大), 较大, deaths incl. missing, imc deaths, road deaths
+# 2011-2015: accidents (incl. 3 较大), 较大, deaths incl. missing, imc deaths, road deaths
+BEIBEI_PREV_REPORT = {
     "ps_accidents": (31, 30, 29, 27, 25),
     "ps_accidents_larger": (1, 1, 0, 1, 0),
     "ps_deaths": (11, 12, 9, 9, 8),
     "imc_deaths": (5, 5, 4, 4, 3),
     "road_deaths": (34, 33, 33, 32, 31),
 }
-BEIBEI_RATE_CHANGES = {  # seed 002: 亿元GDP死亡率、工矿商贸十万人死亡率、道路交通万车死亡率分别下降43.9%、20%、25.1%
+# seed 002: 亿元GDP死亡率、工矿商贸十万人死亡率、道路交通万车死亡率分别下降43.9%、20%、25.1%
+# denominator measure -> (numerator measure, published change in %, rate multiplier)
+BEIBEI_RATE_CHANGES = {
     "gdp": ("ps_deaths", -43.9, 1.0),
     "imc_employees": ("imc_deaths", -20.0, 1e5 / 1e4),  # persons in 万人 hundredths -> per 10^5 persons
     "motor_vehicles": ("road_deaths", -25.1, 1.0),  # per 10^4 vehicles, vehicles in 万辆
@@ -264,7 +281,9 @@ BEIBEI_RATE_CHANGES = {  # seed 002: 亿元GDP死亡率、工矿商贸十万人�
 
 
 def mean_rate(numerators, denominators_hundredths, per_unit: float) -> float:
-    return float(np.mean([n / (d / 100) * per_unit for n, d in zip(numerators, denominators_hundredths, strict=True)]))
+    return float(
+        np.mean([n / (d / 100) * per_unit for n, d in zip(numerators, denominators_hundredths, strict=True)])
+    )
 
 
 def solve_beibei(den: dict, yearly: dict[tuple[str, int], int]) -> dict[str, float]:
@@ -358,7 +377,12 @@ def guangxi_reports(seed: int, summary: Summary) -> dict[str, list[Row]]:
     for year in range(2016, 2026):
         t = year - 2021
         if year == 2021:
-            vals = {"enf_inspections": 10274, "enf_penalties": 2598, "enf_suspensions": 131, "enf_closures": 7}
+            vals = {
+                "enf_inspections": 10274,
+                "enf_penalties": 2598,
+                "enf_suspensions": 131,
+                "enf_closures": 7,
+            }
             fines = 1.32
             src = f"{SEED_004} (reproduced figure)"
             released = GX_RELEASE_2021
@@ -384,7 +408,7 @@ def guangxi_reports(seed: int, summary: Summary) -> dict[str, list[Row]]:
     for year in range(2016, 2026):
         released = GX_RELEASE_2021 if year == 2021 else dt.date(year + 1, 1, 22) + dt.timedelta(days=year % 5)
         sev = float(np.exp(rng.normal(0, 0.35)))
-        vals = {
+        nd: dict[str, tuple[str, str, str, str | None]] = {
             "nd_affected_person_times": (fmt(520 * sev, 2), "万人次", synthetic, None),
             "nd_deaths": (str(int(rng.poisson(18 * sev))), "人", synthetic, None),
             "nd_missing": (str(int(rng.poisson(3 * sev))), "人", synthetic, None),
@@ -395,22 +419,27 @@ def guangxi_reports(seed: int, summary: Summary) -> dict[str, list[Row]]:
         }
         fires = round(380 * 0.86 ** (year - 2016) * float(np.exp(rng.normal(0, 0.1))))
         area = 1650 * 0.85 ** (year - 2016) * float(np.exp(rng.normal(0, 0.15)))
-        vals["forest_fire_count"] = (str(fires), "起", synthetic, None)
-        vals["forest_damaged_area"] = (fmt(area, 2), "公顷", synthetic, None)
+        nd["forest_fire_count"] = (str(fires), "起", synthetic, None)
+        nd["forest_damaged_area"] = (fmt(area, 2), "公顷", synthetic, None)
         if year == 2020:
             derived = f"{SEED_004} (derived from the published 同比 -52.91% / -37.06%; SYNTHETIC value)"
-            vals["forest_fire_count"] = ("206", "起", derived, None)
-            vals["forest_damaged_area"] = ("786.41", "公顷", derived, None)
+            nd["forest_fire_count"] = ("206", "起", derived, None)
+            nd["forest_damaged_area"] = ("786.41", "公顷", derived, None)
         if year == 2021:
             rep = f"{SEED_004} (reproduced figure)"
-            vals["forest_fire_count"] = ("97", "起", rep, "扑救森林火灾97起")
-            vals["forest_damaged_area"] = ("494.97", "公顷", rep, "受害森林面积494.97公顷 (过火面积1225.54公顷)")
-            vals["nd_relocated"] = ("2.46", "万人", rep, "紧急转移避险群众2.46万人")
+            nd["forest_fire_count"] = ("97", "起", rep, "扑救森林火灾97起")
+            nd["forest_damaged_area"] = (
+                "494.97",
+                "公顷",
+                rep,
+                "受害森林面积494.97公顷 (过火面积1225.54公顷)",
+            )
+            nd["nd_relocated"] = ("2.46", "万人", rep, "紧急转移避险群众2.46万人")
             zero = "SYNTHETIC total chosen consistent with seed 004 (洪涝灾害实现“零死亡”)"
-            vals["nd_deaths"] = ("0", "人", zero, "洪涝灾害零死亡; 其他灾种亦按0填报 (SYNTHETIC)")
-            vals["nd_missing"] = ("0", "人", zero, None)
-        for m, (value, unit, src, note) in vals.items():
-            rows.append(Row("450000", str(year), zh[m], value, unit, released, src, note))
+            nd["nd_deaths"] = ("0", "人", zero, "洪涝灾害零死亡; 其他灾种亦按0填报 (SYNTHETIC)")
+            nd["nd_missing"] = ("0", "人", zero, None)
+        for m, (text, unit, src, note) in nd.items():
+            rows.append(Row("450000", str(year), zh[m], text, unit, released, src, note))
     files["reports/450000_广西_自然灾害_2016-2025.csv"] = rows
 
     # --- road traffic and fires, province and its 14 cities (cities add up to the province)
@@ -439,24 +468,45 @@ def guangxi_reports(seed: int, summary: Summary) -> dict[str, list[Row]]:
             if year == 2026:
                 continue  # annual 2026 not published yet
             by_city = multinomial(rng, total, city_p)
-            money = m == "fire_direct_loss"
             rows.append(Row("450000", str(year), zh[m], str(total), unit, released, synthetic))
             for city, v in zip(spec.GX_CITIES, by_city.tolist(), strict=True):
                 rows.append(Row(city, str(year), zh[m], str(v), unit, released, synthetic))
-            if money:
-                pass
     for year in (2025, 2026):
         for upto in (3, 6, 9):
             released = dt.date(year, upto, 1) + dt.timedelta(days=48)
-            for m, unit in (("road_accidents", "起"), ("road_deaths", "人"), ("fire_count", "起"), ("fire_deaths", "人")):
+            for m, unit in (
+                ("road_accidents", "起"),
+                ("road_deaths", "人"),
+                ("fire_count", "起"),
+                ("fire_deaths", "人"),
+            ):
                 v = sum(monthly[m][(year, k)] for k in range(1, upto + 1))
-                rows.append(Row("450000", f"{year}M01-{upto:02d}", zh[m], str(v), unit, released, synthetic, "1-N月累计"))
+                rows.append(
+                    Row(
+                        "450000",
+                        f"{year}M01-{upto:02d}",
+                        zh[m],
+                        str(v),
+                        unit,
+                        released,
+                        synthetic,
+                        "1-N月累计",
+                    )
+                )
     for year in (2025, 2026):
         for month in range(1, 13 if year == 2025 else spec.LAST_MONTH + 1):
             released = dt.date(year, month, 1) + dt.timedelta(days=45)
             rows.append(
-                Row("450000", f"{year}M{month:02d}", zh["fire_count"], str(monthly["fire_count"][(year, month)]), "起",
-                    released, synthetic, "当月")
+                Row(
+                    "450000",
+                    f"{year}M{month:02d}",
+                    zh["fire_count"],
+                    str(monthly["fire_count"][(year, month)]),
+                    "起",
+                    released,
+                    synthetic,
+                    "当月",
+                )
             )
     files["reports/450000_广西_道路交通和火灾_2016-2026.csv"] = rows
     return files
@@ -470,10 +520,25 @@ def national_reports(seed: int) -> list[Row]:
         sev = float(np.exp(rng.normal(0, 0.25)))
         released = dt.date(year + 1, 1, 13) + dt.timedelta(days=year % 10)
         rows += [
-            Row("000000", str(year), "nd_affected_person_times", fmt(13000 * 0.95 ** (year - 2016) * sev, 1), "万人次",
-                released, src),
-            Row("000000", str(year), "nd_deaths_missing", str(round(900 * 0.93 ** (year - 2016) * sev)), "人", released,
-                src, "死亡失踪合计 (only the combined figure is published)"),
+            Row(
+                "000000",
+                str(year),
+                "nd_affected_person_times",
+                fmt(13000 * 0.95 ** (year - 2016) * sev, 1),
+                "万人次",
+                released,
+                src,
+            ),
+            Row(
+                "000000",
+                str(year),
+                "nd_deaths_missing",
+                str(round(900 * 0.93 ** (year - 2016) * sev)),
+                "人",
+                released,
+                src,
+                "死亡失踪合计 (only the combined figure is published)",
+            ),
             Row("000000", str(year), "nd_direct_loss", fmt(3300 * sev, 1), "亿元", released, src),
         ]
     return rows
@@ -493,7 +558,13 @@ def lianduo_reports() -> list[Row]:
 
 def beibei_reports() -> list[Row]:
     src = f"SYNTHETIC (annual values chosen so that {SEED_002} 十三五 vs 十二五 changes reproduce)"
-    units = {"ps_accidents": "起", "ps_accidents_larger": "起", "ps_deaths": "人", "imc_deaths": "人", "road_deaths": "人"}
+    units = {
+        "ps_accidents": "起",
+        "ps_accidents_larger": "起",
+        "ps_deaths": "人",
+        "imc_deaths": "人",
+        "road_deaths": "人",
+    }
     rows = []
     for i, year in enumerate(BEIBEI_PREV):
         released = dt.date(year + 1, 3, 1)
@@ -564,18 +635,20 @@ def generate_reference(
     written["denominators/450000_广西_统计年鉴_2015-2025.csv"] = write_long(
         out_dir, "denominators/450000_广西_统计年鉴_2015-2025.csv", spec.GX, gx_rows
     )
-    gx_q = denominator_rows(
-        seed, {}, qgdp, gx_regions, lambda r: "city", synthetic.format("广西统计局"), zh
-    )
+    gx_q = denominator_rows(seed, {}, qgdp, gx_regions, lambda r: "city", synthetic.format("广西统计局"), zh)
     written["denominators/450000_广西_季度GDP_2025-2026.csv"] = write_long(
         out_dir, "denominators/450000_广西_季度GDP_2025-2026.csv", spec.GX, gx_q
     )
     wz_regions = ("330300", *spec.WZ_COUNTIES)
-    wz_rows = denominator_rows(seed, den, {}, wz_regions, lambda r: "city", synthetic.format("温州市统计局"), code)
+    wz_rows = denominator_rows(
+        seed, den, {}, wz_regions, lambda r: "city", synthetic.format("温州市统计局"), code
+    )
     written["denominators/330300_温州_统计年鉴_2015-2025.xlsx"] = write_long(
         out_dir, "denominators/330300_温州_统计年鉴_2015-2025.xlsx", spec.WZ, wz_rows
     )
-    wz_q = denominator_rows(seed, {}, qgdp, wz_regions, lambda r: "city", synthetic.format("温州市统计局"), code)
+    wz_q = denominator_rows(
+        seed, {}, qgdp, wz_regions, lambda r: "city", synthetic.format("温州市统计局"), code
+    )
     written["denominators/330300_温州_季度GDP_2025-2026.xlsx"] = write_long(
         out_dir, "denominators/330300_温州_季度GDP_2025-2026.xlsx", spec.WZ, wz_q
     )
@@ -590,29 +663,41 @@ def generate_reference(
             "亿元",
             dt.date(2025, 1, 16),
             "SYNTHETIC sample (温州市统计局 style; revision)",
-            "第五次全国经济普查后修订 (first released " + release_date(seed, "330300", 2023, "city").isoformat() + ")",
+            "第五次全国经济普查后修订 (first released "
+            + release_date(seed, "330300", 2023, "city").isoformat()
+            + ")",
         )
     ]
     written["denominators/330300_温州_GDP修订_2023.xlsx"] = write_long(
         out_dir, "denominators/330300_温州_GDP修订_2023.xlsx", spec.WZ, revision
     )
-    ls_rows = denominator_rows(seed, den, qgdp, ("331100",), lambda r: "city", synthetic.format("丽水市统计局"), code)
+    ls_rows = denominator_rows(
+        seed, den, qgdp, ("331100",), lambda r: "city", synthetic.format("丽水市统计局"), code
+    )
     written["denominators/331100_丽水_统计公报_2015-2025.csv"] = write_long(
         out_dir, "denominators/331100_丽水_统计公报_2015-2025.csv", LS, ls_rows
     )
-    ld_rows = denominator_rows(seed, den, qgdp, ("331102",), lambda r: "en", synthetic.format("莲都区统计局"), code)
+    ld_rows = denominator_rows(
+        seed, den, qgdp, ("331102",), lambda r: "en", synthetic.format("莲都区统计局"), code
+    )
     written["denominators/331102_莲都_统计公报_2015-2025.csv"] = write_long(
         out_dir, "denominators/331102_莲都_统计公报_2015-2025.csv", spec.LD, ld_rows
     )
-    yg_rows = denominator_rows(seed, den, qgdp, ("371521",), lambda r: "yanggu", synthetic.format("阳谷县统计局"), code)
+    yg_rows = denominator_rows(
+        seed, den, qgdp, ("371521",), lambda r: "yanggu", synthetic.format("阳谷县统计局"), code
+    )
     written["denominators/371521_阳谷_统计公报_2015-2025.csv"] = write_long(
         out_dir, "denominators/371521_阳谷_统计公报_2015-2025.csv", spec.YG, yg_rows
     )
-    bb_rows = denominator_rows(seed, den, qgdp, ("500109",), lambda r: "county", synthetic.format("北碚区统计局"), code)
+    bb_rows = denominator_rows(
+        seed, den, qgdp, ("500109",), lambda r: "county", synthetic.format("北碚区统计局"), code
+    )
     for i, r in enumerate(bb_rows):
         if int(r.period[:4]) < 2016 and r.measure in BEIBEI_RATE_CHANGES:
             bb_rows[i] = dataclasses.replace(
-                r, source=f"SYNTHETIC (2011-2015 solved so that {SEED_002} 十三五 vs 十二五 rate changes reproduce)"
+                r,
+                source=f"SYNTHETIC (2011-2015 solved so that {SEED_002} 十三五 vs 十二五 rate changes "
+                "reproduce)",
             )
     written["denominators/500109_北碚_统计公报_2011-2025.csv"] = write_long(
         out_dir, "denominators/500109_北碚_统计公报_2011-2025.csv", spec.BB, bb_rows

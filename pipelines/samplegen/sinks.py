@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -49,7 +50,10 @@ class Sink:
 
     def _strings_for_bools(self, df: pl.DataFrame) -> pl.DataFrame:
         exprs = [
-            pl.when(pl.col(c)).then(pl.lit(self.fmt.bool_true)).otherwise(pl.lit(self.fmt.bool_false)).alias(c)
+            pl.when(pl.col(c))
+            .then(pl.lit(self.fmt.bool_true))
+            .otherwise(pl.lit(self.fmt.bool_false))
+            .alias(c)
             for c in self.bool_cols
             if c in df.columns
         ]
@@ -73,7 +77,7 @@ class CsvSink(Sink):
         if df.height == 0:
             return
         df = self._strings_for_bools(df.select(self.columns))
-        exprs = []
+        exprs: list[pl.Expr | pl.Series] = []
         for c in self.columns:
             if c in self.money_cols and self.fmt.money == "yuan":
                 exprs.append((pl.col(c) * 100).alias(c))
@@ -97,10 +101,15 @@ class CsvSink(Sink):
 
 
 class XlsxSink(Sink):
+    fmt_streaming = False  # set by the generator when scale > 1
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._wb = xlsxwriter.Workbook(str(self.path), {"constant_memory": True})
+        # constant_memory streams rows to disk (for large scales); in_memory keeps small sheets in
+        # memory with shared strings (smaller files, no temp files). Each mode is byte-stable.
+        options = {"constant_memory": True} if self.fmt_streaming else {"in_memory": True}
+        self._wb = xlsxwriter.Workbook(str(self.path), options)
         self._wb.set_properties(
             {
                 "title": self.path.stem,
@@ -123,7 +132,7 @@ class XlsxSink(Sink):
         if df.height == 0:
             return
         df = self._strings_for_bools(df.select(self.columns))
-        writers: list[Callable[[int, int, object], None]] = []
+        writers: list[Callable[[int, int, Any], object]] = []
         ws = self._ws
         for c in self.columns:
             dtype = df.schema[c]

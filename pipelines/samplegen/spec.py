@@ -8,14 +8,14 @@ record counts of the two large submitting units (广西 and 温州), small units
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 FIRST_YEAR = 2016  # first year of record files
 LAST_YEAR = 2026  # last (partial) year of record files
 LAST_MONTH = 9  # data end 2026-09-30
 QUARTERLY_FROM = 2025  # one file per quarter from this year on, one per year before
 CUTOFF = dt.datetime(2026, 9, 30, 23, 59)  # nothing (no event, no report) after this instant
-AS_OF = dt.date(2026, 11, 23)  # date the drop was assembled; releases may run up to it
+AS_OF = dt.date(2026, 11, 23)  # date the drop was assembled; release dates run up to it
 XLSX_CREATED = dt.datetime(2026, 11, 23, 0, 0, 0)  # fixed workbook metadata timestamp
 
 SOURCES = ("accidents", "road_traffic", "fires", "disasters", "enforcement", "denominators", "reports")
@@ -109,7 +109,8 @@ RECORD_UNITS = {
     "enforcement": (WZ, LD, YG, BB),
 }
 
-# Weights used to spread a unit's records over its regions (≈ resident population, 万人, 2020).
+# Weights used to spread a unit's records over its regions (≈ resident population, 万人, 2020; the
+# small mountain/island divisions 洞头, 文成, 泰顺 get less, as they have little industry and traffic).
 REGION_WEIGHTS = {
     "450100": 875,
     "450200": 416,
@@ -129,12 +130,12 @@ REGION_WEIGHTS = {
     "330302": 143,
     "330303": 74,
     "330304": 96,
-    "330305": 16,
+    "330305": 9,
     "330324": 87,
     "330326": 86,
     "330327": 84,
-    "330328": 29,
-    "330329": 27,
+    "330328": 14,
+    "330329": 13,
     "330381": 152,
     "330382": 146,
     "330383": 46,
@@ -312,8 +313,23 @@ COAL_LAST_YEAR = {"500109": 2018}  # 北碚 closed its last coal mines (seed 002
 
 # Accident categories (GB 6441 name_zh) per sector, with weights.
 SECTOR_CATEGORIES = {
-    "煤矿": {"冒顶片帮": 30, "瓦斯爆炸": 8, "透水": 8, "放炮": 8, "车辆伤害": 16, "机械伤害": 10, "其它伤害": 20},
-    "金属非金属矿山": {"冒顶片帮": 25, "坍塌": 20, "放炮": 15, "车辆伤害": 15, "高处坠落": 10, "物体打击": 15},
+    "煤矿": {
+        "冒顶片帮": 30,
+        "瓦斯爆炸": 8,
+        "透水": 8,
+        "放炮": 8,
+        "车辆伤害": 16,
+        "机械伤害": 10,
+        "其它伤害": 20,
+    },
+    "金属非金属矿山": {
+        "冒顶片帮": 25,
+        "坍塌": 20,
+        "放炮": 15,
+        "车辆伤害": 15,
+        "高处坠落": 10,
+        "物体打击": 15,
+    },
     "危险化学品": {"中毒和窒息": 35, "火灾": 20, "其它爆炸": 20, "容器爆炸": 10, "灼烫": 15},
     "烟花爆竹": {"火药爆炸": 90, "火灾": 10},
     "建筑业": {"高处坠落": 48, "物体打击": 15, "坍塌": 12, "起重伤害": 10, "触电": 7, "机械伤害": 8},
@@ -387,7 +403,10 @@ SMALL_UNIT_EXTRA_P = 0.25
 # --------------------------------------------------------------------------------------------
 ROAD_TARGETS: dict[str, YearTargets] = {
     "330300": YearTargets(
-        {y: (round(1180 * 0.97 ** (y - 2016)), round(300 * 0.955 ** (y - 2016)), 0) for y in range(2016, 2027)},
+        {
+            y: (round(1180 * 0.97 ** (y - 2016)), round(300 * 0.955 ** (y - 2016)), 0)
+            for y in range(2016, 2027)
+        },
         noise=0.03,
     ),
     "331102": YearTargets(
@@ -406,7 +425,10 @@ ROAD_TARGETS: dict[str, YearTargets] = {
             2018: (243, 36, 0),
             2019: (232, 34, 0),
             2020: (221, 32, 0),
-            **{y: (round(215 * 0.97 ** (y - 2021)), round(31 * 0.96 ** (y - 2021)), 0) for y in range(2021, 2027)},
+            **{
+                y: (round(215 * 0.97 ** (y - 2021)), round(31 * 0.96 ** (y - 2021)), 0)
+                for y in range(2021, 2027)
+            },
         },
         fixed=frozenset(range(2016, 2021)),
         noise=0.05,
@@ -416,7 +438,10 @@ ROAD_INJURY_RATIO = 1.08
 
 FIRE_TARGETS: dict[str, YearTargets] = {
     "330300": YearTargets(
-        {y: (round(520 * 0.975 ** (y - 2016)), round(17 * 0.94 ** (y - 2016)), 14) for y in range(2016, 2027)},
+        {
+            y: (round(520 * 0.975 ** (y - 2016)), round(17 * 0.94 ** (y - 2016)), 14)
+            for y in range(2016, 2027)
+        },
         noise=0.05,
     ),
     "331102": YearTargets(
@@ -499,7 +524,9 @@ ENFORCEMENT_TARGETS: dict[str, dict[int, EnforcementYear]] = {
     "330300": {
         **{
             y: _enf(round(1700 * 1.035 ** (y - 2016)), rate, 2.9, 0.45)
-            for y, rate in zip(range(2016, 2027), (0.4, 0.42, 0.44, 0.46, 0.5, 0.58, 0, 0.72, 0.7, 0.68, 0.67), strict=True)
+            for y, rate in zip(
+                range(2016, 2027), (0.4, 0.42, 0.44, 0.46, 0.5, 0.58, 0, 0.72, 0.7, 0.68, 0.67), strict=True
+            )
         },
         # seed 003: 2022 行政执法立案1968起, 处罚总额6164.09万元, 移送司法机关47起, 双随机抽查企业1746家(次)
         2022: EnforcementYear(2480, 1968, 616409, 37, 8, 47, 1746),
@@ -508,7 +535,14 @@ ENFORCEMENT_TARGETS: dict[str, dict[int, EnforcementYear]] = {
     "371521": {y: _enf(round(170 * 1.03 ** (y - 2016)), 0.28, 1.3, 0.4) for y in range(2016, 2027)},
     "500109": {y: _enf(round(260 * 1.03 ** (y - 2016)), 0.32, 1.8, 0.4) for y in range(2016, 2027)},
 }
-ENFORCEMENT_SECTORS = {"工贸行业": 50, "危险化学品": 15, "金属非金属矿山": 5, "烟花爆竹": 6, "城镇燃气": 6, "其他": 18}
+ENFORCEMENT_SECTORS = {
+    "工贸行业": 50,
+    "危险化学品": 15,
+    "金属非金属矿山": 5,
+    "烟花爆竹": 6,
+    "城镇燃气": 6,
+    "其他": 18,
+}
 INSPECTION_KINDS = {"日常检查": 45, "专项检查": 30, "明察暗访": 8, "举报核查": 5, "执法复查": 12}
 RANDOM_CHECK = "双随机抽查"
 
@@ -580,7 +614,6 @@ class DenominatorSpec:
     vehicles: float  # 万辆, 2020
     se_units: float  # 台, 2020
     forest_ha: float  # 公顷, 2020
-    extra: dict[str, float] = field(default_factory=dict)
 
 
 # Nominal GDP growth path (national-style), year -> growth vs previous year.
@@ -637,4 +670,3 @@ DENOMINATORS: dict[str, DenominatorSpec] = {
 }
 # Regions whose denominators are sums of their listed children (sum of the published rounded values).
 DENOMINATOR_PARENTS = {"450000": GX_CITIES, "330300": WZ_COUNTIES}
-NATIONAL = DenominatorSpec(141212.0, 0.0005, 1015986.0, 1.00, 0.0, 0.0, 0.0, 0.0)

@@ -63,7 +63,9 @@ def pick(rng: np.random.Generator, choices: Mapping[str, float], size: int) -> n
     return np.asarray(keys, dtype=object)[idx]
 
 
-def lognormal_cents(rng: np.random.Generator, size: int, median_wan: float, sigma: float, lo: float, hi: float):
+def lognormal_cents(
+    rng: np.random.Generator, size: int, median_wan: float, sigma: float, lo: float, hi: float
+):
     """Money amounts in cents of 万元 (= 100 元 units), lognormal, clipped to [lo, hi] 万元."""
     values = np.exp(rng.normal(np.log(median_wan), sigma, size))
     return np.round(np.clip(values, lo, hi) * 100).astype(np.int64)
@@ -90,20 +92,9 @@ def file_period(d: dt.date | dt.datetime) -> str:
     return f"{d.year}Q{(d.month - 1) // 3 + 1}"
 
 
-def period_order(period: str) -> tuple[int, int]:
-    if "Q" in period:
-        y, q = period.split("Q")
-        return int(y), int(q)
-    return int(period), 0
-
-
 def days_in_month(year: int, month: int) -> int:
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
     return (nxt - dt.date(year, month, 1)).days
-
-
-def month_start_ts(year: int, month: int) -> np.datetime64:
-    return np.datetime64(f"{year:04d}-{month:02d}-01T00:00", "m")
 
 
 def fmt_cents(values: np.ndarray) -> list[str]:

@@ -31,7 +31,7 @@ level_{{ i + 1 }} as (
     union all
     select
         r.parent_code as region_code, l.measure_code, l.year,
-        sum(l.value) as value, max(l.released_on) as released_on, 'sum_of_children' as basis
+        {{ exact_sum('l.value') }} as value, max(l.released_on) as released_on, 'sum_of_children' as basis
     from level_{{ i }} as l
     inner join regions as r on l.region_code = r.region_code
     inner join valid_children as vc on r.parent_code = vc.parent_code and l.year = vc.year

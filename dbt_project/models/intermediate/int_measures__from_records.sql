@@ -16,7 +16,7 @@ rolled as (
         r.year,
         r.quarter,
         r.measure_code,
-        sum(r.value) as value,
+        {{ exact_sum('r.value') }} as value,
         sum(r.n_records) as n_records,
         max(r.released_on) as released_on
     from {{ ref('int_records__quarterly_measures') }} as r
@@ -52,7 +52,7 @@ ytd as (
         q.year,
         q.quarter,
         q.measure_code,
-        sum(p.value) as value,
+        {{ exact_sum('p.value') }} as value,
         sum(p.n_records) as n_records,
         max(p.released_on) as released_on,
         count(*) = q.quarter and bool_and(p.is_complete) as is_complete,

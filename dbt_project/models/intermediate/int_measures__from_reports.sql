@@ -21,7 +21,7 @@ direct as (
 from_months as (
     select
         region_code, measure_code, year, 'quarter' as period_type, quarter,
-        sum(value) as value, max(released_on) as released_on, 2 as priority,
+        {{ exact_sum('value') }} as value, max(released_on) as released_on, 2 as priority,
         'months ' || string_agg(period, ',' order by period) as derived_from
     from published
     where period_grain = 'month'
@@ -47,7 +47,7 @@ best_quarters as (
 ytd_from_quarters as (
     select
         q.region_code, q.measure_code, q.year, 'ytd' as period_type, q.quarter,
-        sum(p.value) as value, max(p.released_on) as released_on, 3 as priority,
+        {{ exact_sum('p.value') }} as value, max(p.released_on) as released_on, 3 as priority,
         'sum of quarters' as derived_from
     from best_quarters as q
     inner join best_quarters as p

@@ -64,7 +64,7 @@ unioned as (
         cast(extract(year from {{ date_col }}) as integer) as year,
         cast(extract(quarter from {{ date_col }}) as integer) as quarter,
         '{{ code }}' as measure_code,
-        cast({{ agg }} as double) as value,
+        {{ exact_sum(agg[4:-1]) if agg.startswith('sum(') else 'cast(' ~ agg ~ ' as double)' }} as value,
         count(*) as n_records,
         max({{ 'released_on' if model.startswith('int_') else '_released_on' }}) as released_on
     from {{ model if model == 'int_accidents_in_scope' else ref(model) }}

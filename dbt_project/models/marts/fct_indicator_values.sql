@@ -35,9 +35,9 @@ plan_cumulative as (
     -- rates are 年均 (mean of the annual values).
     select
         a.region_code, a.indicator_code, a.plan_period, a.first_year, k.year_index as years_elapsed,
-        case when i.kind = 'count' then sum(a.value) else avg(a.value) end as value,
-        sum(a.numerator) as numerator,
-        sum(a.denominator) as denominator,
+        case when i.kind = 'count' then {{ exact_sum('a.value') }} else {{ exact_avg('a.value') }} end as value,
+        {{ exact_sum('a.numerator') }} as numerator,
+        {{ exact_sum('a.denominator') }} as denominator,
         count(*) as n_years,
         count(a.value) as n_values,
         bool_and(a.is_complete) as is_complete,
@@ -123,7 +123,7 @@ compared as (
     left join (
         select
             cur.region_code, cur.indicator_code, cur.period_type, cur.year, cur.quarter,
-            avg(h.value) as mean_value
+            {{ exact_avg('h.value') }} as mean_value
         from periodic as cur
         inner join periodic as h
             on cur.region_code = h.region_code and cur.indicator_code = h.indicator_code

@@ -34,8 +34,8 @@ in_plan as (
         arg_max(a.value, a.year) as latest_value,
         max(a.value) as max_value,
         min(a.value) as min_value,
-        sum(a.value) as total_value,
-        avg(a.value) as mean_value,
+        {{ exact_sum('a.value') }} as total_value,
+        {{ exact_avg('a.value') }} as mean_value,
         count(*) as years_elapsed,
         max(a.released_on) as released_on
     from annual as a
@@ -56,8 +56,8 @@ baseline_span as (
     select
         t.target_id,
         case
-            when t.aggregation = 'period_total' and t.indicator_kind = 'count' then sum(a.value)
-            else avg(a.value)
+            when t.aggregation = 'period_total' and t.indicator_kind = 'count' then {{ exact_sum('a.value') }}
+            else {{ exact_avg('a.value') }}
         end as value,
         count(*) as n_years
     from targets as t

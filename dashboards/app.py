@@ -1,0 +1,76 @@
+"""Entry point: `streamlit run dashboards/app.py`.
+
+Reads only the published read-only serving copy (pipelines.settings.serving_path(), env
+SAFETY_SERVING). Chinese first; the sidebar switch turns the interface to English.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run` puts dashboards/ first on the path, not the repo root
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboards import components, data, state  # noqa: E402
+from dashboards.i18n import t  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="应急管理统计 / Safety statistics", page_icon="🛡️", layout="wide")
+
+# Card values carry their unit ("0.0611人/亿元"): a smaller font and wrapping instead of "…".
+st.html(
+    """<style>
+    [data-testid="stMetricValue"] { font-size: 1.7rem; line-height: 1.25; }
+    [data-testid="stMetricValue"] .stMarkdownEllipsis,
+    [data-testid="stMetricDelta"] .stMarkdownEllipsis,
+    [data-testid="stMetricLabel"] .stMarkdownEllipsis {
+        white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere;
+    }
+    </style>"""
+)
+
+lang = state.language_toggle()
+db = data.db_token()
+if db is None:
+    st.error(t("no_serving", lang, path=data.serving_file()))
+    st.stop()
+assert db is not None
+
+info = data.refresh_info(db)
+ctx = state.sidebar(db, lang)
+st.session_state["ctx"] = ctx
+
+
+def _page(file: str, key: str, icon: str, url: str, default: bool = False) -> st.Page:
+    return st.Page(HERE / "views" / file, title=t(key, lang), icon=icon, url_path=url, default=default)
+
+
+pages = {
+    t("section_main", lang): [
+        _page("overview.py", "page_overview", ":material/dashboard:", "overview", default=True),
+        _page("plan.py", "page_plan", ":material/flag:", "plan"),
+        _page("regions.py", "page_regions", ":material/account_tree:", "regions"),
+    ],
+    t("section_domains", lang): [
+        _page("production_safety.py", "page_ps", ":material/factory:", "production-safety"),
+        _page("road_traffic.py", "page_road", ":material/directions_car:", "road-traffic"),
+        _page("fires.py", "page_fire", ":material/local_fire_department:", "fires"),
+        _page("disasters.py", "page_disaster", ":material/flood:", "disasters"),
+        _page("enforcement.py", "page_enforcement", ":material/gavel:", "enforcement"),
+    ],
+    t("section_about", lang): [
+        _page("quality.py", "page_quality", ":material/fact_check:", "quality"),
+        _page("sources.py", "page_sources", ":material/menu_book:", "sources"),
+        _page("exports.py", "page_exports", ":material/download:", "exports"),
+    ],
+}
+page = st.navigation(pages)
+components.sample_banner(info, lang)
+if info:
+    st.sidebar.caption(t("published_at", lang, ts=str(info.get("published_at"))[:19]))
+page.run()

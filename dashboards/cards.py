@@ -1,0 +1,201 @@
+"""What a KPI card says, computed without Streamlit (so it can be unit-tested).
+
+`pick_cards` chooses and orders the cards of the overview: indicators with a plan target of the
+region first (约束性, then 预期性, then unspecified), then the registry's headline indicators.
+`card_model` turns one fct_indicator_values row and its plan target into display strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from dashboards.formatting import (
+    EM_DASH,
+    direction_color,
+    format_date,
+    format_indicator_value,
+    format_pct_change,
+    format_signed,
+    format_value,
+    is_missing,
+    period_label,
+    target_text,
+)
+from dashboards.i18n import STATUS_COLORS, binding_label, status_label, t
+
+BINDING_RANK = {"约束性": 0, "预期性": 1}
+UNTRACKED = ("not_tracked",)
+NUMERIC_KINDS = ("absolute_max", "absolute_min", "reduce_pct", "zero", "cumulative_cap", "final_year", "annual_mean")
+
+
+@dataclass
+class CardModel:
+    indicator_code: str
+    label: str
+    value: str
+    period_note: str
+    delta: str | None = None
+    delta_color: str = "gray"
+    delta_arrow: str = "off"
+    delta_description: str | None = None
+    help: str = ""
+    target: str | None = None
+    binding: str | None = None
+    status: str | None = None
+    status_label: str | None = None
+    status_color: str = "gray"
+    status_rule: str | None = None
+    current: str | None = None
+    notes: list[str] = field(default_factory=list)
+    partial: bool = False
+    raw_value: float | None = None
+
+
+def primary_targets(plan: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """One target per indicator code: binding first, numeric targets before direction-only."""
+    out: dict[str, dict[str, Any]] = {}
+    if plan.empty:
+        return out
+    clean = plan.astype(object).where(pd.notna(plan), None)
+    rows = [dict(r) for r in clean.to_dict(orient="records")]
+    rows = [r for r in rows if r.get("indicator_code") and r.get("status") not in UNTRACKED]
+    rows.sort(
+        key=lambda r: (
+            BINDING_RANK.get(str(r.get("binding")), 2),
+            0 if r.get("target_kind") in NUMERIC_KINDS else 1,
+            r.get("display_order") if r.get("display_order") is not None else 999,
+            str(r.get("target_id")),
+        )
+    )
+    for r in rows:
+        out.setdefault(str(r["indicator_code"]), r)
+    return out
+
+
+def pick_rows(values: pd.DataFrame, period_type: str | None, period: str | None) -> dict[str, dict[str, Any]]:
+    """The row shown for each indicator: the selected period; for a Q4 year-to-date period with no
+    row (annual-only indicators), the full year."""
+    out: dict[str, dict[str, Any]] = {}
+    if values.empty or not period_type or not period:
+        return out
+    clean = values.astype(object).where(pd.notna(values), None)
+    rows = [dict(r) for r in clean.to_dict(orient="records")]
+    for r in rows:
+        if r["period_type"] == period_type and r["period"] == period:
+            out[str(r["indicator_code"])] = r
+    if period_type == "ytd" and period.endswith("Q4"):
+        for r in rows:
+            if r["period_type"] == "year":
+                code = str(r["indicator_code"])
+                if code not in out:
+                    out[code] = {**r, "_fallback_year": True}
+    return out
+
+
+def pick_cards(
+    values: pd.DataFrame,
+    plan: pd.DataFrame,
+    period_type: str | None,
+    period: str | None,
+    max_cards: int = 16,
+) -> list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]:
+    """[(indicator_code, value row or None, target or None)] in display order: the region's
+    plan targets (约束性 first), then headline counts, then headline rates."""
+    rows = pick_rows(values, period_type, period)
+    targets = primary_targets(plan)
+    ordered: list[str] = list(targets)
+    headline = []
+    if not values.empty:
+        hv = values[values["headline"].astype(bool)].copy()
+        hv["_rate"] = hv["indicator_kind"] == "rate"
+        hv = hv.sort_values(["_rate", "display_order"])
+        headline = [str(c) for c in dict.fromkeys(hv["indicator_code"])]
+    for code in headline:
+        if code not in ordered and code in rows:
+            ordered.append(code)
+    return [(c, rows.get(c), targets.get(c)) for c in ordered[:max_cards]]
+
+
+def card_model(
+    code: str,
+    row: dict[str, Any] | None,
+    target: dict[str, Any] | None,
+    lang: str = "zh",
+    names: dict[str, tuple[str, str]] | None = None,
+) -> CardModel:
+    if row is not None:
+        label = str(row.get("indicator_name_en") if lang == "en" else row.get("indicator_name_zh"))
+    elif target is not None:
+        label = str(target.get("indicator_en") if lang == "en" else target.get("indicator_zh"))
+    else:
+        label = code
+    if names and code in names:
+        label = names[code][1] if lang == "en" else names[code][0]
+
+    if row is None:
+        model = CardModel(indicator_code=code, label=label, value=EM_DASH, period_note=t("no_data_period", lang))
+    else:
+        partial = row.get("completeness") == "partial"
+        value_text = format_indicator_value(row, lang)
+        notes: list[str] = []
+        if partial:
+            notes.append(t("partial_note", lang, k=row.get("coverage_k") or "?", n=row.get("coverage_n") or "?"))
+            if row.get("indicator_kind") == "rate" and is_missing(row.get("value")):
+                notes.append(t("rate_partial", lang))
+        if row.get("break_flag"):
+            note = row.get("break_note_en") if lang == "en" else row.get("break_note_zh")
+            notes.append(t("break_note", lang, note=note or ""))
+        pnote = period_label(str(row["period_type"]), str(row["period"]), lang)
+        if row.get("_fallback_year"):
+            pnote += t("fallback_year", lang)
+        delta = None
+        color = "gray"
+        arrow = "off"
+        yoy_pct = row.get("yoy_pct")
+        yoy_abs = row.get("yoy_abs")
+        if not is_missing(yoy_pct) or not is_missing(yoy_abs):
+            pct = format_pct_change(yoy_pct) if not is_missing(yoy_pct) else EM_DASH
+            ab = format_signed(yoy_abs, row.get("unit"), lang, row.get("unit_en"))
+            delta = f"{pct}({ab})" if lang == "zh" else f"{pct} ({ab})"
+            color = direction_color(yoy_abs if not is_missing(yoy_abs) else yoy_pct, row.get("better"))
+            change = yoy_abs if not is_missing(yoy_abs) else yoy_pct
+            arrow = "off" if float(change) == 0 else ("down" if float(change) < 0 else "up")
+        source = t("value_source_report" if row.get("value_source") == "report" else "value_source_records", lang)
+        help_lines = [
+            f"{pnote}",
+            f"{t('col_source', lang)}: marts.fct_indicator_values · {source}",
+            f"{t('col_released', lang)}: {format_date(row.get('released_on'))}",
+        ]
+        if row.get("indicator_kind") == "rate" and not is_missing(row.get("numerator")):
+            help_lines.append(f"{t('col_numerator', lang)}: {format_value(row.get('numerator'), None, lang)}")
+        model = CardModel(
+            indicator_code=code,
+            label=label,
+            value=value_text,
+            period_note=pnote,
+            delta=delta,
+            delta_color=color,
+            delta_arrow=arrow,
+            delta_description=t("yoy", lang) if delta else None,
+            help="  \n".join(help_lines),
+            notes=notes,
+            partial=partial,
+            raw_value=None if is_missing(row.get("value")) else float(row["value"]),
+        )
+
+    if target is not None:
+        model.target = target_text(target, lang)
+        model.binding = binding_label(target.get("binding"), lang)
+        status = str(target.get("status") or "")
+        model.status = status
+        model.status_label = status_label(status, lang)
+        model.status_color = STATUS_COLORS.get(status, "gray")
+        model.status_rule = str(target.get("status_rule_en") if lang == "en" else target.get("status_rule_zh") or "")
+        if not is_missing(target.get("current_value")):
+            cur = format_value(target.get("current_value"), target.get("unit"), lang)
+            year = target.get("current_year")
+            model.current = f"{cur}({int(year)}年)" if lang == "zh" and year else f"{cur} ({year})"
+    return model

@@ -1,0 +1,598 @@
+"""Plotly figure builders. Pure: data frames in, figures out; no Streamlit, no database.
+
+Every builder takes `lang` and formats numbers with dashboards.formatting so that hover texts
+and labels follow the same Chinese conventions as the cards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboards.formatting import (
+    format_pct_change,
+    format_signed,
+    format_value,
+    is_missing,
+    partial_label,
+)
+from dashboards.i18n import STATUS_HEX, t
+
+FONT_FAMILY = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
+COLOR_MAIN = "#1f4e79"
+COLOR_QUARTER = "#7fa7d1"
+COLOR_TARGET = "#cf222e"
+COLOR_PATH = "#d97706"
+COLOR_BASELINE = "#6e7781"
+COLOR_GOOD = "#1a7f37"
+COLOR_BAD = "#cf222e"
+COLOR_NEUTRAL = "#8b949e"
+PLAN_BAND = ("2021-01-01", "2025-12-31")
+
+
+def plotly_config(filename: str) -> dict[str, Any]:
+    """Modebar with a PNG download (the 'camera' button) named after the chart."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }
+
+
+def _layout(fig: go.Figure, title: str | None, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}} if title else None,
+        font={"family": FONT_FAMILY, "size": 13},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+        separators=".,",
+        plot_bgcolor="white",
+    )
+    fig.update_xaxes(showgrid=False, linecolor="#d0d7de")
+    fig.update_yaxes(gridcolor="#eaeef2", zerolinecolor="#d0d7de", rangemode="tozero")
+    return fig
+
+
+def _year_x(year: int) -> dt.date:
+    return dt.date(int(year), 7, 1)
+
+
+def _quarter_x(year: int, quarter: int) -> dt.date:
+    return dt.date(int(year), 3 * int(quarter) - 1, 15)
+
+
+def _hover_value(row: dict[str, Any], lang: str) -> str:
+    text = format_value(row.get("value"), row.get("unit"), lang, row.get("unit_en"))
+    if row.get("completeness") == "partial":
+        text = f"{partial_label(row.get('coverage_k'), row.get('coverage_n'), lang)} {text}"
+    yoy = row.get("yoy_pct")
+    if not is_missing(yoy):
+        text += f"<br>{t('yoy', lang)} {format_pct_change(yoy)}"
+    return text
+
+
+def _rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+    clean = df.astype(object).where(pd.notna(df), None)
+    return [dict(r) for r in clean.to_dict(orient="records")]
+
+
+def _plan_years(plan_period: str | None) -> int:
+    try:
+        a, b = str(plan_period).split("-")
+        return int(b) - int(a) + 1
+    except (ValueError, AttributeError):
+        return 5
+
+
+def _span(text: Any) -> tuple[int, int] | None:
+    if is_missing(text) if not isinstance(text, str) else not text:
+        return None
+    parts = str(text).split("-")
+    try:
+        return int(parts[0]), int(parts[-1])
+    except ValueError:
+        return None
+
+
+def target_levels(target: dict[str, Any], indicator_kind: str | None) -> dict[str, Any]:
+    """Baseline, path and target expressed per year, comparable with the annual series.
+
+    - final_year / each_year / annual_mean: levels as published (target_abs).
+    - period_total or cumulative_cap on counts: the cap and a span baseline are divided by the
+      number of years they cover, so they sit on the annual scale ("per-year equivalent").
+    - zero: the target is 0; direction_down: no target line, the baseline only.
+    """
+    kind = target.get("target_kind")
+    agg = target.get("aggregation")
+    n_plan = _plan_years(target.get("plan_period"))
+    base_span = _span(target.get("baseline_year"))
+    base = target.get("baseline_used")
+    per_year = (agg == "period_total" or kind == "cumulative_cap") and indicator_kind != "rate"
+    base_level = None
+    if not is_missing(base) and base_span:
+        n_base = base_span[1] - base_span[0] + 1
+        base_level = float(base) / n_base if per_year and agg == "period_total" else float(base)
+    tgt = target.get("target_abs")
+    target_level = None
+    if kind == "zero":
+        target_level = 0.0
+    elif not is_missing(tgt) and kind not in ("direction_down", "other"):
+        target_level = float(tgt) / n_plan if per_year else float(tgt)
+    path = None
+    if (
+        agg == "final_year"
+        and base_level is not None
+        and target_level is not None
+        and base_span
+        and not is_missing(target.get("target_year"))
+    ):
+        path = ((base_span[1], base_level), (int(target["target_year"]), target_level))
+    return {
+        "baseline_span": base_span,
+        "baseline_level": base_level,
+        "target_level": target_level,
+        "target_year": None if is_missing(target.get("target_year")) else int(target["target_year"]),
+        "path": path,
+        "per_year": per_year and target_level is not None,
+    }
+
+
+def plan_trend_figure(
+    series: pd.DataFrame,
+    target: dict[str, Any] | None,
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    plan_band: tuple[str, str] = PLAN_BAND,
+) -> go.Figure:
+    """Annual series (top) and quarterly values (bottom) of one indicator in one region, with the
+    plan's baseline, straight path and target, the plan period shaded and series breaks marked.
+
+    `series` holds fct_indicator_values rows of one region × indicator (any period types).
+    """
+    annual = series[series["period_type"] == "year"].sort_values("year")
+    quarterly = series[series["period_type"] == "quarter"].sort_values(["year", "quarter"])
+    has_q = not quarterly.empty
+    fig = make_subplots(
+        rows=2 if has_q else 1,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.68, 0.32] if has_q else [1.0],
+        vertical_spacing=0.08,
+        subplot_titles=(t("annual", lang), t("quarterly", lang)) if has_q else None,
+    )
+    unit = None
+    kind = None
+    if not annual.empty or has_q:
+        first = (annual if not annual.empty else quarterly).iloc[0]
+        unit = first.get("unit")
+        kind = first.get("indicator_kind")
+
+    # plan period band
+    for r in range(1, 3 if has_q else 2):
+        fig.add_vrect(
+            x0=plan_band[0], x1=plan_band[1], fillcolor="#f0f6fc", opacity=0.9, line_width=0, layer="below",
+            row=r, col=1,
+        )
+    fig.add_annotation(
+        x=plan_band[0], y=1.0, xref="x", yref="paper", text=t("plan_period_band", lang),
+        showarrow=False, xanchor="left", yanchor="bottom", font={"size": 11, "color": "#57606a"},
+    )
+
+    rows = _rows(annual)
+    if rows:
+        complete = [r for r in rows if r.get("completeness") != "partial"]
+        partial = [r for r in rows if r.get("completeness") == "partial"]
+        fig.add_trace(
+            go.Scatter(
+                x=[_year_x(r["year"]) for r in rows],
+                y=[r.get("value") for r in rows],
+                mode="lines",
+                line={"color": COLOR_MAIN, "width": 2},
+                name=t("annual", lang),
+                hoverinfo="skip",
+                showlegend=False,
+            ),
+            row=1,
+            col=1,
+        )
+        if complete:
+            fig.add_trace(
+                go.Scatter(
+                    x=[_year_x(r["year"]) for r in complete],
+                    y=[r.get("value") for r in complete],
+                    mode="markers",
+                    marker={"color": COLOR_MAIN, "size": 8},
+                    name=t("annual", lang),
+                    text=[_hover_value(r, lang) for r in complete],
+                    hovertemplate="%{x|%Y}: %{text}<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
+        if partial:
+            fig.add_trace(
+                go.Scatter(
+                    x=[_year_x(r["year"]) for r in partial],
+                    y=[r.get("value") for r in partial],
+                    mode="markers",
+                    marker={"color": "white", "size": 8, "line": {"color": COLOR_MAIN, "width": 2}},
+                    name=t("partial_series", lang),
+                    text=[_hover_value(r, lang) for r in partial],
+                    hovertemplate="%{x|%Y}: %{text}<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
+        breaks = [r for r in rows if r.get("yoy_break")]
+        if breaks:
+            note_key = "break_note_en" if lang == "en" else "break_note_zh"
+            fig.add_trace(
+                go.Scatter(
+                    x=[_year_x(r["year"]) for r in breaks],
+                    y=[r.get("value") for r in breaks],
+                    mode="markers",
+                    marker={"symbol": "diamond", "size": 13, "color": COLOR_PATH, "line": {"color": "white", "width": 1}},
+                    name=t("break_marker", lang),
+                    text=[str(r.get(note_key) or "") for r in breaks],
+                    hovertemplate="%{x|%Y} · " + t("break_marker", lang) + ": %{text}<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
+            for r in breaks:
+                fig.add_vline(
+                    x=dt.date(int(r["year"]), 1, 1).isoformat(), line_dash="dot", line_color=COLOR_PATH,
+                    line_width=1, row=1, col=1,
+                )
+
+    if target:
+        lv = target_levels(target, kind)
+        if lv["baseline_level"] is not None and lv["baseline_span"]:
+            a, b = lv["baseline_span"]
+            fig.add_trace(
+                go.Scatter(
+                    x=[dt.date(a, 1, 1), dt.date(b, 12, 31)] if a != b else [_year_x(a)],
+                    y=[lv["baseline_level"]] * (2 if a != b else 1),
+                    mode="lines+markers" if a == b else "lines",
+                    line={"color": COLOR_BASELINE, "width": 3},
+                    marker={"symbol": "square", "size": 10, "color": COLOR_BASELINE},
+                    name=t("baseline", lang),
+                    hovertemplate=t("baseline", lang)
+                    + f" {a if a == b else f'{a}-{b}'}: "
+                    + format_value(lv["baseline_level"], unit, lang)
+                    + "<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
+        if lv["path"]:
+            (x0, y0), (x1, y1) = lv["path"]
+            fig.add_trace(
+                go.Scatter(
+                    x=[_year_x(x0), _year_x(x1)],
+                    y=[y0, y1],
+                    mode="lines",
+                    line={"color": COLOR_PATH, "width": 2, "dash": "dash"},
+                    name=t("path", lang),
+                    hoverinfo="skip",
+                ),
+                row=1,
+                col=1,
+            )
+        if lv["target_level"] is not None:
+            label = t("per_year_cap", lang) if lv["per_year"] else t("target_line", lang)
+            fig.add_trace(
+                go.Scatter(
+                    x=[dt.date(int(plan_band[0][:4]), 1, 1), dt.date(int(plan_band[1][:4]), 12, 31)],
+                    y=[lv["target_level"]] * 2,
+                    mode="lines",
+                    line={"color": COLOR_TARGET, "width": 2, "dash": "dot"},
+                    name=label,
+                    hovertemplate=label + ": " + format_value(lv["target_level"], unit, lang) + "<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
+
+    if has_q:
+        qrows = _rows(quarterly)
+        fig.add_trace(
+            go.Bar(
+                x=[_quarter_x(r["year"], r["quarter"]) for r in qrows],
+                y=[r.get("value") for r in qrows],
+                marker={
+                    "color": [COLOR_QUARTER if r.get("completeness") != "partial" else "#d0d7de" for r in qrows]
+                },
+                name=t("quarterly", lang),
+                text=[_hover_value(r, lang) for r in qrows],
+                hovertemplate="%{x|%Y-%m}: %{text}<extra></extra>",
+                textposition="none",
+                showlegend=False,
+            ),
+            row=2,
+            col=1,
+        )
+    fig = _layout(fig, title, height=430 if has_q else 340)
+    fig.update_xaxes(type="date")
+    if unit:
+        fig.update_yaxes(title_text=unit if lang == "zh" else str(series.iloc[0].get("unit_en") or unit), row=1, col=1)
+    return fig
+
+
+def ranking_figure(
+    df: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    count_unit: str | None = None,
+) -> go.Figure:
+    """Child regions ranked by value (horizontal bars). For rates, the numerator count is written
+    beside each bar so that a rate resting on 1 event is read as such. Partial bars are grey."""
+    rows = _rows(df)
+    rows = [r for r in rows if not is_missing(r.get("value"))]
+    rows.sort(key=lambda r: float(r["value"]))
+    names = [str(r.get("region_name_en") if lang == "en" else r.get("region_name_zh")) for r in rows]
+    texts = []
+    for r in rows:
+        text = format_value(r.get("value"), r.get("unit"), lang, r.get("unit_en"))
+        if r.get("indicator_kind") == "rate" and not is_missing(r.get("numerator")):
+            text += f"({format_value(r.get('numerator'), count_unit, lang)})"
+        if r.get("completeness") == "partial":
+            text = f"{partial_label(r.get('coverage_k'), r.get('coverage_n'), lang)} {text}"
+        texts.append(text)
+    colors = [COLOR_MAIN if r.get("completeness") != "partial" else "#afb8c1" for r in rows]
+    fig = go.Figure(
+        go.Bar(
+            x=[r["value"] for r in rows],
+            y=names,
+            orientation="h",
+            marker={"color": colors},
+            text=texts,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
+    fig = _layout(fig, title, height=max(260, 28 * len(rows) + 80))
+    fig.update_xaxes(showticklabels=False, showgrid=False)
+    fig.update_layout(margin={"r": 90})
+    return fig
+
+
+def change_figure(df: pd.DataFrame, *, lang: str = "zh", title: str | None = None) -> go.Figure:
+    """Child regions ranked by change vs last year (percent), coloured by whether the change goes
+    the better way; the absolute change is written beside each bar."""
+    rows = [r for r in _rows(df) if not is_missing(r.get("yoy_pct"))]
+    rows.sort(key=lambda r: float(r["yoy_pct"]))
+    names = [str(r.get("region_name_en") if lang == "en" else r.get("region_name_zh")) for r in rows]
+    colors = []
+    for r in rows:
+        v = float(r["yoy_pct"])
+        if v == 0:
+            colors.append(COLOR_NEUTRAL)
+        else:
+            better = r.get("better") or "lower"
+            colors.append(COLOR_GOOD if (v < 0) == (better == "lower") else COLOR_BAD)
+    texts = [
+        f"{format_pct_change(r['yoy_pct'])}({format_signed(r.get('yoy_abs'), r.get('unit'), lang, r.get('unit_en'))})"
+        for r in rows
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=[r["yoy_pct"] for r in rows],
+            y=names,
+            orientation="h",
+            marker={"color": colors},
+            text=texts,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
+    fig = _layout(fig, title, height=max(260, 28 * len(rows) + 80))
+    fig.update_xaxes(ticksuffix="%", zeroline=True, zerolinecolor="#57606a")
+    fig.update_yaxes(rangemode="normal")
+    fig.update_layout(margin={"r": 120, "l": 10})
+    return fig
+
+
+def small_multiples(
+    annual: pd.DataFrame,
+    codes: list[str],
+    *,
+    lang: str = "zh",
+    cols: int = 3,
+    title: str | None = None,
+    show_prev5: bool = False,
+) -> go.Figure:
+    """One small line chart per indicator (annual values), in the order of `codes`."""
+    codes = [c for c in codes if c in set(annual["indicator_code"])]
+    n = max(1, len(codes))
+    nrows = math.ceil(n / cols)
+    names = []
+    for c in codes:
+        r = annual[annual["indicator_code"] == c].iloc[0]
+        unit = r["unit"] if lang == "zh" else (r.get("unit_en") or r["unit"])
+        names.append(f"{r['indicator_name_en'] if lang == 'en' else r['indicator_name_zh']}({unit})")
+    fig = make_subplots(rows=nrows, cols=cols, subplot_titles=names or None, vertical_spacing=0.16 / max(1, nrows - 1) + 0.08)
+    for i, c in enumerate(codes):
+        sub = _rows(annual[annual["indicator_code"] == c].sort_values("year"))
+        rr, cc = i // cols + 1, i % cols + 1
+        fig.add_trace(
+            go.Scatter(
+                x=[int(r["year"]) for r in sub],
+                y=[r.get("value") for r in sub],
+                mode="lines+markers",
+                line={"color": COLOR_MAIN, "width": 2},
+                marker={
+                    "size": 6,
+                    "color": [COLOR_MAIN if r.get("completeness") != "partial" else "white" for r in sub],
+                    "line": {"color": COLOR_MAIN, "width": 1.5},
+                    "symbol": ["diamond" if r.get("yoy_break") else "circle" for r in sub],
+                },
+                text=[_hover_value(r, lang) for r in sub],
+                hovertemplate="%{x}: %{text}<extra></extra>",
+                showlegend=False,
+            ),
+            row=rr,
+            col=cc,
+        )
+        if show_prev5:
+            fig.add_trace(
+                go.Scatter(
+                    x=[int(r["year"]) for r in sub],
+                    y=[r.get("prev5_mean") for r in sub],
+                    mode="lines",
+                    line={"color": COLOR_BASELINE, "width": 1, "dash": "dot"},
+                    name=t("vs_prev5", lang),
+                    hoverinfo="skip",
+                    showlegend=i == 0,
+                ),
+                row=rr,
+                col=cc,
+            )
+    fig = _layout(fig, title, height=230 * nrows + 40)
+    fig.update_annotations(font={"size": 12})
+    fig.update_xaxes(dtick=2, tickformat="d")
+    return fig
+
+
+def quarter_bars(quarters: pd.DataFrame, codes: list[str], *, lang: str = "zh", title: str | None = None) -> go.Figure:
+    """Quarterly values of one year, one group of bars per indicator (counts only)."""
+    fig = go.Figure()
+    palette = ["#1f4e79", "#7fa7d1", "#d97706", "#6e7781", "#1a7f37", "#8250df"]
+    for i, c in enumerate(codes):
+        sub = _rows(quarters[quarters["indicator_code"] == c].sort_values("quarter"))
+        if not sub:
+            continue
+        name = str(sub[0].get("indicator_name_en") if lang == "en" else sub[0].get("indicator_name_zh"))
+        fig.add_trace(
+            go.Bar(
+                x=[f"Q{int(r['quarter'])}" for r in sub],
+                y=[r.get("value") for r in sub],
+                name=name,
+                marker={"color": palette[i % len(palette)]},
+                text=[_hover_value(r, lang) for r in sub],
+                hovertemplate=name + " %{x}: %{text}<extra></extra>",
+                textposition="none",
+            )
+        )
+    fig = _layout(fig, title, height=320)
+    fig.update_layout(barmode="group")
+    return fig
+
+
+def grade_figure(annual: pd.DataFrame, *, lang: str = "zh", title: str | None = None) -> go.Figure:
+    """Accidents by grade per year: 一般 = all − 较大及以上; 较大, 重大, 特别重大 stacked."""
+    def series(code: str) -> dict[int, float]:
+        sub = annual[annual["indicator_code"] == code]
+        return {int(y): float(v) for y, v in zip(sub["year"], sub["value"], strict=True) if not is_missing(v)}
+
+    total = series("ps_accidents")
+    larger = series("ps_accidents_larger")
+    major = series("ps_accidents_major")
+    extra = series("ps_accidents_extraordinary")
+    larger_plus = series("ps_accidents_larger_plus")
+    years = sorted(total)
+    ordinary = {}
+    for y in years:
+        lp = larger_plus.get(y)
+        if lp is None:
+            lp = larger.get(y, 0.0) + major.get(y, 0.0) + extra.get(y, 0.0)
+        ordinary[y] = total[y] - lp
+    fig = go.Figure()
+    for key, vals, color in (
+        ("grade_ordinary", ordinary, "#7fa7d1"),
+        ("grade_larger", larger, "#d97706"),
+        ("grade_major", major, "#cf222e"),
+        ("grade_extraordinary", extra, "#6e1a1a"),
+    ):
+        fig.add_trace(
+            go.Bar(
+                x=years,
+                y=[vals.get(y) for y in years],
+                name=t(key, lang),
+                marker={"color": color},
+                hovertemplate=t(key, lang) + " %{x}: %{y}<extra></extra>",
+            )
+        )
+    fig = _layout(fig, title, height=320)
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(dtick=1, tickformat="d")
+    return fig
+
+
+def status_figure(plan: pd.DataFrame, *, lang: str = "zh", title: str | None = None) -> go.Figure:
+    """How many targets are met / on track / at risk / off track (tracked targets only)."""
+    order = ["met", "on_track", "at_risk", "off_track", "no_data", "not_assessed"]
+    counts = plan["status"].value_counts().to_dict() if not plan.empty else {}
+    present = [s for s in order if counts.get(s)]
+    fig = go.Figure(
+        go.Bar(
+            x=[int(counts[s]) for s in present],
+            y=[t(f"status_{s}", lang) for s in present],
+            orientation="h",
+            marker={"color": [STATUS_HEX[s] for s in present]},
+            text=[int(counts[s]) for s in present],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x}<extra></extra>",
+        )
+    )
+    fig = _layout(fig, title, height=60 + 34 * max(1, len(present)))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(showticklabels=False)
+    return fig
+
+
+def load_heatmap(summary: pd.DataFrame, *, lang: str = "zh", title: str | None = None) -> go.Figure:
+    """Files loaded per source (rows) and quarter (columns); hover shows rows accepted/rejected.
+
+    `summary` columns: source, quarter (label), files, rows_accepted, rows_rejected.
+    """
+    sources = sorted(summary["source"].unique().tolist()) if not summary.empty else []
+    quarters = sorted(summary["quarter"].unique().tolist()) if not summary.empty else []
+    z: list[list[float | None]] = []
+    text: list[list[str]] = []
+    for s in sources:
+        zr: list[float | None] = []
+        tr: list[str] = []
+        for q in quarters:
+            m = summary[(summary["source"] == s) & (summary["quarter"] == q)]
+            if m.empty:
+                zr.append(None)
+                tr.append("")
+            else:
+                r = m.iloc[0]
+                zr.append(float(r["files"]))
+                tr.append(
+                    f"{t('files_loaded', lang)} {int(r['files'])} · {t('rows_accepted', lang)} {int(r['rows_accepted'])}"
+                    f" · {t('rows_rejected', lang)} {int(r['rows_rejected'])}"
+                )
+        z.append(zr)
+        text.append(tr)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=quarters,
+            y=sources,
+            text=text,
+            colorscale="Blues",
+            hovertemplate="%{y} %{x}: %{text}<extra></extra>",
+            colorbar={"title": {"text": t("files_loaded", lang)}},
+            xgap=1,
+            ygap=1,
+        )
+    )
+    fig = _layout(fig, title, height=120 + 30 * max(1, len(sources)))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(rangemode="normal")
+    return fig

@@ -1,0 +1,255 @@
+"""Sidebar state shared by every page: language, region (over the hierarchy) and period.
+
+The widgets live in the entry script (app.py) so that their values survive page switches. The
+URL carries ?region=…&period=…&lang=en so that a view can be linked and reloaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import data
+from dashboards.formatting import period_label
+from dashboards.i18n import t
+
+NATIONAL = "000000"
+LEVEL_KEYS = ("region_l1", "region_l2", "region_l3")
+PERIOD_KEY = "period_key"
+LANG_KEY = "lang_en"
+
+
+@dataclass(frozen=True)
+class Context:
+    db: str
+    lang: str
+    region: str
+    region_name: str
+    region_level: str
+    period_type: str | None
+    period: str | None
+    period_text: str
+
+    @property
+    def year(self) -> int | None:
+        return int(self.period[:4]) if self.period else None
+
+
+# ------------------------------------------------------------------------------- region tree
+
+
+def relevant_regions(regions: pd.DataFrame) -> set[str]:
+    """Regions that have data or plan targets, and all their ancestors."""
+    parent = dict(zip(regions["region_code"], regions["parent_code"], strict=True))
+    keep: set[str] = set()
+    for code, has_data, has_plan in zip(
+        regions["region_code"], regions["has_data"], regions["has_plan"], strict=True
+    ):
+        if not (bool(has_data) or bool(has_plan)):
+            continue
+        c: str | None = code
+        while c and c not in keep:
+            keep.add(c)
+            p = parent.get(c)
+            c = p if isinstance(p, str) and p else None
+    keep.add(NATIONAL)
+    return keep
+
+
+def children_of(regions: pd.DataFrame, parent: str, keep: set[str]) -> list[str]:
+    kids = regions[(regions["parent_code"] == parent) & regions["region_code"].isin(keep)]
+    return [str(c) for c in kids["region_code"]]
+
+
+def ancestor_chain(regions: pd.DataFrame, code: str) -> list[str]:
+    """[province-or-national, city, county] codes from the top level down to `code`."""
+    parent = dict(zip(regions["region_code"], regions["parent_code"], strict=True))
+    chain: list[str] = []
+    c: str | None = code
+    while c and c != NATIONAL and c in parent:
+        chain.append(c)
+        p = parent.get(c)
+        c = p if isinstance(p, str) and p else None
+    chain.reverse()
+    return chain or [NATIONAL]
+
+
+def set_region(regions: pd.DataFrame, code: str) -> None:
+    """Select `code` in the cascading selectors (use from a callback, before the widgets run)."""
+    chain = ancestor_chain(regions, code)
+    for i, key in enumerate(LEVEL_KEYS):
+        st.session_state[key] = chain[i] if i < len(chain) else ""
+
+
+def region_label(regions: pd.DataFrame, code: str, lang: str) -> str:
+    if code == "":
+        return t("region_all_children", lang)
+    row = regions[regions["region_code"] == code]
+    if row.empty:
+        return code
+    r = row.iloc[0]
+    name = r["name_en"] if lang == "en" else r["name_zh"]
+    return f"{name}({code})" if lang == "zh" else f"{name} ({code})"
+
+
+# ------------------------------------------------------------------------------------ periods
+
+
+def period_options(periods: pd.DataFrame) -> list[str]:
+    """'ytd:2021Q4', 'year:2021', … newest first: each year's YTD quarters, then the full year."""
+    return [f"{pt}:{p}" for pt, p in zip(periods["period_type"], periods["period"], strict=True)]
+
+
+def default_period(options: list[str]) -> str | None:
+    """The latest quarter (year to date) by default; the latest year when there are no quarters."""
+    for o in options:
+        if o.startswith("ytd:"):
+            return o
+    return options[0] if options else None
+
+
+def split_period(key: str | None) -> tuple[str | None, str | None]:
+    if not key or ":" not in key:
+        return None, None
+    pt, p = key.split(":", 1)
+    return pt, p
+
+
+def format_period_option(key: str, lang: str) -> str:
+    pt, p = split_period(key)
+    if pt is None or p is None:
+        return key
+    label = period_label(pt, p, lang)
+    suffix = t("period_ytd_suffix", lang) if pt == "ytd" else t("period_year_suffix", lang)
+    return f"{label}({suffix})" if lang == "zh" else f"{label} ({suffix})"
+
+
+# ------------------------------------------------------------------------------------ sidebar
+
+
+def _init_from_query_params(regions: pd.DataFrame) -> None:
+    """On the first run of a session, take region and period from the URL (lang: language_toggle)."""
+    if st.session_state.get("_state_initialised"):
+        return
+    st.session_state["_state_initialised"] = True
+    qp = st.query_params
+    code = qp.get("region")
+    if code and code in set(regions["region_code"]):
+        set_region(regions, code)
+    if qp.get("period"):
+        st.session_state[PERIOD_KEY] = qp.get("period")
+
+
+def _reset_below(level: int) -> None:
+    for key in LEVEL_KEYS[level + 1 :]:
+        st.session_state[key] = ""
+
+
+def language_toggle() -> str:
+    if "_lang_initialised" not in st.session_state:
+        st.session_state["_lang_initialised"] = True
+        if st.query_params.get("lang") == "en":
+            st.session_state[LANG_KEY] = True
+    on = st.sidebar.toggle(t("lang_switch", "zh"), key=LANG_KEY, help=t("lang_help", "zh"))
+    return "en" if on else "zh"
+
+
+def sidebar(db: str, lang: str) -> Context:
+    """Region and period selectors; returns the page context."""
+    regions = data.regions(db)
+    _init_from_query_params(regions)
+    keep = relevant_regions(regions)
+    sb = st.sidebar
+    sb.subheader(t("filters", lang))
+
+    # level 1: national + provinces
+    level1 = [NATIONAL, *children_of(regions, NATIONAL, keep)]
+    if st.session_state.get(LEVEL_KEYS[0]) not in level1:
+        st.session_state[LEVEL_KEYS[0]] = NATIONAL
+    sb.selectbox(
+        t("region_level_1", lang),
+        level1,
+        key=LEVEL_KEYS[0],
+        format_func=lambda c: region_label(regions, c, lang),
+        on_change=_reset_below,
+        args=(0,),
+    )
+    selected = str(st.session_state[LEVEL_KEYS[0]])
+    # levels 2 and 3: children of the level above, "" = stay at the level above
+    for i in (1, 2):
+        parent = selected
+        kids = children_of(regions, parent, keep) if parent != NATIONAL else []
+        if not kids:
+            st.session_state[LEVEL_KEYS[i]] = ""
+            break
+        options = ["", *kids]
+        if st.session_state.get(LEVEL_KEYS[i]) not in options:
+            st.session_state[LEVEL_KEYS[i]] = ""
+        sb.selectbox(
+            t("region_level_2" if i == 1 else "region_level_3", lang),
+            options,
+            key=LEVEL_KEYS[i],
+            format_func=lambda c, p=parent: region_label(regions, c, lang) if c else _stay_label(regions, p, lang),
+            on_change=_reset_below,
+            args=(i,),
+        )
+        value = str(st.session_state[LEVEL_KEYS[i]])
+        if not value:
+            break
+        selected = value
+
+    region = selected
+    row = regions[regions["region_code"] == region].iloc[0]
+    region_name = str(row["name_en"] if lang == "en" else row["name_zh"])
+
+    # period
+    per = data.periods(db, region)
+    options = period_options(per)
+    if st.session_state.get(PERIOD_KEY) not in options:
+        st.session_state[PERIOD_KEY] = default_period(options)
+    if options:
+        sb.selectbox(
+            t("period", lang),
+            options,
+            key=PERIOD_KEY,
+            format_func=lambda k: format_period_option(k, lang),
+            help=t("period_help", lang),
+        )
+    pt, p = split_period(st.session_state.get(PERIOD_KEY))
+    period_text = format_period_option(f"{pt}:{p}", lang) if pt else "—"
+
+    _sync_query_params(region, st.session_state.get(PERIOD_KEY), lang)
+    return Context(
+        db=db,
+        lang=lang,
+        region=region,
+        region_name=region_name,
+        region_level=str(row["level"]),
+        period_type=pt,
+        period=p,
+        period_text=period_text,
+    )
+
+
+def _stay_label(regions: pd.DataFrame, parent: str, lang: str) -> str:
+    return t("region_all_children", lang)
+
+
+def _sync_query_params(region: str, period: Any, lang: str) -> None:
+    want = {"region": region, "period": str(period or ""), "lang": lang}
+    current = {k: st.query_params.get(k) for k in want}
+    if current != want:
+        st.query_params.update(want)
+
+
+def current() -> Context:
+    """The context the entry script computed for this run (pages call this first)."""
+    ctx = st.session_state.get("ctx")
+    if not isinstance(ctx, Context):
+        st.error("dashboards/app.py must run first: `streamlit run dashboards/app.py`")
+        st.stop()
+    assert isinstance(ctx, Context)
+    return ctx

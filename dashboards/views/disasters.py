@@ -1,0 +1,8 @@
+"""自然灾害 Natural disasters: see dashboards/domain.py."""
+
+from __future__ import annotations
+
+from dashboards.domain import render_domain
+from dashboards.state import current
+
+render_domain(current(), "disasters")

@@ -1,0 +1,177 @@
+"""数据质量 Data quality: last refresh, files per source and period, rejected rows and reasons,
+what changed, records vs report tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import charts, components, data
+from dashboards.formatting import format_number, format_pct_change
+from dashboards.i18n import t
+from dashboards.state import Context, current
+
+CHANGE_LABELS = {"new": ("新增", "new"), "changed": ("已变更", "changed"), "unchanged": ("未变", "unchanged")}
+
+
+def render(ctx: Context) -> None:
+    lang = ctx.lang
+    db = ctx.db
+    st.title(t("quality_title", lang))
+
+    # last refresh
+    info = data.refresh_info(db) or {}
+    st.subheader(t("last_refresh", lang))
+    c1, c2, c3 = st.columns([1, 2, 1])
+    c1.metric(t("last_refresh", lang), str(info.get("published_at", "—"))[:19] + " UTC")
+    c2.metric(t("raw_root", lang), str(info.get("raw_root", "—")))
+    c3.metric(t("is_sample", lang), t("yes", lang) if info.get("is_sample") else t("no", lang))
+    st.caption(f"{t('run_id', lang)}: {info.get('run_id', '—')} · meta.refresh")
+
+    # files per source and period
+    st.subheader(t("files_per_source", lang))
+    summary = data.load_summary(db)
+    if summary.empty:
+        st.info("quality.load_log —")
+    else:
+        components.chart(
+            charts.load_heatmap(summary, lang=lang), key="quality_heatmap", filename="files_per_source_period"
+        )
+        components.source_caption(
+            lang, ["quality.load_log"], t("file_period_note", lang), components.vintage_text(summary, lang, "loaded_at")
+        )
+        per_source = (
+            summary.groupby("source", as_index=False)[
+                ["files", "rows_read", "rows_accepted", "rows_rejected", "files_not_loaded"]
+            ]
+            .sum()
+            .rename(
+                columns={
+                    "source": t("source", lang),
+                    "files": t("files_loaded", lang),
+                    "rows_read": t("rows_read", lang),
+                    "rows_accepted": t("rows_accepted", lang),
+                    "rows_rejected": t("rows_rejected", lang),
+                    "files_not_loaded": t("files_not_loaded", lang),
+                }
+            )
+        )
+        components.table(per_source, lang, name="load_summary", key="quality_summary", export=data.load_log(db))
+
+    # rejects
+    st.subheader(t("rejects", lang))
+    reasons = data.reject_reasons(db)
+    if reasons.empty:
+        st.success(t("rejects_none", lang))
+    else:
+        msg = "message_en" if lang == "en" else "message_zh"
+        shown = reasons[["source", "rule", "column_name", msg, "n_rows", "n_files"]].rename(
+            columns={
+                "source": t("source", lang),
+                "rule": t("reject_rule", lang),
+                "column_name": t("reject_column", lang),
+                msg: t("message", lang),
+                "n_rows": t("rows_rejected", lang),
+                "n_files": t("files_loaded", lang),
+            }
+        )
+        st.markdown(f"**{t('reject_reasons', lang)}**")
+        components.table(shown, lang, name="reject_reasons", key="quality_reasons", export=reasons)
+        rows = data.rejects(db)
+        detail = rows[["file_path", "row_number", "column_name", "bad_value", "rule", msg]].rename(
+            columns={
+                "file_path": t("file", lang),
+                "row_number": t("reject_row", lang),
+                "column_name": t("reject_column", lang),
+                "bad_value": t("reject_value", lang),
+                "rule": t("reject_rule", lang),
+                msg: t("message", lang),
+            }
+        )
+        components.table(detail, lang, name="rejects", key="quality_rejects", export=rows, height=320)
+    components.source_caption(lang, ["quality.rejects"], None, None)
+
+    # what changed
+    st.subheader(t("changes", lang))
+    st.caption(t("changes_note", lang))
+    changes = data.file_changes(db)
+    if not changes.empty:
+        counts = changes["change"].value_counts().to_dict()
+        cols = st.columns(3)
+        for col, key in zip(cols, ("new", "changed", "unchanged"), strict=True):
+            col.metric(CHANGE_LABELS[key][1 if lang == "en" else 0], format_number(counts.get(key, 0), lang, integer=True))
+        st.markdown(f"**{t('changes_files', lang)}**")
+        moved = changes[changes["change"] != "unchanged"].copy()
+        moved["change"] = moved["change"].map(lambda c: CHANGE_LABELS[c][1 if lang == "en" else 0])
+        components.table(
+            moved[["source", "file_path", "change", "loaded_at", "rows_accepted", "previous_rows_accepted", "status"]]
+            .rename(
+                columns={
+                    "source": t("source", lang),
+                    "file_path": t("file", lang),
+                    "change": t("change_kind", lang),
+                    "loaded_at": t("loaded_at", lang),
+                    "rows_accepted": t("rows_accepted", lang),
+                    "previous_rows_accepted": t("previous_rows", lang),
+                    "status": t("load_status", lang),
+                }
+            ),
+            lang,
+            name="file_changes",
+            key="quality_changes",
+            export=changes,
+            height=300,
+        )
+    st.markdown(f"**{t('changes_revisions', lang)}**")
+    rev = data.revisions(db)
+    if rev.empty:
+        st.caption(t("changes_none", lang))
+    else:
+        name = "region_name_en" if lang == "en" else "region_name_zh"
+        components.table(
+            rev[[name, "period", "measure_code", "old_value", "old_released_on", "new_value", "new_released_on"]].rename(
+                columns={
+                    name: t("col_region", lang),
+                    "period": t("col_period", lang),
+                    "measure_code": t("measure", lang),
+                    "old_value": t("old_value", lang),
+                    "new_value": t("new_value", lang),
+                    "old_released_on": t("old_released", lang),
+                    "new_released_on": t("new_released", lang),
+                }
+            ),
+            lang,
+            name="revisions",
+            key="quality_revisions",
+            export=rev,
+        )
+    components.source_caption(lang, ["quality.load_log", "marts.fct_published_vintages"], None, None)
+
+    # reconciliation
+    st.subheader(t("reconciliation", lang))
+    rec = data.reconciliation(db)
+    if rec.empty:
+        st.caption(t("reconciliation_none", lang))
+    else:
+        n_mis = int((rec["status"] != "match").sum())
+        st.caption(t("reconciliation_summary", lang, n=len(rec), m=n_mis))
+        name = "region_name_en" if lang == "en" else "region_name_zh"
+        shown = pd.DataFrame(
+            {
+                t("col_region", lang): rec[name],
+                t("measure", lang): rec["measure_code"],
+                t("col_period", lang): rec["period_type"] + " " + rec["year"].astype(str) + rec["quarter"].map(
+                    lambda q: f"Q{int(q)}" if pd.notna(q) else ""
+                ),
+                t("records_value", lang): rec["records_value"],
+                t("report_value", lang): rec["report_value"],
+                t("difference", lang): rec["difference"],
+                t("difference_pct", lang): rec["difference_pct"].map(format_pct_change),
+                t("load_status", lang): rec["status"],
+            }
+        )
+        components.table(shown, lang, name="reconciliation", key="quality_reconciliation", export=rec, height=300)
+    components.source_caption(lang, ["marts.fct_reconciliation"], t("reconciliation_formula", lang), None)
+
+
+render(current())
