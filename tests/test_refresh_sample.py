@@ -28,7 +28,7 @@ def _one(warehouse: Path, region: str, indicator: str, period: str) -> dict:
 def test_guangxi_2021_production_safety(
     sample_warehouse: Path, indicator: str, value: int, yoy_pct: float
 ) -> None:
-    # seed 002: 全区共发生各类生产安全事故1986起、死亡1526人、受伤1248人,同比分别下降32.2%、17.9%、44.4%
+    # seed 004: 全区共发生各类生产安全事故1986起、死亡1526人、受伤1248人,同比分别下降32.2%、17.9%、44.4%
     r = _one(sample_warehouse, "450000", indicator, "2021")
     assert r["value"] == value
     assert r["yoy_pct"] == yoy_pct

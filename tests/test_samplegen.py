@@ -410,6 +410,36 @@ def test_longgang_codes_respect_validity():
     )
 
 
+def file_period_expr(col: str) -> pl.Expr:
+    y = pl.col(col).str.slice(0, 4)
+    q = ((pl.col(col).str.slice(5, 2).cast(pl.Int64) - 1) // 3 + 1).cast(pl.String)
+    return pl.when(y.cast(pl.Int64) < 2025).then(y).otherwise(y + "Q" + q)
+
+
+def test_rows_sit_in_the_file_of_their_event_or_report_period():
+    """First reports are filed with their event's period; later reports with the period they were made."""
+    for source, event, first in (("accidents", "occurred_at", "快报"), ("disasters", "started_on", "初报")):
+        df = table(source).with_columns(
+            pl.col("_file").str.extract(r"_(\d{4}(?:Q\d)?)\.").alias("file_period"),
+            file_period_expr(event).alias("event_period"),
+            file_period_expr("reported_at").alias("report_period"),
+        )
+        own = df.filter(pl.col("report_kind") == first)
+        assert (own["file_period"] == own["event_period"]).all(), source
+        later = df.filter(pl.col("report_kind") != first)
+        assert (later["file_period"] == later["report_period"]).all(), source
+        assert (later["file_period"] != later["event_period"]).sum() > 0, source
+    for source, event in (
+        ("road_traffic", "occurred_at"),
+        ("fires", "occurred_at"),
+        ("enforcement", "inspected_on"),
+    ):
+        df = table(source).with_columns(
+            pl.col("_file").str.extract(r"_(\d{4}(?:Q\d)?)\.").alias("file_period")
+        )
+        assert (df["file_period"] == df.select(file_period_expr(event)).to_series()).all(), source
+
+
 def test_disaster_reports_supersede_in_order():
     df = table("disasters")
     order = {"初报": 0, "续报": 1, "核报": 2}

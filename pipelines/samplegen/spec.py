@@ -154,8 +154,9 @@ SEASON = {
 
 # --------------------------------------------------------------------------------------------
 # Production-safety accidents. Per unit and year: accidents, deaths (incl. missing), injuries,
-# accidents of grade 较大. ``None`` in a table = draw from the anchor with noise.
-# Anchors for 2026 are full-year rates; the generator keeps Jan-Sep.
+# accidents of grade 较大. Years in ``fixed`` are used exactly; other years are the anchor times
+# lognormal noise. For 2026, a non-fixed anchor is a full-year rate of which the generator keeps the
+# Jan-Sep share; a fixed 2026 value is the Jan-Sep total itself.
 # --------------------------------------------------------------------------------------------
 
 
