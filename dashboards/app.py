@@ -7,6 +7,7 @@ SAFETY_SERVING). Chinese first; the sidebar switch turns the interface to Englis
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,16 +22,17 @@ from dashboards.i18n import t  # noqa: E402
 HERE = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="应急管理统计 / Safety statistics", page_icon="🛡️", layout="wide")
+started = time.perf_counter()
 
 # Card values carry their unit ("0.0611人/亿元"): a smaller font and wrapping instead of "…".
 st.html(
     """<style>
     [data-testid="stMetricValue"] { font-size: 1.7rem; line-height: 1.25; }
-    [data-testid="stMetricValue"] .stMarkdownEllipsis,
-    [data-testid="stMetricDelta"] .stMarkdownEllipsis,
-    [data-testid="stMetricLabel"] .stMarkdownEllipsis {
-        white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere;
+    [data-testid="stMetricValue"] *, [data-testid="stMetricDelta"] *, [data-testid="stMetricLabel"] * {
+        white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+        overflow-wrap: anywhere; min-width: 0;
     }
+    [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
     </style>"""
 )
 
@@ -74,3 +76,17 @@ components.sample_banner(info, lang)
 if info:
     st.sidebar.caption(t("published_at", lang, ts=str(info.get("published_at"))[:19]))
 page.run()
+
+# Last element of every run: the render time, in a keyed container (class st-key-page_rendered)
+# that the browser tests and dashboards/bench_pages.py wait for.
+with st.container(key="page_rendered"):
+    st.caption(
+        t(
+            "rendered_in",
+            lang,
+            s=f"{time.perf_counter() - started:.2f}",
+            page=page.url_path or "overview",
+            region=ctx.region,
+            period=ctx.period or "—",
+        )
+    )

@@ -142,7 +142,15 @@ def card_model(
         value_text = format_indicator_value(row, lang)
         notes: list[str] = []
         if partial:
-            notes.append(t("partial_note", lang, k=row.get("coverage_k") or "?", n=row.get("coverage_n") or "?"))
+            k, n = row.get("coverage_k"), row.get("coverage_n")
+            notes.append(
+                t(
+                    "partial_note",
+                    lang,
+                    k="?" if is_missing(k) else int(float(k)),
+                    n="?" if is_missing(n) else int(float(n)),
+                )
+            )
             if row.get("indicator_kind") == "rate" and is_missing(row.get("value")):
                 notes.append(t("rate_partial", lang))
         if row.get("break_flag"):

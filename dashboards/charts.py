@@ -165,8 +165,7 @@ def plan_trend_figure(
         cols=1,
         shared_xaxes=True,
         row_heights=[0.68, 0.32] if has_q else [1.0],
-        vertical_spacing=0.08,
-        subplot_titles=(t("annual", lang), t("quarterly", lang)) if has_q else None,
+        vertical_spacing=0.06,
     )
     unit = None
     kind = None
@@ -178,12 +177,12 @@ def plan_trend_figure(
     # plan period band
     for r in range(1, 3 if has_q else 2):
         fig.add_vrect(
-            x0=plan_band[0], x1=plan_band[1], fillcolor="#f0f6fc", opacity=0.9, line_width=0, layer="below",
-            row=r, col=1,
+            x0=plan_band[0], x1=plan_band[1], fillcolor="#ddeaf7", opacity=0.55, line_width=0, layer="below",
+            row=r, col=1, exclude_empty_subplots=False,
         )
     fig.add_annotation(
-        x=plan_band[0], y=1.0, xref="x", yref="paper", text=t("plan_period_band", lang),
-        showarrow=False, xanchor="left", yanchor="bottom", font={"size": 11, "color": "#57606a"},
+        x=plan_band[0], y=1.0, xref="x", yref="y domain", text=t("plan_period_band", lang),
+        showarrow=False, xanchor="left", yanchor="top", font={"size": 11, "color": "#57606a"},
     )
 
     rows = _rows(annual)
@@ -250,7 +249,7 @@ def plan_trend_figure(
             for r in breaks:
                 fig.add_vline(
                     x=dt.date(int(r["year"]), 1, 1).isoformat(), line_dash="dot", line_color=COLOR_PATH,
-                    line_width=1, row=1, col=1,
+                    line_width=1, row=1, col=1, exclude_empty_subplots=False,
                 )
 
     if target:
@@ -315,7 +314,6 @@ def plan_trend_figure(
                 text=[_hover_value(r, lang) for r in qrows],
                 hovertemplate="%{x|%Y-%m}: %{text}<extra></extra>",
                 textposition="none",
-                showlegend=False,
             ),
             row=2,
             col=1,
@@ -323,7 +321,11 @@ def plan_trend_figure(
     fig = _layout(fig, title, height=430 if has_q else 340)
     fig.update_xaxes(type="date")
     if unit:
-        fig.update_yaxes(title_text=unit if lang == "zh" else str(series.iloc[0].get("unit_en") or unit), row=1, col=1)
+        unit_text = unit if lang == "zh" else str(series.iloc[0].get("unit_en") or unit)
+        fig.add_annotation(
+            x=0, xref="paper", y=1.0, yref="y domain", text=unit_text, showarrow=False,
+            xanchor="left", yanchor="bottom", yshift=4, font={"size": 11, "color": "#57606a"},
+        )
     return fig
 
 
@@ -398,7 +400,13 @@ def change_figure(df: pd.DataFrame, *, lang: str = "zh", title: str | None = Non
         )
     )
     fig = _layout(fig, title, height=max(260, 28 * len(rows) + 80))
-    fig.update_xaxes(ticksuffix="%", zeroline=True, zerolinecolor="#57606a")
+    vals = [float(r["yoy_pct"]) for r in rows] or [0.0]
+    lo, hi = min(0.0, *vals), max(0.0, *vals)
+    pad = 0.8 * ((hi - lo) or 1.0)  # room for the labels written outside the bars
+    fig.update_xaxes(
+        ticksuffix="%", zeroline=True, zerolinecolor="#57606a",
+        range=[lo - (pad if lo < 0 else 0), hi + (pad if hi > 0 else 0.1 * pad)],
+    )
     fig.update_yaxes(rangemode="normal")
     fig.update_layout(margin={"r": 120, "l": 10})
     return fig

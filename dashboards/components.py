@@ -47,16 +47,17 @@ def formula_text(db: str, codes: Sequence[str], lang: str) -> str:
 def source_caption(
     lang: str, tables: Sequence[str], formula: str | None = None, vintage: str | None = None
 ) -> None:
-    """The line under every chart: source tables, formula and vintage."""
-    st.caption(
-        t(
-            "sources_caption",
-            lang,
-            tables=", ".join(tables),
-            formula=formula or "—",
-            vintage=vintage or "—",
-        )
-    )
+    """The line under every chart and table: source tables, formula and vintage (when known)."""
+    st.caption(caption_text(lang, tables, formula, vintage))
+
+
+def caption_text(lang: str, tables: Sequence[str], formula: str | None = None, vintage: str | None = None) -> str:
+    parts = [t("caption_source", lang, tables=", ".join(tables))]
+    if formula:
+        parts.append(t("caption_formula", lang, formula=formula))
+    if vintage and vintage != "—":
+        parts.append(t("caption_vintage", lang, vintage=vintage))
+    return " · ".join(parts)
 
 
 def chart(fig: go.Figure, key: str, filename: str | None = None) -> None:

@@ -63,9 +63,21 @@ def _connection(db: str) -> duckdb.DuckDBPyConnection:
 def _query(db: str, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
     cur = _connection(db).cursor()  # a cursor per query: connections are not thread-safe
     try:
-        return cur.execute(sql, params or []).df()
+        df = cur.execute(sql, params or []).df()
     finally:
         cur.close()
+    return _dates_as_dates(df)
+
+
+def _dates_as_dates(df: pd.DataFrame) -> pd.DataFrame:
+    """DuckDB DATE columns arrive as datetimes at midnight: show them as dates."""
+    for c in df.columns:
+        col = df[c]
+        if pd.api.types.is_datetime64_any_dtype(col) and not isinstance(col.dtype, pd.DatetimeTZDtype):
+            nonnull = col.dropna()
+            if not nonnull.empty and (nonnull == nonnull.dt.normalize()).all():
+                df[c] = col.dt.date
+    return df
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data
+from dashboards import components, data, figures
 from dashboards.cards import card_model, pick_rows
 from dashboards.formatting import (
     format_indicator_value,
@@ -162,7 +162,7 @@ def render_domain(ctx: Context, key: str) -> None:
         st.subheader(t("domain_trend", lang))
         shown = [c for c in codes if c in set(annual["indicator_code"])]
         components.chart(
-            charts.small_multiples(annual, shown, lang=lang, show_prev5=dom.prev5),
+            figures.domain_trends(ctx.db, ctx.region, tuple(shown), lang, dom.prev5),
             key=f"{key}_trend",
             filename=f"{key}_trend_{ctx.region}",
         )
@@ -176,7 +176,7 @@ def render_domain(ctx: Context, key: str) -> None:
     if dom.grades and not annual.empty and "ps_accidents" in set(annual["indicator_code"]):
         st.subheader(t("domain_grades", lang))
         components.chart(
-            charts.grade_figure(annual, lang=lang),
+            figures.grades(ctx.db, ctx.region, lang),
             key=f"{key}_grades",
             filename=f"{key}_grades_{ctx.region}",
         )
@@ -193,7 +193,7 @@ def render_domain(ctx: Context, key: str) -> None:
         if qcodes:
             st.subheader(t("domain_quarters", lang, year=ctx.year))
             components.chart(
-                charts.quarter_bars(quarters, qcodes, lang=lang),
+                figures.quarters(ctx.db, ctx.region, ctx.year, tuple(qcodes), lang),
                 key=f"{key}_quarters",
                 filename=f"{key}_quarters_{ctx.region}_{ctx.year}",
             )

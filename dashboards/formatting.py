@@ -129,6 +129,8 @@ def format_value(value: Any, unit: str | None, lang: str = "zh", unit_en: str | 
             return _plain(v, _decimals_for(v, integer=True), grouping=False) + "万元"
         if unit in _SCALABLE_ZH:
             return format_number(v, "zh", integer=True) + unit
+        if abs(v) >= 1e4:
+            return format_number(v, "zh") + unit
         return _plain(v, _decimals_for(v, integer=False), grouping=False) + unit
     # English
     if unit in _ATTACHED_UNITS:
@@ -218,6 +220,17 @@ def format_date(value: Any) -> str:
     return text[:10]
 
 
+def _target_number(v: float, unit: str | None, lang: str) -> str:
+    """Targets as published: 90% not 90.0%, 0.0075 not 0.00750; large values the Chinese way."""
+    if abs(v) >= 1e4 or unit == "万元":
+        return format_value(v, unit, lang)
+    text = f"{v:.4g}".replace("-", MINUS)
+    u = unit or ""
+    if lang == "zh" or u in _ATTACHED_UNITS:
+        return text + u
+    return f"{text} {u}".strip()
+
+
 def target_text(row: dict[str, Any], lang: str = "zh") -> str:
     """Plan target as a phrase: ≤10.4起 (2025), ≥90%, 0 …; empty when the plan gives no number."""
     kind = row.get("target_kind")
@@ -235,7 +248,7 @@ def target_text(row: dict[str, Any], lang: str = "zh") -> str:
             return (f"较基期下降{pct}%" if lang == "zh" else f"−{pct}% vs baseline") + suffix
         return EM_DASH
     op = "≥" if kind == "absolute_min" else "≤"
-    value = format_value(target_abs, unit, lang)
+    value = _target_number(float(target_abs), unit, lang)
     if kind == "zero":
         value = "0"
         op = "="

@@ -24,6 +24,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "or `safety-stats refresh` first.",
     ),
     "published_at": ("数据发布时间 {ts}(UTC)", "Published {ts} (UTC)"),
+    "rendered_in": (
+        "本页生成用时 {s} 秒 · {page} · {region} · {period}",
+        "Page built in {s} s · {page} · {region} · {period}",
+    ),
     # navigation
     "section_main": ("规划与总览", "Plan and overview"),
     "section_domains": ("分领域", "Domains"),
@@ -200,7 +204,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "grade_major": ("重大", "Major"),
     "grade_extraordinary": ("特别重大", "Extraordinary"),
     "pending_breakdowns": (
-        "待补充的分解:{items}。这些分解需要预先汇总的数据集市(见报告),仪表板不在浏览时扫描原始记录。",
+        "待补充的分解:{items}。这些分解需要流水线先发布预汇总的数据集市,仪表板不在浏览时扫描原始记录。",
         "Breakdowns to come: {items}. They need pre-aggregated marts; the dashboard never scans raw records at view time.",
     ),
     "bd_sector": ("按行业领域", "by sector"),
@@ -262,9 +266,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "changes_revisions": ("被新版本替代的报表数/分母(修订)", "Report and denominator figures superseded by a newer release (revisions)"),
     "changes_none": ("没有被替代的版本。", "No superseded releases."),
     "changes_note": (
-        "发布库只保存当前状态;与上一次发布逐值比较需要流水线提供刷新历史(见报告)。",
-        "The serving copy holds the current state only; a value-by-value diff with the previous publication "
-        "needs a refresh history from the pipeline.",
+        "按文件比较每个文件最近一次与上一次载入(新增/已变更/未变);与上一次发布逐值比较需要流水线提供刷新历史。",
+        "Each file's latest load is compared with its previous one (new / changed / unchanged); a value-by-value "
+        "diff with the previous publication needs a refresh history from the pipeline.",
     ),
     "reconciliation": ("记录与报表核对", "Records vs report tables"),
     "reconciliation_none": ("没有可核对的记录与报表数。", "No overlapping record and report figures to reconcile."),
@@ -299,7 +303,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "note": ("说明", "Note"),
     "plan_registry": ("规划目标登记表(含原文)", "Plan target registry (with source sentences)"),
     "vintages": ("数据版本(报表数和分母的各次发布)", "Vintages (every release of report and denominator figures)"),
-    "sources_caption": ("来源:{tables} · 公式:{formula} · 数据版本:{vintage}", "Source: {tables} · Formula: {formula} · Vintage: {vintage}"),
+    "caption_source": ("来源:{tables}", "Source: {tables}"),
+    "caption_formula": ("公式:{formula}", "Formula: {formula}"),
+    "caption_vintage": ("数据版本:{vintage}", "Vintage: {vintage}"),
     "vintage_upto": ("截至 {date} 发布", "released up to {date}"),
     # exports
     "exports_title": ("数据导出", "Exports"),

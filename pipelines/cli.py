@@ -8,6 +8,7 @@ safety-stats indicators [--warehouse PATH] [--region 450000] [--indicator ps_dea
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import os
@@ -61,6 +62,11 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     _set_paths(None, args.warehouse)
     from pipelines.query import query_indicators
 
+    database = None
+    if args.as_of:
+        from pipelines.asof import build_as_of
+
+        database = build_as_of(dt.date.fromisoformat(args.as_of))
     rows = query_indicators(
         regions=args.region,
         indicators=args.indicator,
@@ -68,7 +74,12 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         year_from=args.year_from,
         year_to=args.year_to,
         periods=args.period,
+        database=database,
     )
+    if database is not None:
+        import shutil
+
+        shutil.rmtree(database.parent, ignore_errors=True)
     if not args.full_precision:
         for r in rows:
             for c in PERCENT_COLUMNS:
@@ -126,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     q.add_argument("--from", dest="year_from", type=int, help="first year")
     q.add_argument("--to", dest="year_to", type=int, help="last year")
+    q.add_argument(
+        "--as-of", help="figures as known on this date (YYYY-MM-DD): later reports and releases ignored"
+    )
     q.add_argument("--format", choices=["csv", "json"], default="csv")
     q.add_argument("--full-precision", action="store_true", help="do not round percentages to one decimal")
     q.add_argument("--all-columns", action="store_true", help="print every column of fct_indicator_values")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -9,8 +10,8 @@ import duckdb
 from pipelines.settings import serving_path
 
 
-def connect_serving() -> duckdb.DuckDBPyConnection:
-    path = serving_path()
+def connect_serving(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    path = path or serving_path()
     if not path.exists():
         raise SystemExit(
             f"没有找到已发布的数据库 {path},请先运行 safety-stats refresh / "
@@ -26,6 +27,7 @@ def query_indicators(
     year_from: int | None = None,
     year_to: int | None = None,
     periods: list[str] | None = None,
+    database: Path | None = None,
 ) -> list[dict[str, Any]]:
     where: list[str] = ["true"]
     params: list[Any] = []
@@ -52,7 +54,7 @@ def query_indicators(
         + " AND ".join(where)
         + " ORDER BY region_code, display_order, indicator_code, period_type, period"
     )
-    con = connect_serving()
+    con = connect_serving(database)
     try:
         cur = con.execute(sql, params)
         names = [d[0] for d in cur.description]

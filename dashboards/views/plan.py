@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data
+from dashboards import components, data, figures
 from dashboards.cards import primary_targets
 from dashboards.formatting import format_value, target_text
 from dashboards.i18n import binding_label, status_label, t
@@ -68,7 +68,7 @@ def render(ctx: Context) -> None:
                 f"{t('current_value_plan', lang)}:{format_value(target.get('current_value'), unit, lang)}",
                 help=str(target.get("status_rule_en") if lang == "en" else target.get("status_rule_zh")),
             )
-        fig = charts.plan_trend_figure(series, target, lang=lang)
+        fig = figures.plan_trend(ctx.db, ctx.region, code, lang)
         components.chart(fig, key=f"plan_{code}", filename=f"plan_{ctx.region}_{code}")
         reg_row = reg[reg["indicator_code"] == code]
         formula = ""

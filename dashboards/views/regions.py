@@ -70,7 +70,10 @@ def display_table(df: pd.DataFrame, counts: pd.DataFrame | None, lang: str, coun
                 t("col_released", lang): str(r.get("released_on") or "")[:10],
             }
         )
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    if rows and rows[0].get("indicator_kind") != "rate":
+        frame = frame.drop(columns=[t("count_beside_rate", lang), t("col_denominator", lang)])
+    return frame
 
 
 def render(ctx: Context) -> None:

@@ -1,0 +1,272 @@
+"""Page logic with streamlit.testing.v1.AppTest against the published sample serving copy."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboards import data
+from dashboards.formatting import format_pct_change, format_value
+from dashboards.i18n import status_label
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+VIEWS = [
+    "views/plan.py",
+    "views/regions.py",
+    "views/production_safety.py",
+    "views/road_traffic.py",
+    "views/fires.py",
+    "views/disasters.py",
+    "views/enforcement.py",
+    "views/quality.py",
+    "views/sources.py",
+    "views/exports.py",
+]
+TIMEOUT = 60
+
+
+def run_app(region: str | None = None, period: str | None = None, lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if region:
+        at.query_params["region"] = region
+    if period:
+        at.query_params["period"] = period
+    if lang:
+        at.query_params["lang"] = lang
+    at.run()
+    assert_no_exception(at)
+    return at
+
+
+def assert_no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metric(at: AppTest, label: str) -> Any:
+    found = [m for m in at.metric if m.label == label]
+    assert found, f"no card {label!r} among {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> dict[str, Any]:
+    cur = con.cursor()
+    rows = cur.execute(sql, params).fetchall()
+    cols = [d[0] for d in cur.description]
+    assert len(rows) == 1, (sql, params, rows)
+    return dict(zip(cols, rows[0], strict=True))
+
+
+def indicator_row(
+    con: duckdb.DuckDBPyConnection, region: str, code: str, pt: str, period: str
+) -> dict[str, Any]:
+    return one(
+        con,
+        "SELECT * FROM marts.fct_indicator_values WHERE region_code=? AND indicator_code=? AND period_type=? AND period=?",
+        [region, code, pt, period],
+    )
+
+
+@pytest.fixture(scope="module")
+def latest_national_quarter(serving_db: duckdb.DuckDBPyConnection) -> str:
+    row = one(
+        serving_db,
+        "SELECT max(period) AS p FROM marts.fct_indicator_values WHERE region_code='000000' AND period_type='ytd'",
+        [],
+    )
+    return str(row["p"])
+
+
+def test_overview_defaults_to_the_latest_quarter_with_sample_banner(
+    serving_copy: Path, latest_national_quarter: str
+) -> None:
+    at = run_app()
+    assert at.selectbox(key="region_l1").value == "000000"
+    assert at.selectbox(key="period_key").value == f"ytd:{latest_national_quarter}"
+    assert at.title[0].value.startswith("全国")
+    assert any("合成样例数据" in w.value and "SYNTHETIC SAMPLE" in w.value for w in at.warning)
+    assert len(at.metric) >= 6
+
+
+def test_guangxi_2021_deaths_and_yoy(serving_copy: Path, serving_db: duckdb.DuckDBPyConnection) -> None:
+    """The issue's acceptance example: 广西 2021 deaths 1526 with 同比 −17.9%, chosen via the widgets."""
+    at = run_app()
+    at.selectbox(key="region_l1").set_value("450000").run()
+    assert_no_exception(at)
+    at.selectbox(key="period_key").set_value("ytd:2021Q4").run()
+    assert_no_exception(at)
+    assert at.title[0].value == "广西壮族自治区 · 2021年1-12月(累计)"
+    card = metric(at, "生产安全事故死亡人数")
+    assert card.value == "1526人"
+    assert card.delta.startswith("−17.9%")
+    row = indicator_row(serving_db, "450000", "ps_deaths", "ytd", "2021Q4")
+    assert card.value == format_value(row["value"], row["unit"])
+    assert format_pct_change(row["yoy_pct"]) == "−17.9%"
+    # the full year gives the same figures
+    at.selectbox(key="period_key").set_value("year:2021").run()
+    card = metric(at, "生产安全事故死亡人数")
+    assert (card.value, card.delta[:6]) == ("1526人", "−17.9%")
+
+
+def test_switching_period_and_region_changes_the_numbers(
+    serving_copy: Path, serving_db: duckdb.DuckDBPyConnection
+) -> None:
+    at = run_app(region="450000", period="ytd:2021Q4")
+    before = metric(at, "生产安全事故死亡人数").value
+    at.selectbox(key="period_key").set_value("ytd:2022Q2").run()
+    row = indicator_row(serving_db, "450000", "ps_deaths", "ytd", "2022Q2")
+    after = metric(at, "生产安全事故死亡人数").value
+    assert after == format_value(row["value"], row["unit"]) and after != before
+    # down one level: a city of Guangxi
+    at.selectbox(key="region_l2").set_value("450100").run()
+    assert_no_exception(at)
+    assert at.title[0].value.startswith("南宁市")
+    city = indicator_row(serving_db, "450100", "ps_deaths", "ytd", "2022Q2")
+    assert metric(at, "生产安全事故死亡人数").value == format_value(city["value"], city["unit"])
+    # changing the province resets the city level
+    at.selectbox(key="region_l1").set_value("500000").run()
+    assert at.selectbox(key="region_l2").value == ""
+    assert at.title[0].value.startswith("重庆市")
+
+
+@pytest.mark.parametrize("region", ["500109", "331102", "371521"])
+def test_plan_targets_and_statuses(
+    serving_copy: Path, serving_db: duckdb.DuckDBPyConnection, region: str
+) -> None:
+    """北碚区, 莲都区 and 阳谷县 show their tracked plan targets with their statuses."""
+    at = run_app(region=region)
+    assert at.selectbox(key="region_l1").value != "000000"
+    table = at.dataframe[0].value
+    cur = serving_db.cursor()
+    expected = cur.execute(
+        "SELECT indicator_zh, status FROM marts.fct_plan_progress WHERE region_code=? AND status <> 'not_tracked'",
+        [region],
+    ).fetchall()
+    assert expected, region
+    shown = set(zip(table["指标"], table["进度"], strict=True))
+    assert shown == {(ind, status_label(st)) for ind, st in expected}
+    # cards: binding (约束性) targets come first, each with a status badge whose tooltip is the rule
+    rank = {"约束性": 0, "预期性": 1, "未注明": 2}
+    bindings = [m.value.rsplit(" · ", 1)[-1] for m in at.markdown if m.value.startswith("**规划目标**")]
+    assert bindings and bindings == sorted(bindings, key=rank.__getitem__), bindings
+    badges = [m for m in at.markdown if "-badge[" in m.value]
+    assert len(badges) == len(bindings)
+    assert all(b.help and b.help.startswith("判定规则") for b in badges)
+    # the untracked targets are one toggle away
+    n_untracked = int(
+        cur.execute(
+            "SELECT count(*) FROM marts.fct_plan_progress WHERE region_code=? AND status='not_tracked'",
+            [region],
+        ).fetchone()[0]  # type: ignore[index]
+    )
+    at.toggle(key="overview_show_untracked").set_value(True).run()
+    assert len(at.dataframe[0].value) == len(expected) + n_untracked
+
+
+def test_partial_values_say_partial(serving_copy: Path, serving_db: duckdb.DuckDBPyConnection) -> None:
+    cur = serving_db.cursor()
+    found = cur.execute(
+        """
+        SELECT region_code, period, coverage_k, coverage_n FROM marts.fct_indicator_values
+        WHERE indicator_code = 'ps_deaths' AND period_type = 'ytd' AND completeness = 'partial'
+        ORDER BY period DESC, region_code LIMIT 1
+        """
+    ).fetchone()
+    if found is None:
+        pytest.skip("the sample has no partial ps_deaths value")
+    region, period, k, n = found
+    at = run_app(region=region, period=f"ytd:{period}")
+    card = metric(at, "生产安全事故死亡人数")
+    assert card.value.startswith(f"部分({k}/{n})"), card.value
+    rate = cur.execute(
+        "SELECT value FROM marts.fct_indicator_values WHERE region_code=? AND indicator_code='ps_deaths_per_100m_gdp' "
+        "AND period_type='ytd' AND period=?",
+        [region, period],
+    ).fetchone()
+    if rate is not None:
+        assert rate[0] is None  # rates are null for partial regions …
+        assert metric(at, "亿元GDP生产安全事故死亡率").value.endswith("—")  # … and shown as a dash
+
+
+def test_language_switch(serving_copy: Path) -> None:
+    at = run_app(region="450000", period="ytd:2021Q4")
+    at.toggle(key="lang_en").set_value(True).run()
+    assert_no_exception(at)
+    assert at.title[0].value.startswith("Guangxi")
+    card = metric(at, "Production-safety deaths (incl. missing)")
+    assert card.value == "1,526 persons"
+    assert "YoY" in (card.proto.delta_description or "")
+    at.toggle(key="lang_en").set_value(False).run()
+    assert at.title[0].value.startswith("广西")
+    # ?lang=en opens in English
+    assert run_app(lang="en").title[0].value.startswith("China")
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_page_runs(serving_copy: Path, view: str) -> None:
+    at = run_app(region="450000", period="ytd:2021Q4")
+    at.switch_page(view).run()
+    assert_no_exception(at)
+    assert at.title, view
+    # every page ends with the render-time line the browser tests wait for
+    assert any("本页生成用时" in c.value for c in at.caption)
+
+
+def test_domain_page_shows_mart_values(serving_copy: Path, serving_db: duckdb.DuckDBPyConnection) -> None:
+    at = run_app(region="450000", period="ytd:2021Q4")
+    at.switch_page("views/production_safety.py").run()
+    assert metric(at, "生产安全事故死亡人数").value == "1526人"
+    table = at.dataframe[0].value
+    assert "1526人" in set(table["数值"])
+    assert any("待补充的分解" in i.value for i in at.info)
+
+
+def test_drill_down_selects_the_child(serving_copy: Path) -> None:
+    at = run_app(region="450000", period="ytd:2021Q4")
+    at.switch_page("views/regions.py").run()
+    assert_no_exception(at)
+    table = at.dataframe[0].value
+    assert "南宁市" in set(table["地区"])
+    at.selectbox(key="regions_drill_target").set_value("450100")
+    at.button(key="regions_drill_button").click().run()
+    assert_no_exception(at)
+    assert at.selectbox(key="region_l2").value == "450100"
+    assert at.title[0].value.startswith("分地区:南宁市")
+
+
+def test_missing_serving_copy_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAFETY_SERVING", str(tmp_path / "nothing.duckdb"))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "尚未发布数据" in at.error[0].value
+
+
+def test_queries_read_only_published_tables() -> None:
+    """No query touches raw record tables: only marts, quality and meta of the serving copy."""
+    source = Path(data.__file__).read_text(encoding="utf-8")
+    referenced = set(
+        re.findall(r"\b(?:FROM|JOIN)\s+((?:raw|marts|quality|meta|main)\.\w+)", source, re.IGNORECASE)
+    )
+    assert referenced, "no table references found"
+    assert referenced <= set(data.READ_TABLES), referenced - set(data.READ_TABLES)
+    assert set(data.EXPORT_TABLES.values()) <= set(data.READ_TABLES)
+
+
+def test_exports_are_valid_csv_and_excel(serving_copy: Path) -> None:
+    import io
+
+    import pandas as pd
+
+    token = data.db_token(serving_copy)
+    assert token is not None
+    df = data.export_table(token, "fct_plan_progress", "331102")
+    assert not df.empty and set(df["region_code"]) <= {"331102"}
+    csv = data.to_csv_bytes(df)
+    assert csv.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Chinese text as UTF-8
+    back = pd.read_excel(io.BytesIO(data.to_xlsx_bytes(df, "plan")))
+    assert len(back) == len(df) and "莲都区" in set(back["jurisdiction_zh"])

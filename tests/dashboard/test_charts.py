@@ -1,0 +1,385 @@
+"""Pure tests of the plotly figure builders and the KPI card logic (no Streamlit, no database)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboards import charts
+from dashboards.cards import card_model, pick_cards, primary_targets
+
+
+def _series() -> pd.DataFrame:
+    rows = []
+    for y in range(2016, 2024):
+        rows.append(
+            {
+                "period_type": "year",
+                "period": str(y),
+                "year": y,
+                "quarter": None,
+                "value": 100.0 - 5 * (y - 2016),
+                "unit": "人",
+                "unit_en": "persons",
+                "indicator_kind": "count",
+                "completeness": "complete",
+                "coverage_k": None,
+                "coverage_n": None,
+                "yoy_pct": -5.0,
+                "yoy_break": y == 2021,
+                "break_note_zh": "2021年起口径调整" if y == 2021 else None,
+                "break_note_en": "re-scoped" if y == 2021 else None,
+                "released_on": f"{y + 1}-02-01",
+            }
+        )
+        for q in range(1, 5):
+            rows.append(
+                {
+                    "period_type": "quarter",
+                    "period": f"{y}Q{q}",
+                    "year": y,
+                    "quarter": q,
+                    "value": 25.0,
+                    "unit": "人",
+                    "unit_en": "persons",
+                    "indicator_kind": "count",
+                    "completeness": "partial" if y == 2023 else "complete",
+                    "coverage_k": 1,
+                    "coverage_n": 3,
+                    "yoy_pct": None,
+                    "yoy_break": False,
+                    "break_note_zh": None,
+                    "break_note_en": None,
+                    "released_on": f"{y}-12-01",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _names(fig: go.Figure) -> list[str]:
+    return [tr.name for tr in fig.data if tr.name]
+
+
+def test_plan_trend_with_path_target_band_and_break() -> None:
+    target = {
+        "target_kind": "reduce_pct",
+        "aggregation": "final_year",
+        "plan_period": "2021-2025",
+        "baseline_year": "2020",
+        "baseline_used": 80.0,
+        "target_abs": 60.0,
+        "target_year": 2025,
+    }
+    fig = charts.plan_trend_figure(_series(), target, lang="zh", title="生产安全事故死亡人数")
+    names = _names(fig)
+    for expected in ("年度", "季度", "基期", "规划路径", "目标", "口径变化"):
+        assert expected in names, names
+    path = next(tr for tr in fig.data if tr.name == "规划路径")
+    assert list(path.y) == [80.0, 60.0]
+    # the plan period is shaded in both rows, and the break has a vertical line
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(rects) == 2 and str(rects[0].x0).startswith("2021")
+    assert any(s.type == "line" for s in fig.layout.shapes)
+    brk = next(tr for tr in fig.data if tr.name == "口径变化")
+    assert list(brk.text) == ["2021年起口径调整"]
+    # partial quarters are grey, complete ones blue
+    bars = next(tr for tr in fig.data if isinstance(tr, go.Bar))
+    assert "#d0d7de" in list(bars.marker.color) and charts.COLOR_QUARTER in list(bars.marker.color)
+
+
+def test_plan_trend_period_total_is_shown_per_year() -> None:
+    target = {
+        "target_kind": "reduce_pct",
+        "aggregation": "period_total",
+        "plan_period": "2021-2025",
+        "baseline_year": "2016-2020",
+        "baseline_used": 16.0,
+        "target_abs": 10.4,
+        "target_year": 2025,
+    }
+    levels = charts.target_levels(target, "count")
+    assert levels["baseline_level"] == 16.0 / 5
+    assert levels["target_level"] == 10.4 / 5
+    assert levels["per_year"] is True and levels["path"] is None
+    fig = charts.plan_trend_figure(_series(), target, lang="en")
+    assert "Cumulative cap per year" in _names(fig)
+
+
+def test_direction_and_zero_targets() -> None:
+    assert (
+        charts.target_levels({"target_kind": "direction_down", "plan_period": "2021-2025"}, "count")[
+            "target_level"
+        ]
+        is None
+    )
+    assert (
+        charts.target_levels({"target_kind": "zero", "plan_period": "2021-2025"}, "count")["target_level"]
+        == 0.0
+    )
+
+
+def _children() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "region_code": "A",
+                "region_name_zh": "甲县",
+                "region_name_en": "A",
+                "value": 0.5,
+                "unit": "人/亿元",
+                "unit_en": "x",
+                "indicator_kind": "rate",
+                "numerator": 1.0,
+                "completeness": "complete",
+                "yoy_pct": 100.0,
+                "yoy_abs": 0.25,
+                "better": "lower",
+            },
+            {
+                "region_code": "B",
+                "region_name_zh": "乙县",
+                "region_name_en": "B",
+                "value": 0.1,
+                "unit": "人/亿元",
+                "unit_en": "x",
+                "indicator_kind": "rate",
+                "numerator": 40.0,
+                "completeness": "complete",
+                "yoy_pct": -20.0,
+                "yoy_abs": -0.025,
+                "better": "lower",
+            },
+            {
+                "region_code": "C",
+                "region_name_zh": "丙县",
+                "region_name_en": "C",
+                "value": None,
+                "unit": "人/亿元",
+                "unit_en": "x",
+                "indicator_kind": "rate",
+                "numerator": 3.0,
+                "completeness": "partial",
+                "coverage_k": 1,
+                "coverage_n": 4,
+                "yoy_pct": None,
+                "yoy_abs": None,
+                "better": "lower",
+            },
+        ]
+    )
+
+
+def test_ranking_writes_counts_beside_rates() -> None:
+    fig = charts.ranking_figure(_children(), lang="zh", count_unit="人")
+    bar = fig.data[0]
+    assert list(bar.y) == ["乙县", "甲县"]  # ascending: the largest at the top; null rates left out
+    assert list(bar.text) == ["0.10人/亿元(40人)", "0.50人/亿元(1人)"]
+
+
+def test_change_colours_follow_better_direction() -> None:
+    fig = charts.change_figure(_children(), lang="zh")
+    bar = fig.data[0]
+    assert list(bar.y) == ["乙县", "甲县"]
+    assert list(bar.marker.color) == [charts.COLOR_GOOD, charts.COLOR_BAD]
+    assert bar.text[0].startswith("−20.0%")
+
+
+def test_small_multiples_grade_and_heatmap() -> None:
+    annual = pd.DataFrame(
+        [
+            {
+                "indicator_code": c,
+                "indicator_name_zh": c,
+                "indicator_name_en": c,
+                "unit": "起",
+                "unit_en": "x",
+                "year": y,
+                "value": v,
+                "completeness": "complete",
+                "yoy_break": False,
+                "prev5_mean": None,
+                "yoy_pct": None,
+            }
+            for c, v in (
+                ("ps_accidents", 100.0),
+                ("ps_accidents_larger_plus", 6.0),
+                ("ps_accidents_larger", 5.0),
+                ("ps_accidents_major", 1.0),
+                ("ps_accidents_extraordinary", 0.0),
+            )
+            for y in (2020, 2021)
+        ]
+    )
+    fig = charts.small_multiples(annual, ["ps_accidents", "ps_accidents_larger", "missing_code"], lang="zh")
+    assert len(fig.data) == 2
+    grades = charts.grade_figure(annual, lang="zh")
+    ordinary = next(tr for tr in grades.data if tr.name == "一般")
+    assert list(ordinary.y) == [94.0, 94.0]
+    summary = pd.DataFrame(
+        [
+            {"source": "accidents", "quarter": "2021", "files": 2, "rows_accepted": 10, "rows_rejected": 1},
+            {"source": "fires", "quarter": "2022", "files": 1, "rows_accepted": 5, "rows_rejected": 0},
+        ]
+    )
+    heat = charts.load_heatmap(summary, lang="en")
+    assert [list(r) for r in heat.data[0].z] == [[2.0, None], [None, 1.0]]
+
+
+def test_png_export_config() -> None:
+    cfg = charts.plotly_config("plan_450000_ps_deaths")
+    assert cfg["toImageButtonOptions"]["format"] == "png"
+    assert cfg["toImageButtonOptions"]["filename"] == "plan_450000_ps_deaths"
+
+
+def _plan() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "target_id": "a",
+                "indicator_code": "fire_deaths_per_100k_pop",
+                "binding": "预期性",
+                "status": "met",
+                "target_kind": "absolute_max",
+                "display_order": 14,
+                "unit": "人/十万人",
+                "target_abs": 0.25,
+                "target_year": 2025,
+            },
+            {
+                "target_id": "b",
+                "indicator_code": "ps_deaths",
+                "binding": "约束性",
+                "status": "off_track",
+                "target_kind": "reduce_pct",
+                "display_order": 20,
+                "unit": "人",
+                "target_abs": 10.4,
+                "target_value": 35,
+                "target_year": 2025,
+                "aggregation": "period_total",
+                "status_rule_zh": "规则",
+                "current_value": 12.0,
+                "current_year": 2025,
+            },
+            {
+                "target_id": "c",
+                "indicator_code": "ps_deaths",
+                "binding": None,
+                "status": "on_track",
+                "target_kind": "direction_down",
+                "display_order": 20,
+            },
+            {
+                "target_id": "d",
+                "indicator_code": None,
+                "binding": "约束性",
+                "status": "not_tracked",
+                "target_kind": "absolute_min",
+            },
+        ]
+    )
+
+
+def _values() -> pd.DataFrame:
+    base = {
+        "period_type": "ytd",
+        "period": "2021Q4",
+        "unit": "人",
+        "unit_en": "persons",
+        "completeness": "complete",
+        "better": "lower",
+        "value_source": "records",
+        "released_on": "2022-01-20",
+        "break_flag": False,
+    }
+    return pd.DataFrame(
+        [
+            {
+                **base,
+                "indicator_code": "ps_deaths",
+                "indicator_name_zh": "生产安全事故死亡人数",
+                "indicator_name_en": "Deaths",
+                "indicator_kind": "count",
+                "value": 1526.0,
+                "yoy_pct": -17.912856374394835,
+                "yoy_abs": -333.0,
+                "headline": True,
+                "display_order": 20,
+            },
+            {
+                **base,
+                "indicator_code": "ps_deaths_per_100m_gdp",
+                "indicator_name_zh": "亿元GDP死亡率",
+                "indicator_name_en": "Rate",
+                "indicator_kind": "rate",
+                "value": None,
+                "completeness": "partial",
+                "coverage_k": 1,
+                "coverage_n": 9,
+                "yoy_pct": None,
+                "yoy_abs": None,
+                "headline": True,
+                "display_order": 11,
+            },
+            {
+                **base,
+                "indicator_code": "ps_accidents",
+                "indicator_name_zh": "生产安全事故起数",
+                "indicator_name_en": "Accidents",
+                "indicator_kind": "count",
+                "value": 1986.0,
+                "yoy_pct": 1.0,
+                "yoy_abs": 20.0,
+                "headline": True,
+                "display_order": 10,
+            },
+            {
+                **base,
+                "period_type": "year",
+                "period": "2021",
+                "indicator_code": "fire_deaths_per_100k_pop",
+                "indicator_name_zh": "火灾十万人口死亡率",
+                "indicator_name_en": "Fire",
+                "indicator_kind": "rate",
+                "value": 0.09,
+                "unit": "人/10万人口",
+                "yoy_pct": None,
+                "yoy_abs": None,
+                "headline": True,
+                "display_order": 14,
+            },
+        ]
+    )
+
+
+def test_cards_binding_targets_first_then_headline_counts_then_rates() -> None:
+    targets = primary_targets(_plan())
+    assert targets["ps_deaths"]["target_id"] == "b"  # 约束性 numeric target before the direction-only one
+    cards = pick_cards(_values(), _plan(), "ytd", "2021Q4")
+    assert [c for c, _, _ in cards] == [
+        "ps_deaths",
+        "fire_deaths_per_100k_pop",
+        "ps_accidents",
+        "ps_deaths_per_100m_gdp",
+    ]
+    # the annual-only indicator falls back to the full year for a Q4 year-to-date period
+    fire_row = cards[1][1]
+    assert fire_row is not None and fire_row["period"] == "2021" and fire_row["_fallback_year"]
+
+
+def test_card_model_kpi_texts() -> None:
+    cards = {c: (r, tg) for c, r, tg in pick_cards(_values(), _plan(), "ytd", "2021Q4")}
+    m = card_model("ps_deaths", *cards["ps_deaths"], lang="zh")
+    assert m.value == "1526人"
+    assert m.delta == "−17.9%(−333人)"
+    assert (m.delta_color, m.delta_arrow) == ("green", "down")
+    assert m.target == "规划期累计≤10.4人(下降35%)(2025年)"
+    assert (m.status_label, m.status_color, m.status_rule) == ("偏离", "red", "规则")
+    assert m.binding == "约束性"
+    partial = card_model("ps_deaths_per_100m_gdp", *cards["ps_deaths_per_100m_gdp"], lang="zh")
+    assert partial.value == "部分(1/9) —" and partial.partial
+    assert any("仅 1/9 个" in n for n in partial.notes)
+    fire = card_model("fire_deaths_per_100k_pop", *cards["fire_deaths_per_100k_pop"], lang="en")
+    assert "full year shown" in fire.period_note and fire.status_label == "Met"
+    up = card_model("ps_accidents", *cards["ps_accidents"], lang="zh")
+    assert (up.delta_color, up.delta_arrow) == ("red", "up")
