@@ -92,7 +92,9 @@ def serve(serving: Path | None = None, port: int | None = None, log: Path | None
         deadline = time.monotonic() + 60
         while not _healthy(url):
             if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}" + (f"; see {log}" if log else ""))
+                raise RuntimeError(
+                    f"streamlit exited with {proc.returncode}" + (f"; see {log}" if log else "")
+                )
             if time.monotonic() > deadline:
                 raise TimeoutError("streamlit did not become healthy within 60 s")
             time.sleep(0.2)
@@ -135,7 +137,9 @@ def wait_ready(page: Any, text: str | None = None, timeout: float = 30_000) -> N
 def click_nav(page: Any, path: str) -> None:
     """Open a page through the sidebar navigation (client-side, no reload)."""
     links = page.locator("[data-testid='stSidebarNavLink']")
-    target = links.filter(has=page.locator(f"xpath=self::a[substring(@href, string-length(@href) - {len(path)})='/{path}']"))
+    target = links.filter(
+        has=page.locator(f"xpath=self::a[substring(@href, string-length(@href) - {len(path)})='/{path}']")
+    )
     target.first.click()
 
 
@@ -150,7 +154,9 @@ def server_seconds(page: Any) -> float | None:
     return None
 
 
-def measure(url: str, runs: int = 3, query: str = "", pages: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+def measure(
+    url: str, runs: int = 3, query: str = "", pages: list[tuple[str, str]] | None = None
+) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     results: dict[str, Any] = {}

@@ -21,14 +21,24 @@ from dashboards.formatting import (
     format_signed,
     format_value,
     is_missing,
+    num,
     period_label,
     target_text,
 )
 from dashboards.i18n import STATUS_COLORS, binding_label, status_label, t
+from dashboards.signal import poisson_signal
 
 BINDING_RANK = {"约束性": 0, "预期性": 1}
 UNTRACKED = ("not_tracked",)
-NUMERIC_KINDS = ("absolute_max", "absolute_min", "reduce_pct", "zero", "cumulative_cap", "final_year", "annual_mean")
+NUMERIC_KINDS = (
+    "absolute_max",
+    "absolute_min",
+    "reduce_pct",
+    "zero",
+    "cumulative_cap",
+    "final_year",
+    "annual_mean",
+)
 
 
 @dataclass
@@ -136,7 +146,9 @@ def card_model(
         label = names[code][1] if lang == "en" else names[code][0]
 
     if row is None:
-        model = CardModel(indicator_code=code, label=label, value=EM_DASH, period_note=t("no_data_period", lang))
+        model = CardModel(
+            indicator_code=code, label=label, value=EM_DASH, period_note=t("no_data_period", lang)
+        )
     else:
         partial = row.get("completeness") == "partial"
         value_text = format_indicator_value(row, lang)
@@ -147,8 +159,8 @@ def card_model(
                 t(
                     "partial_note",
                     lang,
-                    k="?" if is_missing(k) else int(float(k)),
-                    n="?" if is_missing(n) else int(float(n)),
+                    k="?" if is_missing(k) else int(num(k)),
+                    n="?" if is_missing(n) else int(num(n)),
                 )
             )
             if row.get("indicator_kind") == "rate" and is_missing(row.get("value")):
@@ -165,13 +177,23 @@ def card_model(
         yoy_pct = row.get("yoy_pct")
         yoy_abs = row.get("yoy_abs")
         if not is_missing(yoy_pct) or not is_missing(yoy_abs):
-            pct = format_pct_change(yoy_pct) if not is_missing(yoy_pct) else EM_DASH
             ab = format_signed(yoy_abs, row.get("unit"), lang, row.get("unit_en"))
-            delta = f"{pct}({ab})" if lang == "zh" else f"{pct} ({ab})"
+            if is_missing(yoy_pct):  # e.g. 0 → 0: no percent change
+                delta = ab
+            else:
+                pct = format_pct_change(yoy_pct)
+                delta = f"{pct}({ab})" if lang == "zh" else f"{pct} ({ab})"
+            if (
+                row.get("indicator_kind") == "count"
+                and poisson_signal(row.get("value"), row.get("yoy_base_value")) is False
+            ):
+                notes.append(t("within_noise", lang))
             color = direction_color(yoy_abs if not is_missing(yoy_abs) else yoy_pct, row.get("better"))
             change = yoy_abs if not is_missing(yoy_abs) else yoy_pct
-            arrow = "off" if float(change) == 0 else ("down" if float(change) < 0 else "up")
-        source = t("value_source_report" if row.get("value_source") == "report" else "value_source_records", lang)
+            arrow = "off" if num(change) == 0 else ("down" if num(change) < 0 else "up")
+        source = t(
+            "value_source_report" if row.get("value_source") == "report" else "value_source_records", lang
+        )
         help_lines = [
             f"{pnote}",
             f"{t('col_source', lang)}: marts.fct_indicator_values · {source}",
@@ -201,7 +223,9 @@ def card_model(
         model.status = status
         model.status_label = status_label(status, lang)
         model.status_color = STATUS_COLORS.get(status, "gray")
-        model.status_rule = str(target.get("status_rule_en") if lang == "en" else target.get("status_rule_zh") or "")
+        model.status_rule = str(
+            target.get("status_rule_en") if lang == "en" else target.get("status_rule_zh") or ""
+        )
         if not is_missing(target.get("current_value")):
             cur = format_value(target.get("current_value"), target.get("unit"), lang)
             year = target.get("current_year")

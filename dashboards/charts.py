@@ -15,10 +15,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboards.formatting import (
+    UNIT_EN,
     format_pct_change,
     format_signed,
     format_value,
     is_missing,
+    num,
     partial_label,
 )
 from dashboards.i18n import STATUS_HEX, t
@@ -56,7 +58,14 @@ def _layout(fig: go.Figure, title: str | None, height: int = 360) -> go.Figure:
         plot_bgcolor="white",
     )
     fig.update_xaxes(showgrid=False, linecolor="#d0d7de")
-    fig.update_yaxes(gridcolor="#eaeef2", zerolinecolor="#d0d7de", rangemode="tozero")
+    # no SI suffixes (15k, 1.3G): Chinese readers expect 万/亿, which the builders put in the unit
+    fig.update_yaxes(
+        gridcolor="#eaeef2",
+        zerolinecolor="#d0d7de",
+        rangemode="tozero",
+        exponentformat="none",
+        separatethousands=True,
+    )
     return fig
 
 
@@ -118,13 +127,13 @@ def target_levels(target: dict[str, Any], indicator_kind: str | None) -> dict[st
     base_level = None
     if not is_missing(base) and base_span:
         n_base = base_span[1] - base_span[0] + 1
-        base_level = float(base) / n_base if per_year and agg == "period_total" else float(base)
+        base_level = num(base) / n_base if per_year and agg == "period_total" else num(base)
     tgt = target.get("target_abs")
     target_level = None
     if kind == "zero":
         target_level = 0.0
     elif not is_missing(tgt) and kind not in ("direction_down", "other"):
-        target_level = float(tgt) / n_plan if per_year else float(tgt)
+        target_level = num(tgt) / n_plan if per_year else num(tgt)
     path = None
     if (
         agg == "final_year"
@@ -175,14 +184,28 @@ def plan_trend_figure(
         kind = first.get("indicator_kind")
 
     # plan period band
-    for r in range(1, 3 if has_q else 2):
+    for row_no in range(1, 3 if has_q else 2):
         fig.add_vrect(
-            x0=plan_band[0], x1=plan_band[1], fillcolor="#ddeaf7", opacity=0.55, line_width=0, layer="below",
-            row=r, col=1, exclude_empty_subplots=False,
+            x0=plan_band[0],
+            x1=plan_band[1],
+            fillcolor="#ddeaf7",
+            opacity=0.55,
+            line_width=0,
+            layer="below",
+            row=row_no,
+            col=1,
+            exclude_empty_subplots=False,
         )
     fig.add_annotation(
-        x=plan_band[0], y=1.0, xref="x", yref="y domain", text=t("plan_period_band", lang),
-        showarrow=False, xanchor="left", yanchor="top", font={"size": 11, "color": "#57606a"},
+        x=plan_band[0],
+        y=1.0,
+        xref="x",
+        yref="y domain",
+        text=t("plan_period_band", lang),
+        showarrow=False,
+        xanchor="left",
+        yanchor="top",
+        font={"size": 11, "color": "#57606a"},
     )
 
     rows = _rows(annual)
@@ -238,7 +261,12 @@ def plan_trend_figure(
                     x=[_year_x(r["year"]) for r in breaks],
                     y=[r.get("value") for r in breaks],
                     mode="markers",
-                    marker={"symbol": "diamond", "size": 13, "color": COLOR_PATH, "line": {"color": "white", "width": 1}},
+                    marker={
+                        "symbol": "diamond",
+                        "size": 13,
+                        "color": COLOR_PATH,
+                        "line": {"color": "white", "width": 1},
+                    },
                     name=t("break_marker", lang),
                     text=[str(r.get(note_key) or "") for r in breaks],
                     hovertemplate="%{x|%Y} · " + t("break_marker", lang) + ": %{text}<extra></extra>",
@@ -246,10 +274,15 @@ def plan_trend_figure(
                 row=1,
                 col=1,
             )
-            for r in breaks:
+            for b in breaks:
                 fig.add_vline(
-                    x=dt.date(int(r["year"]), 1, 1).isoformat(), line_dash="dot", line_color=COLOR_PATH,
-                    line_width=1, row=1, col=1, exclude_empty_subplots=False,
+                    x=dt.date(int(b["year"]), 1, 1).isoformat(),
+                    line_dash="dot",
+                    line_color=COLOR_PATH,
+                    line_width=1,
+                    row=1,
+                    col=1,
+                    exclude_empty_subplots=False,
                 )
 
     if target:
@@ -295,7 +328,10 @@ def plan_trend_figure(
                     mode="lines",
                     line={"color": COLOR_TARGET, "width": 2, "dash": "dot"},
                     name=label,
-                    hovertemplate=label + ": " + format_value(lv["target_level"], unit, lang) + "<extra></extra>",
+                    hovertemplate=label
+                    + ": "
+                    + format_value(lv["target_level"], unit, lang)
+                    + "<extra></extra>",
                 ),
                 row=1,
                 col=1,
@@ -308,7 +344,9 @@ def plan_trend_figure(
                 x=[_quarter_x(r["year"], r["quarter"]) for r in qrows],
                 y=[r.get("value") for r in qrows],
                 marker={
-                    "color": [COLOR_QUARTER if r.get("completeness") != "partial" else "#d0d7de" for r in qrows]
+                    "color": [
+                        COLOR_QUARTER if r.get("completeness") != "partial" else "#d0d7de" for r in qrows
+                    ]
                 },
                 name=t("quarterly", lang),
                 text=[_hover_value(r, lang) for r in qrows],
@@ -323,8 +361,16 @@ def plan_trend_figure(
     if unit:
         unit_text = unit if lang == "zh" else str(series.iloc[0].get("unit_en") or unit)
         fig.add_annotation(
-            x=0, xref="paper", y=1.0, yref="y domain", text=unit_text, showarrow=False,
-            xanchor="left", yanchor="bottom", yshift=4, font={"size": 11, "color": "#57606a"},
+            x=0,
+            xref="paper",
+            y=1.0,
+            yref="y domain",
+            text=unit_text,
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            yshift=4,
+            font={"size": 11, "color": "#57606a"},
         )
     return fig
 
@@ -383,8 +429,10 @@ def change_figure(df: pd.DataFrame, *, lang: str = "zh", title: str | None = Non
         else:
             better = r.get("better") or "lower"
             colors.append(COLOR_GOOD if (v < 0) == (better == "lower") else COLOR_BAD)
-    texts = [
-        f"{format_pct_change(r['yoy_pct'])}({format_signed(r.get('yoy_abs'), r.get('unit'), lang, r.get('unit_en'))})"
+    # short labels on the bars (percent), the absolute change in the hover
+    texts = [format_pct_change(r["yoy_pct"]) for r in rows]
+    hover = [
+        f"{format_pct_change(r['yoy_pct'])} ({format_signed(r.get('yoy_abs'), r.get('unit'), lang, r.get('unit_en'))})"
         for r in rows
     ]
     fig = go.Figure(
@@ -394,22 +442,51 @@ def change_figure(df: pd.DataFrame, *, lang: str = "zh", title: str | None = Non
             orientation="h",
             marker={"color": colors},
             text=texts,
+            customdata=hover,
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{y}: %{text}<extra></extra>",
+            hovertemplate="%{y}: %{customdata}<extra></extra>",
         )
     )
     fig = _layout(fig, title, height=max(260, 28 * len(rows) + 80))
     vals = [float(r["yoy_pct"]) for r in rows] or [0.0]
     lo, hi = min(0.0, *vals), max(0.0, *vals)
-    pad = 0.8 * ((hi - lo) or 1.0)  # room for the labels written outside the bars
+    pad = 0.35 * ((hi - lo) or 1.0)  # room for the labels written outside the bars
     fig.update_xaxes(
-        ticksuffix="%", zeroline=True, zerolinecolor="#57606a",
+        ticksuffix="%",
+        zeroline=True,
+        zerolinecolor="#57606a",
         range=[lo - (pad if lo < 0 else 0), hi + (pad if hi > 0 else 0.1 * pad)],
     )
     fig.update_yaxes(rangemode="normal")
     fig.update_layout(margin={"r": 120, "l": 10})
     return fig
+
+
+def axis_scale(values: list[Any], unit: str, lang: str = "zh", unit_en: Any = None) -> tuple[float, str]:
+    """(divisor, axis unit) so that axis ticks read the Chinese way: 130000000 人次 → 1.3 亿人次,
+    150000 万元 → 15 亿元; English uses million / billion."""
+    finite = [abs(float(v)) for v in values if not is_missing(v)]
+    top = max(finite) if finite else 0.0
+    if lang == "zh":
+        if unit == "万元":
+            return (1e4, "亿元") if top >= 1e5 else (1.0, unit)
+        if top >= 1e9:
+            return 1e8, "亿" + unit
+        if top >= 1e5:
+            return 1e4, "万" + unit
+        return 1.0, unit
+    en = str(unit_en or UNIT_EN.get(unit, unit))
+    if unit == "万元":
+        top *= 1e4
+        if top >= 1e9:
+            return 1e5, "billion yuan"
+        return (1e2, "million yuan") if top >= 1e6 else (1e-4, "yuan")
+    if top >= 1e9:
+        return 1e9, f"billion {en}"
+    if top >= 1e6:
+        return 1e6, f"million {en}"
+    return 1.0, en
 
 
 def small_multiples(
@@ -426,18 +503,23 @@ def small_multiples(
     n = max(1, len(codes))
     nrows = math.ceil(n / cols)
     names = []
+    scales: dict[str, float] = {}
     for c in codes:
-        r = annual[annual["indicator_code"] == c].iloc[0]
-        unit = r["unit"] if lang == "zh" else (r.get("unit_en") or r["unit"])
+        sub_df = annual[annual["indicator_code"] == c]
+        r = sub_df.iloc[0]
+        factor, unit = axis_scale(sub_df["value"].tolist(), str(r["unit"]), lang, r.get("unit_en"))
+        scales[c] = factor
         names.append(f"{r['indicator_name_en'] if lang == 'en' else r['indicator_name_zh']}({unit})")
-    fig = make_subplots(rows=nrows, cols=cols, subplot_titles=names or None, vertical_spacing=0.16 / max(1, nrows - 1) + 0.08)
+    fig = make_subplots(
+        rows=nrows, cols=cols, subplot_titles=names or None, vertical_spacing=0.16 / max(1, nrows - 1) + 0.08
+    )
     for i, c in enumerate(codes):
         sub = _rows(annual[annual["indicator_code"] == c].sort_values("year"))
         rr, cc = i // cols + 1, i % cols + 1
         fig.add_trace(
             go.Scatter(
                 x=[int(r["year"]) for r in sub],
-                y=[r.get("value") for r in sub],
+                y=[None if is_missing(r.get("value")) else num(r["value"]) / scales[c] for r in sub],
                 mode="lines+markers",
                 line={"color": COLOR_MAIN, "width": 2},
                 marker={
@@ -457,7 +539,10 @@ def small_multiples(
             fig.add_trace(
                 go.Scatter(
                     x=[int(r["year"]) for r in sub],
-                    y=[r.get("prev5_mean") for r in sub],
+                    y=[
+                        None if is_missing(r.get("prev5_mean")) else num(r["prev5_mean"]) / scales[c]
+                        for r in sub
+                    ],
                     mode="lines",
                     line={"color": COLOR_BASELINE, "width": 1, "dash": "dot"},
                     name=t("vs_prev5", lang),
@@ -473,7 +558,9 @@ def small_multiples(
     return fig
 
 
-def quarter_bars(quarters: pd.DataFrame, codes: list[str], *, lang: str = "zh", title: str | None = None) -> go.Figure:
+def quarter_bars(
+    quarters: pd.DataFrame, codes: list[str], *, lang: str = "zh", title: str | None = None
+) -> go.Figure:
     """Quarterly values of one year, one group of bars per indicator (counts only)."""
     fig = go.Figure()
     palette = ["#1f4e79", "#7fa7d1", "#d97706", "#6e7781", "#1a7f37", "#8250df"]
@@ -500,6 +587,7 @@ def quarter_bars(quarters: pd.DataFrame, codes: list[str], *, lang: str = "zh", 
 
 def grade_figure(annual: pd.DataFrame, *, lang: str = "zh", title: str | None = None) -> go.Figure:
     """Accidents by grade per year: 一般 = all − 较大及以上; 较大, 重大, 特别重大 stacked."""
+
     def series(code: str) -> dict[int, float]:
         sub = annual[annual["indicator_code"] == code]
         return {int(y): float(v) for y, v in zip(sub["year"], sub["value"], strict=True) if not is_missing(v)}
@@ -602,5 +690,53 @@ def load_heatmap(summary: pd.DataFrame, *, lang: str = "zh", title: str | None =
     )
     fig = _layout(fig, title, height=120 + 30 * max(1, len(sources)))
     fig.update_xaxes(type="category")
-    fig.update_yaxes(rangemode="normal")
+    fig.update_yaxes(rangemode="normal", autorange="reversed")
+    return fig
+
+
+def contribution_figure(
+    df: pd.DataFrame, *, lang: str = "zh", title: str | None = None, top: int = 8
+) -> go.Figure:
+    """Which child regions drive the change: the largest absolute changes vs last year, coloured
+    by whether they go the better way, with the percent change beside the absolute one."""
+    rows = [r for r in _rows(df) if not is_missing(r.get("yoy_abs"))]
+    rows.sort(key=lambda r: abs(float(r["yoy_abs"])), reverse=True)
+    rows = rows[:top]  # largest absolute change first (drawn at the top)
+    names = [str(r.get("region_name_en") if lang == "en" else r.get("region_name_zh")) for r in rows]
+    colors = []
+    for r in rows:
+        v = float(r["yoy_abs"])
+        better = r.get("better") or "lower"
+        colors.append(
+            COLOR_NEUTRAL if v == 0 else COLOR_GOOD if (v < 0) == (better == "lower") else COLOR_BAD
+        )
+    # short labels on the bars (absolute change), the percent change in the hover
+    texts = [format_signed(r.get("yoy_abs"), r.get("unit"), lang, r.get("unit_en")) for r in rows]
+    hover = [
+        text + ("" if is_missing(r.get("yoy_pct")) else f" ({format_pct_change(r['yoy_pct'])})")
+        for text, r in zip(texts, rows, strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=[r["yoy_abs"] for r in rows],
+            y=names,
+            orientation="h",
+            marker={"color": colors},
+            text=texts,
+            customdata=hover,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{customdata}<extra></extra>",
+        )
+    )
+    fig = _layout(fig, title, height=max(220, 30 * len(rows) + 70))
+    vals = [float(r["yoy_abs"]) for r in rows] or [0.0]
+    lo, hi = min(0.0, *vals), max(0.0, *vals)
+    pad = 0.35 * ((hi - lo) or 1.0)
+    fig.update_xaxes(
+        zeroline=True,
+        zerolinecolor="#57606a",
+        range=[lo - (pad if lo < 0 else 0), hi + (pad if hi > 0 else 0.1 * pad)],
+    )
+    fig.update_yaxes(rangemode="normal", autorange="reversed")
     return fig

@@ -51,7 +51,9 @@ def source_caption(
     st.caption(caption_text(lang, tables, formula, vintage))
 
 
-def caption_text(lang: str, tables: Sequence[str], formula: str | None = None, vintage: str | None = None) -> str:
+def caption_text(
+    lang: str, tables: Sequence[str], formula: str | None = None, vintage: str | None = None
+) -> str:
     parts = [t("caption_source", lang, tables=", ".join(tables))]
     if formula:
         parts.append(t("caption_formula", lang, formula=formula))
@@ -96,7 +98,7 @@ def table(
     key: str,
     *,
     column_config: dict[str, Any] | None = None,
-    height: int | str = "auto",
+    height: Any = "auto",
     on_select: Callable[[], None] | None = None,
     export: pd.DataFrame | None = None,
 ) -> None:
@@ -125,7 +127,11 @@ def kpi_card(model: CardModel, lang: str, spark: list[float] | None = None) -> N
         )
         st.caption(model.period_note)
         if model.target is not None:
-            line = f"**{t('target', lang)}**:{model.target}" if lang == "zh" else f"**{t('target', lang)}**: {model.target}"
+            line = (
+                f"**{t('target', lang)}**:{model.target}"
+                if lang == "zh"
+                else f"**{t('target', lang)}**: {model.target}"
+            )
             if model.binding:
                 line += f" · {model.binding}"
             st.markdown(line)

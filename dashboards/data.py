@@ -35,6 +35,8 @@ READ_TABLES = (
     "marts.fct_published_vintages",
     "quality.load_log",
     "quality.rejects",
+    "quality.refreshes",
+    "quality.indicator_changes",
     "meta.refresh",
 )
 
@@ -385,6 +387,61 @@ def reject_reasons(db: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def refresh_history(db: str) -> pd.DataFrame:
+    """Every publication (quality.refreshes), newest first."""
+    if "quality.refreshes" not in tables(db):
+        return pd.DataFrame()
+    return _query(db, "SELECT * FROM quality.refreshes ORDER BY published_at DESC")
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def value_changes(db: str, run_id: str, region: str | None = None, limit: int = 5000) -> pd.DataFrame:
+    """Indicator values that moved in one refresh (quality.indicator_changes), with names; for a
+    region, the region and its children only."""
+    if "quality.indicator_changes" not in tables(db):
+        return pd.DataFrame()
+    where = "AND (c.region_code = ? OR r.parent_code = ?)" if region else ""
+    params: list[Any] = [run_id, *([region, region] if region else []), limit]
+    return _query(
+        db,
+        f"""
+        SELECT c.region_code, r.name_zh AS region_name_zh, r.name_en AS region_name_en,
+               c.indicator_code, i.name_zh AS indicator_name_zh, i.name_en AS indicator_name_en,
+               i.unit_zh AS unit, i.unit_en, c.period_type, c.period, c.change_kind,
+               c.old_value, c.new_value, c.new_value - c.old_value AS difference,
+               c.old_released_on, c.new_released_on
+        FROM quality.indicator_changes AS c
+        LEFT JOIN marts.dim_regions AS r ON c.region_code = r.region_code
+        LEFT JOIN marts.dim_indicators AS i ON c.indicator_code = i.indicator_code
+        WHERE c.run_id = ? {where}
+        ORDER BY c.change_kind, i.display_order, c.region_code, c.period_type, c.period
+        LIMIT ?
+        """,
+        params,
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def value_change_summary(db: str, run_id: str) -> pd.DataFrame:
+    """Counts of moved values per change kind and indicator in one refresh."""
+    if "quality.indicator_changes" not in tables(db):
+        return pd.DataFrame()
+    return _query(
+        db,
+        """
+        SELECT c.change_kind, c.indicator_code, any_value(i.name_zh) AS indicator_name_zh,
+               any_value(i.name_en) AS indicator_name_en, count(*) AS n_values,
+               count(DISTINCT c.region_code) AS n_regions
+        FROM quality.indicator_changes AS c
+        LEFT JOIN marts.dim_indicators AS i ON c.indicator_code = i.indicator_code
+        WHERE c.run_id = ?
+        GROUP BY ALL ORDER BY n_values DESC
+        """,
+        [run_id],
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def reconciliation(db: str) -> pd.DataFrame:
     return _query(
         db,
@@ -445,6 +502,8 @@ EXPORT_TABLES = {
     "fct_published_vintages": "marts.fct_published_vintages",
     "load_log": "quality.load_log",
     "rejects": "quality.rejects",
+    "refreshes": "quality.refreshes",
+    "indicator_changes": "quality.indicator_changes",
 }
 
 

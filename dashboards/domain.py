@@ -42,8 +42,15 @@ DOMAINS: dict[str, Domain] = {
         key="production_safety",
         title_key="page_ps",
         counts=(
-            "ps_accidents", "ps_deaths", "ps_injuries", "ps_accidents_larger_plus", "ps_accidents_larger",
-            "ps_accidents_major", "ps_accidents_extraordinary", "imc_deaths", "se_deaths",
+            "ps_accidents",
+            "ps_deaths",
+            "ps_injuries",
+            "ps_accidents_larger_plus",
+            "ps_accidents_larger",
+            "ps_accidents_major",
+            "ps_accidents_extraordinary",
+            "imc_deaths",
+            "se_deaths",
         ),
         rates=("ps_deaths_per_100m_gdp", "imc_deaths_per_100k_workers", "se_deaths_per_10k_units"),
         quarter_codes=("ps_accidents", "ps_deaths"),
@@ -70,12 +77,21 @@ DOMAINS: dict[str, Domain] = {
         key="disasters",
         title_key="page_disaster",
         counts=(
-            "nd_affected_person_times", "nd_deaths_missing", "nd_deaths", "nd_missing", "nd_relocated",
-            "nd_collapsed_houses", "nd_crop_affected_area", "nd_direct_loss", "forest_fire_count",
+            "nd_affected_person_times",
+            "nd_deaths_missing",
+            "nd_deaths",
+            "nd_missing",
+            "nd_relocated",
+            "nd_collapsed_houses",
+            "nd_crop_affected_area",
+            "nd_direct_loss",
+            "forest_fire_count",
             "forest_damaged_area",
         ),
         rates=(
-            "nd_deaths_missing_per_1m_pop", "nd_loss_pct_gdp", "nd_affected_per_100k_pop",
+            "nd_deaths_missing_per_1m_pop",
+            "nd_loss_pct_gdp",
+            "nd_affected_per_100k_pop",
             "forest_fire_damage_permille",
         ),
         quarter_codes=("nd_deaths_missing", "nd_relocated"),
@@ -86,8 +102,14 @@ DOMAINS: dict[str, Domain] = {
         key="enforcement",
         title_key="page_enforcement",
         counts=(
-            "enf_inspections", "enf_penalties", "enf_fines", "enf_suspensions", "enf_closures",
-            "hazards_found", "hazards_major_found", "hazards_rectified",
+            "enf_inspections",
+            "enf_penalties",
+            "enf_fines",
+            "enf_suspensions",
+            "enf_closures",
+            "hazards_found",
+            "hazards_major_found",
+            "hazards_rectified",
         ),
         rates=("hazard_rectification_pct",),
         quarter_codes=("enf_inspections", "enf_penalties"),
@@ -103,7 +125,9 @@ def period_table(rows: dict[str, dict], codes: tuple[str, ...], lang: str, prev5
         if r is None:
             continue
         rec = {
-            t("col_indicator", lang): r.get("indicator_name_en") if lang == "en" else r.get("indicator_name_zh"),
+            t("col_indicator", lang): r.get("indicator_name_en")
+            if lang == "en"
+            else r.get("indicator_name_zh"),
             t("col_period", lang): period_label(str(r["period_type"]), str(r["period"]), lang),
             t("col_value", lang): format_indicator_value(r, lang),
             t("col_yoy_abs", lang): format_signed(r.get("yoy_abs"), r.get("unit"), lang, r.get("unit_en")),
@@ -144,13 +168,19 @@ def render_domain(ctx: Context, key: str) -> None:
         cols = st.columns(4)
         for col, code in zip(cols, cards[start : start + 4], strict=False):
             with col:
-                components.kpi_card(card_model(code, rows[code], None, lang), lang, spark=components.spark_values(annual, code, ctx.year))
+                components.kpi_card(
+                    card_model(code, rows[code], None, lang),
+                    lang,
+                    spark=components.spark_values(annual, code, ctx.year),
+                )
 
     st.subheader(t("domain_table", lang) + f" · {ctx.period_text}")
     table_df = period_table(rows, codes, lang, dom.prev5)
     export = values[values["indicator_code"].isin(codes)] if not values.empty else values
     if not table_df.empty:
-        components.table(table_df, lang, name=f"{key}_{ctx.region}_{ctx.period}", key=f"{key}_table", export=export)
+        components.table(
+            table_df, lang, name=f"{key}_{ctx.region}_{ctx.period}", key=f"{key}_table", export=export
+        )
     components.source_caption(
         lang,
         ["marts.fct_indicator_values"],

@@ -29,9 +29,44 @@ DENOMINATOR_UNITS: dict[str, tuple[str, str]] = {
     "hazards_found": ("项", "items"),
 }
 
+# English for the Chinese units of the registry and of the plan registry (fct_plan_progress.unit),
+# used when no unit_en is at hand.
+UNIT_EN: dict[str, str] = {
+    "人": "persons",
+    "起": "cases",
+    "次": "times",
+    "项": "items",
+    "间": "rooms",
+    "户": "households",
+    "座": "sites",
+    "台": "units",
+    "辆": "vehicles",
+    "人次": "person-times",
+    "公顷": "ha",
+    "元": "yuan",
+    "小时": "hours",
+    "天": "days",
+    "分钟": "minutes",
+    "人/亿元": "deaths per 100m yuan",
+    "人/十万人": "per 100k",
+    "人/10万人": "per 100k",
+    "人/10万人口": "per 100k population",
+    "人/万车": "deaths per 10k vehicles",
+    "人/万台": "deaths per 10k units",
+    "人/百万人": "per million population",
+    "人/百万人口": "per million population",
+    "人次/十万人": "person-times per 100k",
+    "人次/10万人": "person-times per 100k",
+}
+
 # Units that scale with 万/亿 in Chinese (counts and amounts); per-capita style units do not.
 _SCALABLE_ZH = {"人", "起", "次", "间", "户", "人次", "项", "辆", "台", "公顷", "元", "座"}
 _ATTACHED_UNITS = {"%", "‰"}
+
+
+def num(value: Any) -> float:
+    """float() of a value already checked with is_missing (typed Any for mypy)."""
+    return float(value)
 
 
 def is_missing(value: Any) -> bool:
@@ -138,7 +173,7 @@ def format_value(value: Any, unit: str | None, lang: str = "zh", unit_en: str | 
     if unit == "万元":
         return _scaled_en(v * 1e4, True) + " yuan"
     text = _scaled_en(v, integer)
-    en = unit_en or unit
+    en = unit_en or UNIT_EN.get(unit, unit)
     return f"{text} {en}".strip()
 
 
@@ -228,7 +263,7 @@ def _target_number(v: float, unit: str | None, lang: str) -> str:
     u = unit or ""
     if lang == "zh" or u in _ATTACHED_UNITS:
         return text + u
-    return f"{text} {u}".strip()
+    return f"{text} {UNIT_EN.get(u, u)}".strip()
 
 
 def target_text(row: dict[str, Any], lang: str = "zh") -> str:
@@ -239,7 +274,7 @@ def target_text(row: dict[str, Any], lang: str = "zh") -> str:
     year = row.get("target_year")
     suffix = ""
     if not is_missing(year):
-        suffix = f"({int(year)}年)" if lang == "zh" else f" ({int(year)})"
+        suffix = f"({int(num(year))}年)" if lang == "zh" else f" ({int(num(year))})"
     if kind == "direction_down":
         return ("持续下降" if lang == "zh" else "keep falling") + suffix
     if kind == "other" or is_missing(target_abs):
@@ -248,7 +283,7 @@ def target_text(row: dict[str, Any], lang: str = "zh") -> str:
             return (f"较基期下降{pct}%" if lang == "zh" else f"−{pct}% vs baseline") + suffix
         return EM_DASH
     op = "≥" if kind == "absolute_min" else "≤"
-    value = _target_number(float(target_abs), unit, lang)
+    value = _target_number(num(target_abs), unit, lang)
     if kind == "zero":
         value = "0"
         op = "="

@@ -9,7 +9,10 @@ LANGS = ("zh", "en")
 
 LABELS: dict[str, tuple[str, str]] = {
     # app frame
-    "app_title": ("应急管理统计 · 安全生产“十四五”规划进度", "Emergency-management statistics · 14th Five-Year Plan progress"),
+    "app_title": (
+        "应急管理统计 · 安全生产“十四五”规划进度",
+        "Emergency-management statistics · 14th Five-Year Plan progress",
+    ),
     "app_short": ("应急管理统计", "Safety statistics"),
     "lang_switch": ("English", "English"),
     "lang_help": ("切换为英文界面", "Switch the interface to English (off = 中文)"),
@@ -90,11 +93,20 @@ LABELS: dict[str, tuple[str, str]] = {
         "Partial: only {k} of {n} child regions are complete; the value is not a total and no rate is computed.",
     ),
     "partial_series": ("部分(数据不全)", "partial (incomplete)"),
+    "within_noise": (
+        "同比变化在随机波动范围内(泊松检验),不宜视为趋势。",
+        "The change vs last year is within chance variation (Poisson test); not a trend on its own.",
+    ),
+    "drivers": ("哪些下级地区拉动了变化:{indicator}", "Which child regions drive the change: {indicator}"),
+    "drivers_caption": (
+        "按同比增减的绝对数排列(前 {n} 个);绿色为向好,红色为变差。",
+        "Ordered by the absolute change vs last year (top {n}); green improves, red worsens.",
+    ),
     "rate_partial": ("部分地区数据不全,不计算比率", "not computed: partial coverage"),
     "break_note": ("口径变化:{note}", "Series break: {note}"),
     "value_source_report": ("报表数", "report table"),
     "value_source_records": ("记录汇总", "from records"),
-    "fallback_year": ("(本期无累计数,显示全年)", "(no year-to-date figure; full year shown)"),
+    "fallback_year": ("(本期无累计数,显示全年)", " (no year-to-date figure; full year shown)"),
     "plan_table": ("本地区规划目标一览", "Plan targets of this region"),
     "plan_none": (
         "本地区在规划登记表中没有指标目标。可在侧栏选择北碚区、莲都区、阳谷县等有规划的地区。",
@@ -249,7 +261,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "old_released": ("旧版本发布日期", "Old release"),
     "new_released": ("新版本发布日期", "New release"),
     "reconciliation_summary": ("共 {n} 项可核对,{m} 项不一致。", "{n} figures reconciled, {m} mismatches."),
-    "reconciliation_formula": ("差额 = 记录汇总 − 报表数;相差不足 0.5 为一致", "difference = records − report; below 0.5 is a match"),
+    "reconciliation_formula": (
+        "差额 = 记录汇总 − 报表数;相差不足 0.5 为一致",
+        "difference = records − report; below 0.5 is a match",
+    ),
     "records_value": ("记录汇总", "From records"),
     "report_value": ("报表数", "Report table"),
     "difference": ("差额", "Difference"),
@@ -263,15 +278,33 @@ LABELS: dict[str, tuple[str, str]] = {
     "reject_reasons": ("拒收原因汇总", "Rejections by reason"),
     "changes": ("本次刷新的变化", "What changed in the last refresh"),
     "changes_files": ("最近一次载入的文件", "Files of the latest load"),
-    "changes_revisions": ("被新版本替代的报表数/分母(修订)", "Report and denominator figures superseded by a newer release (revisions)"),
+    "changes_revisions": (
+        "被新版本替代的报表数/分母(修订)",
+        "Report and denominator figures superseded by a newer release (revisions)",
+    ),
     "changes_none": ("没有被替代的版本。", "No superseded releases."),
+    "changes_no_history": (
+        "发布库中没有刷新历史(quality.refreshes),只能按文件比较。",
+        "The serving copy has no refresh history (quality.refreshes); files are compared instead.",
+    ),
+    "changes_first": (
+        "这是第一次发布,没有可比较的上一次发布。",
+        "This is the first publication: there is no previous one to compare with.",
+    ),
+    "values_changed": ("较上次发布变动的指标值", "Indicator values changed since the previous publication"),
+    "values_n": ("变动数值个数", "Values"),
+    "regions_n": ("涉及地区数", "Regions"),
+    "changes_in_region": ("{region}及其下级地区的变动", "Changes in {region} and its children"),
+    "refresh_history": ("历次发布", "Publication history"),
     "changes_note": (
-        "按文件比较每个文件最近一次与上一次载入(新增/已变更/未变);与上一次发布逐值比较需要流水线提供刷新历史。",
-        "Each file's latest load is compared with its previous one (new / changed / unchanged); a value-by-value "
-        "diff with the previous publication needs a refresh history from the pipeline.",
+        "按文件:每个文件最近一次与上一次载入比较(新增/已变更/未变)。",
+        "By file: each file's latest load compared with its previous one (new / changed / unchanged).",
     ),
     "reconciliation": ("记录与报表核对", "Records vs report tables"),
-    "reconciliation_none": ("没有可核对的记录与报表数。", "No overlapping record and report figures to reconcile."),
+    "reconciliation_none": (
+        "没有可核对的记录与报表数。",
+        "No overlapping record and report figures to reconcile.",
+    ),
     "old_value": ("旧值", "Old value"),
     "new_value": ("新值", "New value"),
     "measure": ("指标项", "Measure"),
@@ -302,7 +335,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "page": ("页面", "Page"),
     "note": ("说明", "Note"),
     "plan_registry": ("规划目标登记表(含原文)", "Plan target registry (with source sentences)"),
-    "vintages": ("数据版本(报表数和分母的各次发布)", "Vintages (every release of report and denominator figures)"),
+    "vintages": (
+        "数据版本(报表数和分母的各次发布)",
+        "Vintages (every release of report and denominator figures)",
+    ),
     "caption_source": ("来源:{tables}", "Source: {tables}"),
     "caption_formula": ("公式:{formula}", "Formula: {formula}"),
     "caption_vintage": ("数据版本:{vintage}", "Vintage: {vintage}"),

@@ -81,7 +81,37 @@ def set_region(regions: pd.DataFrame, code: str) -> None:
     """Select `code` in the cascading selectors (use from a callback, before the widgets run)."""
     chain = ancestor_chain(regions, code)
     for i, key in enumerate(LEVEL_KEYS):
-        st.session_state[key] = chain[i] if i < len(chain) else ""
+        put(key, chain[i] if i < len(chain) else "")
+
+
+# ------------------------------------------------------------------------------ kept values
+# A widget's identity includes its label, so switching the language gives every translated
+# widget a new identity and Streamlit would reset it to its default. Their values are therefore
+# also kept under "_kept_<key>": restored before the widget is created, updated by its on_change.
+
+
+def _kept(key: str) -> str:
+    return f"_kept_{key}"
+
+
+def put(key: str, value: Any) -> None:
+    """Set a widget's value and its kept copy (from callbacks or before the widget runs)."""
+    st.session_state[key] = value
+    st.session_state[_kept(key)] = value
+
+
+def remember(key: str) -> None:
+    """on_change of a kept widget: the user's new value becomes the kept one."""
+    st.session_state[_kept(key)] = st.session_state.get(key)
+
+
+def restore(key: str) -> bool:
+    """Before creating a kept widget: put back its kept value. True when there was one (then do
+    not pass a default to the widget)."""
+    if _kept(key) in st.session_state:
+        st.session_state[key] = st.session_state[_kept(key)]
+        return True
+    return False
 
 
 def region_label(regions: pd.DataFrame, code: str, lang: str) -> str:
@@ -140,12 +170,13 @@ def _init_from_query_params(regions: pd.DataFrame) -> None:
     if code and code in set(regions["region_code"]):
         set_region(regions, code)
     if qp.get("period"):
-        st.session_state[PERIOD_KEY] = qp.get("period")
+        put(PERIOD_KEY, qp.get("period"))
 
 
-def _reset_below(level: int) -> None:
+def _level_changed(level: int) -> None:
+    remember(LEVEL_KEYS[level])
     for key in LEVEL_KEYS[level + 1 :]:
-        st.session_state[key] = ""
+        put(key, "")
 
 
 def language_toggle() -> str:
@@ -167,14 +198,15 @@ def sidebar(db: str, lang: str) -> Context:
 
     # level 1: national + provinces
     level1 = [NATIONAL, *children_of(regions, NATIONAL, keep)]
+    restore(LEVEL_KEYS[0])
     if st.session_state.get(LEVEL_KEYS[0]) not in level1:
-        st.session_state[LEVEL_KEYS[0]] = NATIONAL
+        put(LEVEL_KEYS[0], NATIONAL)
     sb.selectbox(
         t("region_level_1", lang),
         level1,
         key=LEVEL_KEYS[0],
         format_func=lambda c: region_label(regions, c, lang),
-        on_change=_reset_below,
+        on_change=_level_changed,
         args=(0,),
     )
     selected = str(st.session_state[LEVEL_KEYS[0]])
@@ -183,17 +215,18 @@ def sidebar(db: str, lang: str) -> Context:
         parent = selected
         kids = children_of(regions, parent, keep) if parent != NATIONAL else []
         if not kids:
-            st.session_state[LEVEL_KEYS[i]] = ""
+            put(LEVEL_KEYS[i], "")
             break
         options = ["", *kids]
+        restore(LEVEL_KEYS[i])
         if st.session_state.get(LEVEL_KEYS[i]) not in options:
-            st.session_state[LEVEL_KEYS[i]] = ""
+            put(LEVEL_KEYS[i], "")
         sb.selectbox(
             t("region_level_2" if i == 1 else "region_level_3", lang),
             options,
             key=LEVEL_KEYS[i],
-            format_func=lambda c, p=parent: region_label(regions, c, lang) if c else _stay_label(regions, p, lang),
-            on_change=_reset_below,
+            format_func=lambda c: region_label(regions, c, lang),
+            on_change=_level_changed,
             args=(i,),
         )
         value = str(st.session_state[LEVEL_KEYS[i]])
@@ -208,8 +241,9 @@ def sidebar(db: str, lang: str) -> Context:
     # period
     per = data.periods(db, region)
     options = period_options(per)
+    restore(PERIOD_KEY)
     if st.session_state.get(PERIOD_KEY) not in options:
-        st.session_state[PERIOD_KEY] = default_period(options)
+        put(PERIOD_KEY, default_period(options))
     if options:
         sb.selectbox(
             t("period", lang),
@@ -217,6 +251,8 @@ def sidebar(db: str, lang: str) -> Context:
             key=PERIOD_KEY,
             format_func=lambda k: format_period_option(k, lang),
             help=t("period_help", lang),
+            on_change=remember,
+            args=(PERIOD_KEY,),
         )
     pt, p = split_period(st.session_state.get(PERIOD_KEY))
     period_text = format_period_option(f"{pt}:{p}", lang) if pt else "—"
@@ -234,10 +270,6 @@ def sidebar(db: str, lang: str) -> Context:
     )
 
 
-def _stay_label(regions: pd.DataFrame, parent: str, lang: str) -> str:
-    return t("region_all_children", lang)
-
-
 def _sync_query_params(region: str, period: Any, lang: str) -> None:
     want = {"region": region, "period": str(period or ""), "lang": lang}
     current = {k: st.query_params.get(k) for k in want}
@@ -253,3 +285,22 @@ def current() -> Context:
         st.stop()
     assert isinstance(ctx, Context)
     return ctx
+
+
+def kept(key: str, valid: Any = None, **defaults: Any) -> dict[str, Any]:
+    """Keyword arguments for a page widget whose label is translated: keeps its value across a
+    language switch. `valid` (a collection) drops a kept value that is no longer an option;
+    `defaults` (index=…, default=…, value=…) apply only when nothing was kept."""
+    restored = restore(key)
+    if restored and valid is not None:
+        value = st.session_state.get(key)
+        if isinstance(value, list):
+            put(key, [v for v in value if v in valid])
+        elif value not in valid:
+            del st.session_state[key]
+            del st.session_state[_kept(key)]
+            restored = False
+    kw: dict[str, Any] = {"key": key, "on_change": remember, "args": (key,)}
+    if not restored:
+        kw.update(defaults)
+    return kw

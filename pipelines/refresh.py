@@ -13,8 +13,12 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.settings import raw_root, serving_path, warehouse_path
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 log = logging.getLogger("safety_stats.refresh")
 
@@ -35,6 +39,37 @@ def dagster_home() -> Path:
         cfg.write_text(DAGSTER_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+CLI_TAG, PID_TAG = "safety_stats/launched_by", "safety_stats/pid"
+
+
+def release_dead_cli_runs(instance: "dg.DagsterInstance") -> None:
+    """A refresh killed mid-run leaves its Dagster run 'started' and its writer-pool slot taken,
+    which would make the next run wait forever. Called under the writer lock, so any CLI run
+    still marked running whose process is gone is dead: mark it failed and free its slots."""
+    from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+
+    running = instance.get_runs(
+        filters=RunsFilter(
+            statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.NOT_STARTED],
+            tags={CLI_TAG: "cli"},
+        )
+    )
+    for run in running:
+        pid = int(run.tags.get(PID_TAG, "0"))
+        try:
+            os.kill(pid, 0)
+            alive = pid != 0
+        except ProcessLookupError:
+            alive = False
+        if alive:
+            continue
+        log.warning(
+            "run %s of a killed refresh (pid %s) marked failed; its writer slot freed", run.run_id, pid
+        )
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        instance.report_run_failed(run)
 
 
 class RefreshBusy(RuntimeError):
@@ -80,10 +115,12 @@ def run_refresh(first: str | None = None, last: str | None = None) -> int:
     try:
         with writer_lock():
             instance = dg.DagsterInstance.get()
+            release_dead_cli_runs(instance)
+            cli_tags = {CLI_TAG: "cli", PID_TAG: str(os.getpid())}
             log.info("step 1/2: ingest record sources for partitions %s..%s", start, end)
             ingest = defs.resolve_job_def("ingest_records").execute_in_process(
                 instance=instance,
-                tags={ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end},
+                tags={ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end, **cli_tags},
                 raise_on_error=False,
             )
             if not ingest.success:
@@ -91,7 +128,7 @@ def run_refresh(first: str | None = None, last: str | None = None) -> int:
                 return 1
             log.info("step 2/2: reference sources, dbt build (models, tests, unit tests), publish")
             transform = defs.resolve_job_def("transform_and_publish").execute_in_process(
-                instance=instance, raise_on_error=False
+                instance=instance, tags=cli_tags, raise_on_error=False
             )
             if not transform.success:
                 log.error(

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboards import components, data
 from dashboards.i18n import t
-from dashboards.state import Context, current
+from dashboards.state import Context, current, kept
 
 PREVIEW_ROWS = 200
 
@@ -15,16 +15,22 @@ def render(ctx: Context) -> None:
     lang = ctx.lang
     st.title(t("exports_title", lang))
     st.caption(t("exports_intro", lang))
-    names = list(data.EXPORT_TABLES)
+    present = set(data.tables(ctx.db))
+    names = [n for n, table in data.EXPORT_TABLES.items() if table in present]
     name = st.selectbox(
-        t("export_table", lang), names, format_func=lambda n: data.EXPORT_TABLES[n], key="exports_table"
+        t("export_table", lang),
+        names,
+        format_func=lambda n: data.EXPORT_TABLES[n],
+        **kept("exports_table", names),
     )
     scope = st.radio(
         t("export_scope", lang),
         ["region", "all"],
-        format_func=lambda s: t("export_region", lang) + f"({ctx.region_name})" if s == "region" else t("export_all", lang),
+        format_func=lambda s: (
+            t("export_region", lang) + f"({ctx.region_name})" if s == "region" else t("export_all", lang)
+        ),
         horizontal=True,
-        key="exports_scope",
+        **kept("exports_scope", ["region", "all"]),
     )
     df = data.export_table(ctx.db, name, ctx.region if scope == "region" else None)
     st.caption(t("rows", lang, n=len(df)))

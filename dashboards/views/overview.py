@@ -9,7 +9,7 @@ from dashboards import charts, components, data
 from dashboards.cards import card_model, pick_cards
 from dashboards.formatting import EM_DASH, format_value, is_missing, target_text
 from dashboards.i18n import binding_label, status_label, t
-from dashboards.state import Context, current
+from dashboards.state import Context, current, kept
 
 CARDS_PER_ROW = 4
 
@@ -31,7 +31,9 @@ def plan_table(plan: pd.DataFrame, lang: str) -> pd.DataFrame:
                 ),
                 t("col_target", lang): target_text(r, lang),
                 t("col_current", lang): format_value(r.get("current_value"), unit, lang),
-                t("col_current_year", lang): "" if is_missing(r.get("current_year")) else str(int(r["current_year"])),
+                t("col_current_year", lang): ""
+                if is_missing(r.get("current_year"))
+                else str(int(r["current_year"])),
                 t("col_path", lang): format_value(r.get("path_value"), unit, lang),
                 t("col_status", lang): status_label(r.get("status"), lang),
                 t("col_rule", lang): r.get("status_rule_en") if lang == "en" else r.get("status_rule_zh"),
@@ -39,6 +41,34 @@ def plan_table(plan: pd.DataFrame, lang: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out)
+
+
+DRIVER_INDICATOR = "ps_deaths"
+DRIVERS_TOP = 8
+
+
+def drivers(ctx: Context) -> None:
+    """The child regions whose change vs last year moves the total most (counts, not rates)."""
+    if not ctx.period_type or not ctx.period:
+        return
+    df = data.children_values(ctx.db, ctx.region, DRIVER_INDICATOR, ctx.period_type, ctx.period)
+    if df.empty or df["yoy_abs"].isna().all():
+        return
+    lang = ctx.lang
+    name = str(df.iloc[0]["indicator_name_en" if lang == "en" else "indicator_name_zh"])
+    st.subheader(t("drivers", lang, indicator=name))
+    st.caption(t("drivers_caption", lang, n=DRIVERS_TOP))
+    components.chart(
+        charts.contribution_figure(df, lang=lang, top=DRIVERS_TOP),
+        key="overview_drivers",
+        filename=f"drivers_{ctx.region}_{DRIVER_INDICATOR}_{ctx.period}",
+    )
+    components.source_caption(
+        lang,
+        ["marts.fct_indicator_values", "marts.dim_regions"],
+        components.formula_text(ctx.db, [DRIVER_INDICATOR], lang),
+        components.vintage_text(df, lang),
+    )
 
 
 def render(ctx: Context) -> None:
@@ -62,7 +92,9 @@ def render(ctx: Context) -> None:
         for col, (code, row, target) in zip(cols, cards[start : start + CARDS_PER_ROW], strict=False):
             with col:
                 components.kpi_card(
-                    card_model(code, row, target, lang), lang, spark=components.spark_values(annual, code, ctx.year)
+                    card_model(code, row, target, lang),
+                    lang,
+                    spark=components.spark_values(annual, code, ctx.year),
                 )
     components.source_caption(
         lang,
@@ -70,6 +102,8 @@ def render(ctx: Context) -> None:
         t("kpi_formula_note", lang),
         components.vintage_text(values, lang),
     )
+
+    drivers(ctx)
 
     st.subheader(t("plan_table", lang))
     if plan.empty:
@@ -87,7 +121,7 @@ def render(ctx: Context) -> None:
     with c2:
         if n_untracked:
             st.caption(t("plan_not_tracked_count", lang, n=n_untracked))
-        show_all = st.toggle(t("show_not_tracked", lang), key="overview_show_untracked")
+        show_all = st.toggle(t("show_not_tracked", lang), **kept("overview_show_untracked"))
     shown = plan if show_all else tracked
     components.table(
         plan_table(shown, lang),

@@ -9,22 +9,31 @@ from dashboards import components, data, figures
 from dashboards.cards import primary_targets
 from dashboards.formatting import format_value, target_text
 from dashboards.i18n import binding_label, status_label, t
-from dashboards.state import Context, current
+from dashboards.state import Context, current, kept
 
 MAX_DEFAULT = 6
+MIN_DEFAULT = 4
 
 
 def indicator_choices(plan: pd.DataFrame, annual: pd.DataFrame) -> tuple[list[str], list[str]]:
     """(all indicators with data in the region, the default selection): targets first."""
     targets = list(primary_targets(plan))
-    with_data = list(dict.fromkeys(annual.sort_values("display_order")["indicator_code"])) if not annual.empty else []
+    with_data = (
+        list(dict.fromkeys(annual.sort_values("display_order")["indicator_code"])) if not annual.empty else []
+    )
     headline = (
-        list(dict.fromkeys(annual[annual["headline"].astype(bool)].sort_values("display_order")["indicator_code"]))
+        list(
+            dict.fromkeys(
+                annual[annual["headline"].astype(bool)].sort_values("display_order")["indicator_code"]
+            )
+        )
         if not annual.empty
         else []
     )
     options = list(dict.fromkeys([*[c for c in targets if c in with_data], *with_data]))
-    default = [c for c in targets if c in with_data][:MAX_DEFAULT] or headline[:MAX_DEFAULT]
+    default = [c for c in targets if c in with_data][:MAX_DEFAULT]
+    if len(default) < MIN_DEFAULT:  # few targets: add the headline indicators
+        default += [c for c in headline if c not in default][: MIN_DEFAULT - len(default)]
     return options, default
 
 
@@ -42,14 +51,15 @@ def render(ctx: Context) -> None:
         st.info(t("headline_no_targets", lang))
     names = {
         str(c): str(e if lang == "en" else z)
-        for c, z, e in zip(annual["indicator_code"], annual["indicator_name_zh"], annual["indicator_name_en"], strict=True)
+        for c, z, e in zip(
+            annual["indicator_code"], annual["indicator_name_zh"], annual["indicator_name_en"], strict=True
+        )
     }
     chosen = st.multiselect(
         t("indicators", lang),
         options,
-        default=default,
         format_func=lambda c: names.get(c, c),
-        key="plan_indicators",
+        **kept("plan_indicators", options, default=default),
     )
     targets = primary_targets(plan)
     reg = data.indicators(ctx.db)
@@ -62,10 +72,11 @@ def render(ctx: Context) -> None:
             continue
         if target:
             unit = target.get("unit")
+            c = ":" if lang == "zh" else ": "
             st.markdown(
-                f"**{t('target', lang)}**:{target_text(target, lang)} · {binding_label(target.get('binding'), lang)} · "
-                f"**{t('status', lang)}**:{status_label(target.get('status'), lang)} · "
-                f"{t('current_value_plan', lang)}:{format_value(target.get('current_value'), unit, lang)}",
+                f"**{t('target', lang)}**{c}{target_text(target, lang)} · {binding_label(target.get('binding'), lang)} · "
+                f"**{t('status', lang)}**{c}{status_label(target.get('status'), lang)} · "
+                f"{t('current_value_plan', lang)}{c}{format_value(target.get('current_value'), unit, lang)}",
                 help=str(target.get("status_rule_en") if lang == "en" else target.get("status_rule_zh")),
             )
         fig = figures.plan_trend(ctx.db, ctx.region, code, lang)
@@ -84,9 +95,21 @@ def render(ctx: Context) -> None:
             components.table(
                 series[
                     [
-                        "period_type", "period", "value", "unit", "numerator", "denominator", "yoy_abs", "yoy_pct",
-                        "vs_prev5_mean_pct", "completeness", "coverage_k", "coverage_n", "value_source",
-                        "released_on", "break_flag",
+                        "period_type",
+                        "period",
+                        "value",
+                        "unit",
+                        "numerator",
+                        "denominator",
+                        "yoy_abs",
+                        "yoy_pct",
+                        "vs_prev5_mean_pct",
+                        "completeness",
+                        "coverage_k",
+                        "coverage_n",
+                        "value_source",
+                        "released_on",
+                        "break_flag",
                     ]
                 ],
                 lang,

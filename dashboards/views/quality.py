@@ -7,11 +7,89 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, data
-from dashboards.formatting import format_number, format_pct_change
+from dashboards.formatting import format_number, format_pct_change, format_value, period_label
 from dashboards.i18n import t
 from dashboards.state import Context, current
 
 CHANGE_LABELS = {"new": ("新增", "new"), "changed": ("已变更", "changed"), "unchanged": ("未变", "unchanged")}
+
+
+KIND_LABELS = {"changed": ("修订", "revised"), "added": ("新增", "added"), "removed": ("删除", "removed")}
+
+
+def value_changes(ctx: Context, info: dict) -> None:
+    """Indicator values that moved since the previous publication (quality.indicator_changes)."""
+    lang, db = ctx.lang, ctx.db
+    history = data.refresh_history(db)
+    if history.empty:
+        st.caption(t("changes_no_history", lang))
+        return
+    run_id = str(info.get("run_id") or history.iloc[0]["run_id"])
+    latest = history[history["run_id"] == run_id]
+    row = latest.iloc[0] if not latest.empty else history.iloc[0]
+    if bool(row.get("is_first")):
+        st.info(t("changes_first", lang))
+    else:
+        n = int(row.get("values_changed") or 0)
+        st.metric(t("values_changed", lang), format_number(n, lang, integer=True))
+        summary = data.value_change_summary(db, run_id)
+        if not summary.empty:
+            name = "indicator_name_en" if lang == "en" else "indicator_name_zh"
+            components.table(
+                pd.DataFrame(
+                    {
+                        t("change_kind", lang): summary["change_kind"].map(
+                            lambda k: KIND_LABELS.get(k, (k, k))[1 if lang == "en" else 0]
+                        ),
+                        t("col_indicator", lang): summary[name],
+                        t("values_n", lang): summary["n_values"],
+                        t("regions_n", lang): summary["n_regions"],
+                    }
+                ),
+                lang,
+                name=f"value_changes_summary_{run_id[:8]}",
+                key="quality_value_summary",
+                export=summary,
+            )
+            detail = data.value_changes(db, run_id, ctx.region)
+            st.markdown(f"**{t('changes_in_region', lang, region=ctx.region_name)}**")
+            if detail.empty:
+                st.caption(t("changes_none", lang))
+            else:
+                rname = "region_name_en" if lang == "en" else "region_name_zh"
+                iname = "indicator_name_en" if lang == "en" else "indicator_name_zh"
+                recs = data.records(detail)
+                shown = pd.DataFrame(
+                    {
+                        t("col_region", lang): [r[rname] for r in recs],
+                        t("col_indicator", lang): [r[iname] for r in recs],
+                        t("col_period", lang): [
+                            period_label(r["period_type"], r["period"], lang) for r in recs
+                        ],
+                        t("change_kind", lang): [
+                            KIND_LABELS.get(r["change_kind"], ("", ""))[1 if lang == "en" else 0]
+                            for r in recs
+                        ],
+                        t("old_value", lang): [
+                            format_value(r["old_value"], r["unit"], lang, r["unit_en"]) for r in recs
+                        ],
+                        t("new_value", lang): [
+                            format_value(r["new_value"], r["unit"], lang, r["unit_en"]) for r in recs
+                        ],
+                        t("new_released", lang): [str(r["new_released_on"] or "")[:10] for r in recs],
+                    }
+                )
+                components.table(
+                    shown,
+                    lang,
+                    name=f"value_changes_{ctx.region}_{run_id[:8]}",
+                    key="quality_value_changes",
+                    export=detail,
+                    height=300,
+                )
+    with st.expander(t("refresh_history", lang)):
+        st.dataframe(history, hide_index=True, width="stretch")
+    components.source_caption(lang, ["quality.refreshes", "quality.indicator_changes"], None, None)
 
 
 def render(ctx: Context) -> None:
@@ -38,7 +116,10 @@ def render(ctx: Context) -> None:
             charts.load_heatmap(summary, lang=lang), key="quality_heatmap", filename="files_per_source_period"
         )
         components.source_caption(
-            lang, ["quality.load_log"], t("file_period_note", lang), components.vintage_text(summary, lang, "loaded_at")
+            lang,
+            ["quality.load_log"],
+            t("file_period_note", lang),
+            components.vintage_text(summary, lang, "loaded_at"),
         )
         per_source = (
             summary.groupby("source", as_index=False)[
@@ -56,7 +137,9 @@ def render(ctx: Context) -> None:
                 }
             )
         )
-        components.table(per_source, lang, name="load_summary", key="quality_summary", export=data.load_log(db))
+        components.table(
+            per_source, lang, name="load_summary", key="quality_summary", export=data.load_log(db)
+        )
 
     # rejects
     st.subheader(t("rejects", lang))
@@ -93,19 +176,32 @@ def render(ctx: Context) -> None:
 
     # what changed
     st.subheader(t("changes", lang))
+    value_changes(ctx, info)
     st.caption(t("changes_note", lang))
     changes = data.file_changes(db)
     if not changes.empty:
         counts = changes["change"].value_counts().to_dict()
         cols = st.columns(3)
         for col, key in zip(cols, ("new", "changed", "unchanged"), strict=True):
-            col.metric(CHANGE_LABELS[key][1 if lang == "en" else 0], format_number(counts.get(key, 0), lang, integer=True))
+            col.metric(
+                CHANGE_LABELS[key][1 if lang == "en" else 0],
+                format_number(counts.get(key, 0), lang, integer=True),
+            )
         st.markdown(f"**{t('changes_files', lang)}**")
         moved = changes[changes["change"] != "unchanged"].copy()
         moved["change"] = moved["change"].map(lambda c: CHANGE_LABELS[c][1 if lang == "en" else 0])
         components.table(
-            moved[["source", "file_path", "change", "loaded_at", "rows_accepted", "previous_rows_accepted", "status"]]
-            .rename(
+            moved[
+                [
+                    "source",
+                    "file_path",
+                    "change",
+                    "loaded_at",
+                    "rows_accepted",
+                    "previous_rows_accepted",
+                    "status",
+                ]
+            ].rename(
                 columns={
                     "source": t("source", lang),
                     "file_path": t("file", lang),
@@ -129,7 +225,17 @@ def render(ctx: Context) -> None:
     else:
         name = "region_name_en" if lang == "en" else "region_name_zh"
         components.table(
-            rev[[name, "period", "measure_code", "old_value", "old_released_on", "new_value", "new_released_on"]].rename(
+            rev[
+                [
+                    name,
+                    "period",
+                    "measure_code",
+                    "old_value",
+                    "old_released_on",
+                    "new_value",
+                    "new_released_on",
+                ]
+            ].rename(
                 columns={
                     name: t("col_region", lang),
                     "period": t("col_period", lang),
@@ -160,9 +266,10 @@ def render(ctx: Context) -> None:
             {
                 t("col_region", lang): rec[name],
                 t("measure", lang): rec["measure_code"],
-                t("col_period", lang): rec["period_type"] + " " + rec["year"].astype(str) + rec["quarter"].map(
-                    lambda q: f"Q{int(q)}" if pd.notna(q) else ""
-                ),
+                t("col_period", lang): rec["period_type"]
+                + " "
+                + rec["year"].astype(str)
+                + rec["quarter"].map(lambda q: f"Q{int(q)}" if pd.notna(q) else ""),
                 t("records_value", lang): rec["records_value"],
                 t("report_value", lang): rec["report_value"],
                 t("difference", lang): rec["difference"],
@@ -170,7 +277,9 @@ def render(ctx: Context) -> None:
                 t("load_status", lang): rec["status"],
             }
         )
-        components.table(shown, lang, name="reconciliation", key="quality_reconciliation", export=rec, height=300)
+        components.table(
+            shown, lang, name="reconciliation", key="quality_reconciliation", export=rec, height=300
+        )
     components.source_caption(lang, ["marts.fct_reconciliation"], t("reconciliation_formula", lang), None)
 
 

@@ -37,7 +37,9 @@ def _drill_button(regions: pd.DataFrame) -> None:
         state.set_region(regions, str(code))
 
 
-def display_table(df: pd.DataFrame, counts: pd.DataFrame | None, lang: str, count_unit: str | None) -> pd.DataFrame:
+def display_table(
+    df: pd.DataFrame, counts: pd.DataFrame | None, lang: str, count_unit: str | None
+) -> pd.DataFrame:
     """Formatted table: value, numerator count beside rates, change, signal vs noise."""
     rows = data.records(df)
     cnt = {}
@@ -60,9 +62,15 @@ def display_table(df: pd.DataFrame, counts: pd.DataFrame | None, lang: str, coun
                 t("col_region", lang): r.get("region_name_en") if lang == "en" else r.get("region_name_zh"),
                 t("col_region_code", lang): code,
                 t("col_value", lang): format_indicator_value(r, lang),
-                t("count_beside_rate", lang): format_value(r.get("numerator"), count_unit, lang) if is_rate else "",
-                t("col_denominator", lang): format_value(r.get("denominator"), den_unit or None, lang) if is_rate else "",
-                t("col_yoy_abs", lang): format_signed(r.get("yoy_abs"), r.get("unit"), lang, r.get("unit_en")),
+                t("count_beside_rate", lang): format_value(r.get("numerator"), count_unit, lang)
+                if is_rate
+                else "",
+                t("col_denominator", lang): format_value(r.get("denominator"), den_unit or None, lang)
+                if is_rate
+                else "",
+                t("col_yoy_abs", lang): format_signed(
+                    r.get("yoy_abs"), r.get("unit"), lang, r.get("unit_en")
+                ),
                 t("col_yoy_pct", lang): format_pct_change(r.get("yoy_pct")),
                 t("signal", lang): (
                     "" if sig is None else t("signal_yes", lang) if sig else t("signal_no", lang)
@@ -90,9 +98,12 @@ def render(ctx: Context) -> None:
     indicator = st.selectbox(
         t("indicator", lang),
         codes,
-        index=codes.index(DEFAULT_INDICATOR) if DEFAULT_INDICATOR in codes else 0,
         format_func=lambda c: str(names.get(c, c)),
-        key="regions_indicator",
+        **state.kept(
+            "regions_indicator",
+            codes,
+            index=codes.index(DEFAULT_INDICATOR) if DEFAULT_INDICATOR in codes else 0,
+        ),
     )
     df = data.children_values(ctx.db, ctx.region, indicator, ctx.period_type, ctx.period)
     if df.empty and ctx.period_type == "ytd" and ctx.period.endswith("Q4"):
@@ -108,7 +119,9 @@ def render(ctx: Context) -> None:
         num = str(first["numerator_measure"])
         m = reg[reg["indicator_code"] == num]
         count_unit = str(m.iloc[0]["unit_zh"]) if not m.empty else None
-        counts = data.children_yoy_counts(ctx.db, ctx.region, num, str(first["period_type"]), str(first["period"]))
+        counts = data.children_yoy_counts(
+            ctx.db, ctx.region, num, str(first["period_type"]), str(first["period"])
+        )
     st.caption(t("small_numbers", lang, n=signal.SMALL_COUNT))
 
     c1, c2 = st.columns(2)
@@ -148,10 +161,12 @@ def render(ctx: Context) -> None:
             t("drill_to", lang),
             child_codes,
             format_func=lambda c: state.region_label(regions, c, lang),
-            key=DRILL_KEY,
+            **state.kept(DRILL_KEY, child_codes),
         )
     with c4:
-        st.button(t("drill_button", lang), key="regions_drill_button", on_click=_drill_button, args=(regions,))
+        st.button(
+            t("drill_button", lang), key="regions_drill_button", on_click=_drill_button, args=(regions,)
+        )
     if is_missing(first.get("value")):
         st.caption(t("rate_partial", lang))
 

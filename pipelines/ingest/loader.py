@@ -4,13 +4,17 @@ Record sources are replaced per time window (delete + insert in one transaction)
 re-run or a backfill never duplicates rows. Reference sources (denominators, report tables)
 are replaced per file: every release stays as its own rows, so vintages accumulate.
 Bad rows go to `raw.rejects` with file, row, rule and a bilingual message; a whole-file
-problem (encoding, missing columns, empty) is logged in `raw.load_log` and loads nothing.
+problem (encoding, missing columns, empty, truncated, too large) is logged in `raw.load_log`
+and loads nothing, and the rows loaded earlier from that same file stay as they were (the last
+good version stands until a readable one arrives). Warnings (e.g. a row dated after the period
+in its file name) are kept in `raw.rejects` with severity 'warning'; those rows still load.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +24,7 @@ import polars as pl
 
 from pipelines.lib.contracts import Source
 from pipelines.lib.parse import REJECT_SCHEMA, check_regions, parse_frame
-from pipelines.lib.readers import FileRejected, list_files, read_raw_file
+from pipelines.lib.readers import FileRejected, list_files, read_raw_file, sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +61,9 @@ class FileReport:
     rows_accepted: int = 0
     rows_rejected: int = 0
     rows_other_window: int = 0
+    rows_warned: int = 0
     status: str = "loaded"
+    rule: str = ""  # for a file rejected whole: the rule it failed (encoding, missing_columns …)
     message_zh: str = ""
     message_en: str = ""
 
@@ -89,14 +95,85 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> None:
             load_id VARCHAR, source VARCHAR, file_path VARCHAR, file_sha256 VARCHAR, encoding VARCHAR,
             window_start DATE, window_end DATE, rows_read BIGINT, rows_accepted BIGINT,
             rows_rejected BIGINT, rows_other_window BIGINT, status VARCHAR,
-            message_zh VARCHAR, message_en VARCHAR, loaded_at TIMESTAMP)"""
+            message_zh VARCHAR, message_en VARCHAR, loaded_at TIMESTAMP, rows_warned BIGINT,
+            rule VARCHAR)"""
     )
     con.execute(
         """CREATE TABLE IF NOT EXISTS raw.rejects (
             load_id VARCHAR, source VARCHAR, file_path VARCHAR, file_sha256 VARCHAR, row_number BIGINT,
             column_name VARCHAR, bad_value VARCHAR, rule VARCHAR, message_zh VARCHAR,
-            message_en VARCHAR, loaded_at TIMESTAMP)"""
+            message_en VARCHAR, loaded_at TIMESTAMP, severity VARCHAR)"""
     )
+    # Warehouses created before warnings existed: add the columns (old rows were all errors).
+    con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS rows_warned BIGINT DEFAULT 0")
+    con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS rule VARCHAR")
+    con.execute("ALTER TABLE raw.rejects ADD COLUMN IF NOT EXISTS severity VARCHAR DEFAULT 'error'")
+
+
+# A period in a file name: 2021Q1, 2021-Q1, 2021年第一季度, or a bare year (2021, 2021年).
+_NAME_PERIOD = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:[-_ ]?[Qq]([1-4])|年第([一二三四1-4])季度)?(?!\d)")
+_QUARTER_ZH = {"一": 1, "二": 2, "三": 3, "四": 4}
+
+
+def file_period(file_path: str) -> tuple[dt.date, dt.date, str] | None:
+    """[start, end) and label of the one period named in a file name; None if none or several.
+
+    Only a hint for a warning: the partition of a record is decided by its date, never by the
+    name of the file it came in (files may be named freely, DESIGN §3).
+    """
+    found = {m.groups() for m in _NAME_PERIOD.finditer(file_path.rsplit("/", 1)[-1])}
+    if len(found) != 1:
+        return None
+    year_s, q_digit, q_zh = found.pop()
+    year = int(year_s)
+    if q_digit:
+        q = int(q_digit)
+    elif q_zh:
+        q = _QUARTER_ZH.get(q_zh) or int(q_zh)
+    else:
+        q = 0
+    if not q:
+        return dt.date(year, 1, 1), dt.date(year + 1, 1, 1), str(year)
+    end = dt.date(year + 1, 1, 1) if q == 4 else dt.date(year, 3 * q + 1, 1)
+    return dt.date(year, 3 * q - 2, 1), end, f"{year}Q{q}"
+
+
+def _period_warnings(good: pl.DataFrame, source: Source, file_path: str) -> pl.DataFrame | None:
+    """Rows dated after the period their file name states: loaded by their date, but flagged.
+
+    A row dated before the named period is a normal late report (补报, 核销, 续报) and is not
+    flagged; one dated after it cannot have been known when that report was compiled, so the
+    date is probably mistyped (2021-05-03 for 2021-03-05 in a 2021Q1 file).
+    """
+    period = file_period(file_path) if source.date_column else None
+    if period is None or not good.height:
+        return None
+    _start, end, label = period
+    d = pl.col(source.date_column).cast(pl.Date)  # type: ignore[arg-type]
+    out = good.filter(d >= end)
+    if not out.height:
+        return None
+    quarter = pl.format("{}Q{}", d.dt.year(), d.dt.quarter())
+    return out.select(
+        pl.lit(file_path).alias("file_path"),
+        pl.col("_row_number").alias("row_number"),
+        pl.lit(source.date_column).alias("column_name"),
+        d.cast(pl.Utf8).alias("bad_value"),
+        pl.lit("date_after_file_period").alias("rule"),
+        pl.format(
+            f"提示(该行已导入):日期{{}}晚于文件名所示时期{label},已按日期归入{{}}"
+            "(统计期由日期决定,不由文件名决定);请核对日期是否填错",
+            d.cast(pl.Utf8),
+            quarter,
+        ).alias("message_zh"),
+        pl.format(
+            f"Warning (row loaded): date {{}} is after the period {label} named in the file; the row "
+            "counts in {} by its date (the date decides the period, not the file name). "
+            "Check whether the date is mistyped",
+            d.cast(pl.Utf8),
+            quarter,
+        ).alias("message_en"),
+    ).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
 
 
 def _released_on(source: Source) -> pl.Expr:
@@ -154,26 +231,33 @@ def load_source(
     result = LoadResult(source=source.name, load_id=load_id, window=window)
     frames: list[pl.DataFrame] = []
     reject_parts: list[pl.DataFrame] = []
+    warning_parts: list[pl.DataFrame] = []
     files = list_files(raw_root, source)
     progress(f"[{source.name}] {len(files)} file(s) under {raw_root / source.name}")
     for path in files:
         try:
             raw = read_raw_file(path, raw_root, source)
         except FileRejected as exc:
-            from pipelines.lib.readers import sha256_of
-
             result.files.append(
                 FileReport(
                     exc.file,
                     sha256_of(path),
                     status="rejected",
-                    message_zh=exc.message_zh,
-                    message_en=exc.message_en,
+                    rule=exc.rule,
+                    message_zh=f"{exc.message_zh}。该文件此前已导入的数据(如有)保持不变",
+                    message_en=f"{exc.message_en}. Rows loaded earlier from this file, if any, are kept unchanged",
                 )
             )
             progress(f"[{source.name}] REJECTED {exc}")
             continue
-        rep = FileReport(raw.relpath, raw.sha256, raw.encoding, rows_read=raw.frame.height)
+        rep = FileReport(
+            raw.relpath,
+            raw.sha256,
+            raw.encoding,
+            rows_read=raw.frame.height,
+            message_zh=";".join(zh for zh, _en in raw.notes),
+            message_en="; ".join(en for _zh, en in raw.notes),
+        )
         parsed = parse_frame(raw.frame, source, raw.relpath, raw.scale_factors)
         regions = check_regions(parsed.good, source, raw.relpath)
         good = regions.good
@@ -199,6 +283,16 @@ def load_source(
                     ).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
                 )
                 good = good.filter((d >= date_range[0]) & (d < date_range[1]))
+        warnings = _period_warnings(good, source, raw.relpath)
+        if warnings is not None:
+            rep.rows_warned = warnings.height
+            note_zh = f"{warnings.height}行日期晚于文件名所示时期,已按日期导入(提示,见明细)"
+            note_en = (
+                f"{warnings.height} row(s) dated after the period in the file name, loaded by date (warnings)"
+            )
+            rep.message_zh = ";".join(m for m in (rep.message_zh, note_zh) if m)
+            rep.message_en = "; ".join(m for m in (rep.message_en, note_en) if m)
+            warning_parts.append(warnings.with_columns(pl.lit(raw.sha256).alias("file_sha256")))
         if source.date_column and window is not None:
             d = pl.col(source.date_column).cast(pl.Date)
             in_window = good.filter((d >= window[0]) & (d < window[1]))
@@ -234,10 +328,12 @@ def load_source(
             f.rows_accepted = accepted
             if f.rows_rejected:
                 f.status = "partial"
+    parts = [p.with_columns(pl.lit("error").alias("severity")) for p in reject_parts]
+    parts += [p.with_columns(pl.lit("warning").alias("severity")) for p in warning_parts]
     rejects_all = (
-        pl.concat(reject_parts, how="diagonal_relaxed")
-        if reject_parts
-        else pl.DataFrame(schema={**REJECT_SCHEMA, "file_sha256": pl.Utf8})
+        pl.concat(parts, how="diagonal_relaxed")
+        if parts
+        else pl.DataFrame(schema={**REJECT_SCHEMA, "file_sha256": pl.Utf8, "severity": pl.Utf8})
     )
     _write(con, source, result, batch, rejects_all, window, loaded_at)
     progress(
@@ -269,15 +365,18 @@ def _write(
     try:
         table = f"raw.{source.name}"
         if source.kind == "record":
-            if window is None:
-                result.rows_deleted = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
-                con.execute(f"DELETE FROM {table}")
-            else:
+            # The window is replaced, except rows of files rejected whole in this run: a broken
+            # re-submission never wipes the version loaded before it.
+            where = "NOT list_contains(?::VARCHAR[], _file_path)"
+            params: list[object] = [[f.file_path for f in result.files_rejected]]
+            if window is not None:
                 dcol = f'CAST("{source.date_column}" AS DATE)'
-                result.rows_deleted = con.execute(  # type: ignore[index]
-                    f"SELECT count(*) FROM {table} WHERE {dcol} >= ? AND {dcol} < ?", list(window)
-                ).fetchone()[0]
-                con.execute(f"DELETE FROM {table} WHERE {dcol} >= ? AND {dcol} < ?", list(window))
+                where += f" AND {dcol} >= ? AND {dcol} < ?"
+                params += list(window)
+            result.rows_deleted = con.execute(  # type: ignore[index]
+                f"SELECT count(*) FROM {table} WHERE {where}", params
+            ).fetchone()[0]
+            con.execute(f"DELETE FROM {table} WHERE {where}", params)
         else:
             # Each file's rows are replaced by its current content; other files' rows
             # (earlier releases) stay, which is what keeps every vintage queryable.
@@ -302,7 +401,9 @@ def _write(
             )
         for f in result.files_rejected:
             con.execute(
-                "INSERT INTO raw.rejects VALUES (?, ?, ?, ?, NULL, NULL, NULL, 'file_rejected', ?, ?, ?)",
+                "INSERT INTO raw.rejects (load_id, source, file_path, file_sha256, row_number, column_name,"
+                " bad_value, rule, message_zh, message_en, loaded_at, severity)"
+                " VALUES (?, ?, ?, ?, NULL, NULL, NULL, 'file_rejected', ?, ?, ?, 'error')",
                 [
                     result.load_id,
                     source.name,
@@ -326,11 +427,15 @@ def _write(
                 "message_zh",
                 "message_en",
                 pl.lit(loaded_at).alias("loaded_at"),
+                "severity",
             ).to_arrow()
-            con.execute("INSERT INTO raw.rejects SELECT * FROM rej")
+            con.execute("INSERT INTO raw.rejects BY NAME SELECT * FROM rej")
         for f in result.files:
             con.execute(
-                "INSERT INTO raw.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO raw.load_log (load_id, source, file_path, file_sha256, encoding, window_start,"
+                " window_end, rows_read, rows_accepted, rows_rejected, rows_other_window, status,"
+                " message_zh, message_en, loaded_at, rows_warned, rule)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     result.load_id,
                     source.name,
@@ -347,6 +452,8 @@ def _write(
                     f.message_zh,
                     f.message_en,
                     loaded_at,
+                    f.rows_warned,
+                    f.rule or None,
                 ],
             )
         con.execute("COMMIT")

@@ -142,6 +142,18 @@ def parse_frame(raw: pl.DataFrame, source: Source, file_path: str, scale: dict[s
                 )
             )
         if col.dtype == "str":
+            # U+FFFD: the file was once opened with the wrong encoding and saved; the text is lost.
+            checks.append(
+                (
+                    raw_col.str.contains("\ufffd", literal=True),
+                    col.name,
+                    "garbled_text",
+                    f"字段“{col.zh[0] if col.zh else col.name}”含乱码替换字符“\ufffd”"
+                    "(文件曾被按错误编码打开后另存),请按原始资料重新填写",
+                    f"Field '{col.name}' contains the replacement character '\ufffd' (the file was "
+                    "opened with the wrong encoding and saved); re-enter it from the original",
+                )
+            )
             typed.append(raw_col)
             continue
         cast = _CASTERS[col.dtype](col.name)

@@ -270,3 +270,45 @@ def test_exports_are_valid_csv_and_excel(serving_copy: Path) -> None:
     assert csv.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Chinese text as UTF-8
     back = pd.read_excel(io.BytesIO(data.to_xlsx_bytes(df, "plan")))
     assert len(back) == len(df) and "莲都区" in set(back["jurisdiction_zh"])
+
+
+def test_quality_page_lists_values_changed_since_the_last_refresh(
+    serving_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second publication with two moved values (written into a copy of the serving file)."""
+    import shutil
+
+    copy = tmp_path / "serving.duckdb"
+    shutil.copy(serving_copy, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        present = {
+            r[0]
+            for r in con.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall()
+        }
+        if "quality.indicator_changes" not in present:
+            pytest.skip("this serving copy has no change log")
+        con.execute("UPDATE meta.refresh SET run_id = 'second-run'")
+        con.execute(
+            "INSERT INTO quality.refreshes (run_id, published_at, raw_root, is_sample, values_changed, is_first) "
+            "VALUES ('second-run', TIMESTAMP '2030-01-01 00:00:00', 'raw', true, 2, false)"
+        )
+        con.execute(
+            """INSERT INTO quality.indicator_changes (run_id, published_at, region_code, indicator_code,
+                   period_type, period, change_kind, old_value, new_value, old_released_on, new_released_on)
+               VALUES ('second-run', TIMESTAMP '2030-01-01 00:00:00', '450000', 'ps_deaths', 'year', '2021',
+                       'changed', 1500, 1526, DATE '2022-01-01', DATE '2022-02-01'),
+                      ('second-run', TIMESTAMP '2030-01-01 00:00:00', '450100', 'ps_deaths', 'year', '2021',
+                       'added', NULL, 10, NULL, DATE '2022-02-01')"""
+        )
+    finally:
+        con.close()
+    monkeypatch.setenv("SAFETY_SERVING", str(copy))
+    at = run_app(region="450000")
+    at.switch_page("views/quality.py").run()
+    assert_no_exception(at)
+    assert metric(at, "较上次发布变动的指标值").value == "2"
+    detail = next(d.value for d in at.dataframe if "旧值" in d.value.columns)
+    assert list(detail["旧值"]) == ["1500人", "—"] or list(detail["旧值"]) == ["—", "1500人"]
+    assert set(detail["新值"]) == {"1526人", "10人"}
+    assert set(detail["变化"]) == {"修订", "新增"}

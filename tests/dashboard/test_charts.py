@@ -181,7 +181,8 @@ def test_change_colours_follow_better_direction() -> None:
     bar = fig.data[0]
     assert list(bar.y) == ["乙县", "甲县"]
     assert list(bar.marker.color) == [charts.COLOR_GOOD, charts.COLOR_BAD]
-    assert bar.text[0].startswith("−20.0%")
+    assert list(bar.text) == ["−20.0%", "+100.0%"]
+    assert bar.customdata[0] == "−20.0% (−0.025人/亿元)"
 
 
 def test_small_multiples_grade_and_heatmap() -> None:
@@ -301,6 +302,7 @@ def _values() -> pd.DataFrame:
                 "indicator_name_en": "Deaths",
                 "indicator_kind": "count",
                 "value": 1526.0,
+                "yoy_base_value": 1859.0,
                 "yoy_pct": -17.912856374394835,
                 "yoy_abs": -333.0,
                 "headline": True,
@@ -328,6 +330,7 @@ def _values() -> pd.DataFrame:
                 "indicator_name_en": "Accidents",
                 "indicator_kind": "count",
                 "value": 1986.0,
+                "yoy_base_value": 1966.0,
                 "yoy_pct": 1.0,
                 "yoy_abs": 20.0,
                 "headline": True,
@@ -383,3 +386,38 @@ def test_card_model_kpi_texts() -> None:
     assert "full year shown" in fire.period_note and fire.status_label == "Met"
     up = card_model("ps_accidents", *cards["ps_accidents"], lang="zh")
     assert (up.delta_color, up.delta_arrow) == ("red", "up")
+    # +20 on ~2000 accidents is within chance variation; −333 on 1859 deaths is not
+    assert any("随机波动" in n for n in up.notes)
+    assert not any("随机波动" in n for n in m.notes)
+
+
+def test_contribution_orders_by_absolute_change() -> None:
+    df = pd.DataFrame(
+        [
+            {
+                "region_name_zh": n,
+                "region_name_en": n,
+                "yoy_abs": a,
+                "yoy_pct": p,
+                "unit": "人",
+                "unit_en": "persons",
+                "better": "lower",
+            }
+            for n, a, p in (("甲", -40.0, -20.0), ("乙", 5.0, 50.0), ("丙", -1.0, -1.0), ("丁", None, None))
+        ]
+    )
+    fig = charts.contribution_figure(df, lang="zh", top=2)
+    bar = fig.data[0]
+    assert list(bar.y) == ["甲", "乙"]  # the two largest absolute changes, most negative first
+    assert list(bar.text) == ["−40人", "+5人"]
+    assert list(bar.customdata) == ["−40人 (−20.0%)", "+5人 (+50.0%)"]
+    assert list(bar.marker.color) == [charts.COLOR_GOOD, charts.COLOR_BAD]
+
+
+def test_axis_scale_uses_wan_and_yi() -> None:
+    assert charts.axis_scale([130_000_000, 90_000_000], "人次") == (1e4, "万人次")
+    assert charts.axis_scale([2.5e9], "人次") == (1e8, "亿人次")
+    assert charts.axis_scale([150_000.0], "万元") == (1e4, "亿元")
+    assert charts.axis_scale([1526, None], "人") == (1.0, "人")
+    assert charts.axis_scale([150_000.0], "万元", "en") == (1e5, "billion yuan")
+    assert charts.axis_scale([2_000_000], "人次", "en", "person-times") == (1e6, "million person-times")

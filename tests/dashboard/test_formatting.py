@@ -51,7 +51,7 @@ def test_changes_use_a_true_minus_sign() -> None:
 def test_partial_values_never_look_like_totals() -> None:
     row = {"value": 3.0, "unit": "人", "completeness": "partial", "coverage_k": 1, "coverage_n": 9}
     assert f.format_indicator_value(row) == "部分(1/9) 3人"
-    assert f.format_indicator_value(row, "en") == "partial (1/9) 3 人"
+    assert f.format_indicator_value(row, "en") == "partial (1/9) 3 persons"
     rate = {"value": None, "unit": "人/亿元", "completeness": "partial", "coverage_k": 0, "coverage_n": 31}
     assert f.format_indicator_value(rate) == "部分(0/31) —"
     full = {**row, "completeness": "complete"}

@@ -1,0 +1,1 @@
+"""Dashboard tests: pure, AppTest and real-browser (marker `browser`)."""
