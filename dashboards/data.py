@@ -378,7 +378,8 @@ def reject_reasons(db: str) -> pd.DataFrame:
     return _query(
         db,
         """
-        SELECT source, rule, column_name, any_value(message_zh) AS message_zh,
+        SELECT source, coalesce(severity, 'error') AS severity, rule, column_name,
+               any_value(message_zh) AS message_zh,
                any_value(message_en) AS message_en, count(*) AS n_rows,
                count(DISTINCT file_path) AS n_files
         FROM quality.rejects GROUP BY ALL ORDER BY n_rows DESC

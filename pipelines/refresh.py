@@ -44,7 +44,7 @@ def dagster_home() -> Path:
 CLI_TAG, PID_TAG = "safety_stats/launched_by", "safety_stats/pid"
 
 
-def release_dead_cli_runs(instance: "dg.DagsterInstance") -> None:
+def release_dead_cli_runs(instance: dg.DagsterInstance) -> None:
     """A refresh killed mid-run leaves its Dagster run 'started' and its writer-pool slot taken,
     which would make the next run wait forever. Called under the writer lock, so any CLI run
     still marked running whose process is gone is dead: mark it failed and free its slots."""
