@@ -182,7 +182,8 @@ def parse_frame(raw: pl.DataFrame, source: Source, file_path: str, scale: dict[s
         if col.dtype in ("int", "float"):
             factor = scale.get(col.name, 1.0)
             if factor != 1.0:
-                cast = cast * factor
+                # 元 -> 万元 by code; rounded so 250000元 is 25.0, not 24.999999999999996
+                cast = (cast * factor).round(6)
             checks.append(
                 (
                     cast < 0,

@@ -12,7 +12,8 @@ renamed as (
         s.measure as measure_code,
         s.value as value_as_published,
         s.unit as unit_as_published,
-        s.value * u.factor_to_canonical as value,
+        -- rounded to 6 decimals: 12.79万人 × 10000 is 127899.99999999999 in binary floating point
+        round(s.value * u.factor_to_canonical, 6) as value,
         u.canonical_unit as unit,
         s.released_on,
         s.source as publication,
