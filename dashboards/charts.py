@@ -740,3 +740,90 @@ def contribution_figure(
     )
     fig.update_yaxes(rangemode="normal", autorange="reversed")
     return fig
+
+
+def breakdown_figure(
+    df: pd.DataFrame,
+    measures: list[str],
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    order: tuple[str, ...] | None = None,
+    vertical: bool = False,
+) -> go.Figure:
+    """One breakdown of a period (marts.fct_breakdowns): a panel of bars per measure, categories
+    ranked by the first measure (or in `order`, e.g. grades; months in calendar order when
+    `vertical`). Partial values are grey and say k/n in their label."""
+    rows = _rows(df)
+    present = [m for m in measures if any(r["measure_code"] == m for r in rows)]
+    fig_cols = min(len(present), 3) or 1
+    fig_rows = max(1, math.ceil(len(present) / fig_cols))
+    names: dict[str, str] = {}
+    for m in present:
+        first = next(r for r in rows if r["measure_code"] == m)
+        names[m] = str(first.get("measure_name_en" if lang == "en" else "measure_name_zh") or m)
+    labels: dict[str, str] = {}
+    for r in rows:
+        labels[str(r["category_code"])] = str(
+            r.get("category_name_en" if lang == "en" else "category_name_zh")
+        )
+    lead = {
+        str(r["category_code"]): num(r.get("value"))
+        for r in rows
+        if present and r["measure_code"] == present[0]
+    }
+    if vertical or order:
+        rank = {c: i for i, c in enumerate(order or ())}
+        cats = sorted(labels, key=lambda c: (rank.get(c, len(rank)), c))
+    else:
+        cats = sorted(labels, key=lambda c: (-(lead.get(c) or 0.0), c))
+    if vertical:
+        fig = make_subplots(
+            rows=len(present) or 1, cols=1, shared_xaxes=True, subplot_titles=[names[m] for m in present]
+        )
+    else:
+        fig = make_subplots(
+            rows=fig_rows,
+            cols=fig_cols,
+            shared_yaxes=True,
+            subplot_titles=[names[m] for m in present],
+            horizontal_spacing=0.08,
+            vertical_spacing=0.12 if fig_rows > 1 else 0.0,
+        )
+    for i, m in enumerate(present):
+        by_cat = {str(r["category_code"]): r for r in rows if r["measure_code"] == m}
+        ordered = [c for c in cats if c in by_cat]
+        if not vertical:
+            ordered = list(reversed(ordered))  # horizontal bars draw bottom-up: largest on top
+        recs = [by_cat[c] for c in ordered]
+        texts = [_hover_value(r, lang).split("<br>")[0] for r in recs]
+        hovers = [_hover_value(r, lang) for r in recs]
+        colors = [COLOR_MAIN if r.get("completeness") != "partial" else "#afb8c1" for r in recs]
+        cat_names: list[Any] = [labels[c] for c in ordered]
+        values: list[Any] = [r.get("value") for r in recs]
+        bar = go.Bar(
+            x=cat_names if vertical else values,
+            y=values if vertical else cat_names,
+            orientation="v" if vertical else "h",
+            marker={"color": colors},
+            text=texts,
+            customdata=hovers,
+            textposition="outside",
+            cliponaxis=False,
+            showlegend=False,
+            hovertemplate=("%{x}" if vertical else "%{y}") + ": %{customdata}<extra></extra>",
+        )
+        if vertical:
+            fig.add_trace(bar, row=i + 1, col=1)
+        else:
+            fig.add_trace(bar, row=i // fig_cols + 1, col=i % fig_cols + 1)
+    panel = max(200, 24 * len(cats) + 60)
+    height = 60 + 220 * max(1, len(present)) if vertical else fig_rows * panel + 40
+    fig = _layout(fig, title, height=height)
+    if vertical:
+        fig.update_yaxes(showticklabels=False, showgrid=False)
+    else:
+        fig.update_xaxes(showticklabels=False, showgrid=False, rangemode="tozero")
+        fig.update_layout(margin={"r": 70})
+    fig.update_annotations(font={"size": 13})
+    return fig

@@ -33,6 +33,9 @@ READ_TABLES = (
     "marts.dim_indicators",
     "marts.fct_reconciliation",
     "marts.fct_published_vintages",
+    "marts.fct_breakdowns",
+    "marts.dim_series_breaks",
+    "marts.dim_measures",
     "quality.load_log",
     "quality.rejects",
     "quality.refreshes",
@@ -254,6 +257,63 @@ def children_yoy_counts(db: str, parent: str, measure: str, period_type: str, pe
         """,
         [parent, measure, period_type, period],
     )
+
+
+# --------------------------------------------------------------------------------- breakdowns
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def breakdown(
+    db: str, region: str, period_type: str, period: str, domain: str, breakdown: str
+) -> pd.DataFrame:
+    """One breakdown (sector, category, grade, month …) of a domain's measures for a region and
+    period, from the pre-aggregated mart; empty when the serving copy predates it."""
+    if "marts.fct_breakdowns" not in tables(db):
+        return pd.DataFrame()
+    return _query(
+        db,
+        """
+        SELECT b.region_code, b.period_type, b.period, b.year, b.quarter, b.domain, b.breakdown,
+               b.category_code, b.category_name_zh, b.category_name_en, b.measure_code,
+               m.name_zh AS measure_name_zh, m.name_en AS measure_name_en, b.value, b.unit,
+               b.completeness, b.coverage_k, b.coverage_n, b.n_records, b.yoy_abs, b.yoy_pct,
+               b.released_on
+        FROM marts.fct_breakdowns AS b
+        LEFT JOIN marts.dim_measures AS m ON b.measure_code = m.measure_code
+        WHERE b.region_code = ? AND b.period_type = ? AND b.period = ? AND b.domain = ?
+          AND b.breakdown = ?
+        ORDER BY b.measure_code, b.category_code
+        """,
+        [region, period_type, period, domain, breakdown],
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def series_breaks(db: str) -> pd.DataFrame:
+    """Registered series breaks (口径变化) per indicator and numerator measure."""
+    if "marts.dim_series_breaks" not in tables(db):
+        return pd.DataFrame(columns=["indicator_code", "measure_code", "effective_from", "restated_base"])
+    return _query(db, "SELECT * FROM marts.dim_series_breaks ORDER BY effective_from, break_id")
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def measures(db: str) -> pd.DataFrame:
+    if "marts.dim_measures" not in tables(db):
+        return pd.DataFrame(columns=["measure_code", "name_zh", "name_en", "unit", "dimension", "kind"])
+    return _query(db, "SELECT * FROM marts.dim_measures ORDER BY measure_code")
+
+
+def measure_units(db: str) -> dict[str, tuple[str, str]]:
+    """(unit, English unit) of every measure, from dim_measures; the built-in denominator units
+    when the serving copy predates it."""
+    from dashboards.formatting import DENOMINATOR_UNITS, UNIT_EN
+
+    units = dict(DENOMINATOR_UNITS)
+    for r in records(measures(db)):
+        code, unit = str(r["measure_code"]), str(r.get("unit") or "")
+        if unit:
+            units[code] = (unit, UNIT_EN.get(unit, units.get(code, (unit, unit))[1]))
+    return units
 
 
 # --------------------------------------------------------------------------------------- plan
@@ -501,6 +561,9 @@ EXPORT_TABLES = {
     "dim_indicators": "marts.dim_indicators",
     "fct_reconciliation": "marts.fct_reconciliation",
     "fct_published_vintages": "marts.fct_published_vintages",
+    "fct_breakdowns": "marts.fct_breakdowns",
+    "dim_series_breaks": "marts.dim_series_breaks",
+    "dim_measures": "marts.dim_measures",
     "load_log": "quality.load_log",
     "rejects": "quality.rejects",
     "refreshes": "quality.refreshes",

@@ -1,14 +1,17 @@
 """Domain pages (production safety, road traffic, fires, natural disasters, enforcement).
 
 Each page shows the domain's indicators from marts.fct_indicator_values for the selected region
-and period, their annual trends and the quarters of the selected year. Breakdowns by sector,
-category, month, place, cause or hazard need marts the pipeline does not publish yet; the page
-says so instead of scanning record tables at view time.
+and period, their annual trends and the quarters of the selected year, then the domain's
+breakdowns (sector, category, grade, month, vehicle, place, cause, hazard, inspection kind) from
+the pre-aggregated marts.fct_breakdowns. Breakdowns the marts do not publish (months outside
+production safety) are listed as pending instead of scanning record tables at view time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -19,10 +22,30 @@ from dashboards.formatting import (
     format_indicator_value,
     format_pct_change,
     format_signed,
+    format_value,
+    partial_label,
     period_label,
 )
 from dashboards.i18n import t
 from dashboards.state import Context
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One breakdown of marts.fct_breakdowns shown on a domain page."""
+
+    key: str  # fct_breakdowns.breakdown
+    measures: tuple[str, ...]
+    order: tuple[str, ...] | None = None  # fixed category order (grades); else by value
+    adds_up: bool = True  # False when a record counts under several categories
+
+
+PS_MEASURES = ("ps_accidents", "ps_deaths")
+ROAD_MEASURES = ("road_accidents", "road_deaths")
+FIRE_MEASURES = ("fire_count", "fire_deaths")
+ND_MEASURES = ("nd_direct_loss", "nd_affected_person_times", "nd_relocated", "nd_deaths_missing")
+ENF_MEASURES = ("enf_inspections", "enf_penalties", "enf_fines", "hazards_found", "hazards_rectified")
+GRADE_ORDER = ("ordinary", "larger", "major", "extraordinary")
 
 
 @dataclass(frozen=True)
@@ -35,6 +58,8 @@ class Domain:
     pending: tuple[str, ...]
     grades: bool = False
     prev5: bool = False
+    mart_domain: str = ""  # fct_breakdowns.domain
+    breakdowns: tuple[Breakdown, ...] = ()
 
 
 DOMAINS: dict[str, Domain] = {
@@ -54,8 +79,15 @@ DOMAINS: dict[str, Domain] = {
         ),
         rates=("ps_deaths_per_100m_gdp", "imc_deaths_per_100k_workers", "se_deaths_per_10k_units"),
         quarter_codes=("ps_accidents", "ps_deaths"),
-        pending=("bd_sector", "bd_category", "bd_month"),
+        pending=(),
         grades=True,
+        mart_domain="production_safety",
+        breakdowns=(
+            Breakdown("sector", PS_MEASURES),
+            Breakdown("category", PS_MEASURES),
+            Breakdown("grade", PS_MEASURES, order=GRADE_ORDER),
+            Breakdown("month", PS_MEASURES),
+        ),
     ),
     "road_traffic": Domain(
         key="road_traffic",
@@ -63,7 +95,12 @@ DOMAINS: dict[str, Domain] = {
         counts=("road_accidents", "road_deaths", "road_injuries"),
         rates=("road_deaths_per_10k_vehicles",),
         quarter_codes=("road_accidents", "road_deaths"),
-        pending=("bd_vehicle", "bd_month"),
+        pending=("bd_month",),
+        mart_domain="road_traffic",
+        breakdowns=(
+            Breakdown("operating_vehicle", ROAD_MEASURES),
+            Breakdown("vehicle_kind", ROAD_MEASURES, adds_up=False),
+        ),
     ),
     "fires": Domain(
         key="fires",
@@ -71,7 +108,9 @@ DOMAINS: dict[str, Domain] = {
         counts=("fire_count", "fire_deaths", "fire_injuries", "fire_direct_loss"),
         rates=("fire_deaths_per_100k_pop",),
         quarter_codes=("fire_count", "fire_deaths"),
-        pending=("bd_place", "bd_cause", "bd_month"),
+        pending=("bd_month",),
+        mart_domain="fire",
+        breakdowns=(Breakdown("place_type", FIRE_MEASURES), Breakdown("cause", FIRE_MEASURES)),
     ),
     "disasters": Domain(
         key="disasters",
@@ -95,8 +134,10 @@ DOMAINS: dict[str, Domain] = {
             "forest_fire_damage_permille",
         ),
         quarter_codes=("nd_deaths_missing", "nd_relocated"),
-        pending=("bd_hazard", "bd_month"),
+        pending=("bd_month",),
         prev5=True,
+        mart_domain="natural_disaster",
+        breakdowns=(Breakdown("hazard", ND_MEASURES),),
     ),
     "enforcement": Domain(
         key="enforcement",
@@ -113,7 +154,9 @@ DOMAINS: dict[str, Domain] = {
         ),
         rates=("hazard_rectification_pct",),
         quarter_codes=("enf_inspections", "enf_penalties"),
-        pending=("bd_enf_sector", "bd_month"),
+        pending=("bd_month",),
+        mart_domain="enforcement",
+        breakdowns=(Breakdown("sector", ENF_MEASURES), Breakdown("inspection_kind", ENF_MEASURES)),
     ),
 }
 
@@ -157,7 +200,8 @@ def render_domain(ctx: Context, key: str) -> None:
     present = [c for c in codes if c in rows]
     if not present and annual.empty:
         st.info(t("domain_no_data", lang))
-        st.caption(t("pending_breakdowns", lang, items=", ".join(t(k, lang) for k in dom.pending)))
+        if dom.pending:
+            st.caption(t("pending_breakdowns", lang, items=", ".join(t(k, lang) for k in dom.pending)))
         return
     if dom.prev5:
         st.caption(t("vs_prev5_note", lang))
@@ -234,4 +278,139 @@ def render_domain(ctx: Context, key: str) -> None:
                 components.vintage_text(quarters, lang),
             )
 
-    st.info(t("pending_breakdowns", lang, items=", ".join(t(k, lang) for k in dom.pending)), icon="🧩")
+    for bd in dom.breakdowns:
+        render_breakdown(ctx, dom, bd)
+
+    if dom.pending:
+        st.info(t("pending_breakdowns", lang, items=", ".join(t(k, lang) for k in dom.pending)), icon="🧩")
+
+
+# ------------------------------------------------------------------------------------ breakdowns
+
+
+def breakdown_period(ctx: Context, bd: Breakdown) -> tuple[str, str] | None:
+    """(period_type, period) a breakdown is read for: months only for the selected full year."""
+    if bd.key == "month":
+        return ("year", str(ctx.year)) if ctx.year else None
+    if ctx.period_type and ctx.period:
+        return ctx.period_type, ctx.period
+    return None
+
+
+def _period_bounds(period_type: str, period: str) -> tuple[dt.date, dt.date]:
+    """(start of the year-earlier base period, end of the period) of a year or YTD period."""
+    year = int(period[:4])
+    if period_type == "year" or period.endswith("Q4"):
+        return dt.date(year - 1, 1, 1), dt.date(year, 12, 31)
+    q = int(period[-1])
+    return dt.date(year - 1, 1, 1), dt.date(year, 3 * q + 1, 1) - dt.timedelta(days=1)
+
+
+def break_notes(
+    breaks: pd.DataFrame, measures: tuple[str, ...], period_type: str, period: str, lang: str
+) -> str:
+    """Notes of the registered series breaks (dim_series_breaks) of these measures that fall between
+    the year-earlier base and the end of the period: their 同比 is blank in the mart."""
+    if breaks.empty or "measure_code" not in breaks.columns:
+        return ""
+    start, end = _period_bounds(period_type, period)
+    notes: list[str] = []
+    for r in data.records(breaks):
+        if r.get("measure_code") not in measures or bool(r.get("restated_base")):
+            continue
+        eff = pd.to_datetime(r.get("effective_from")).date()
+        note = str(r.get("note_en") if lang == "en" else r.get("note_zh") or "")
+        if start < eff <= end and note not in notes:
+            notes.append(note)
+    return ("; " if lang == "en" else ";").join(notes)
+
+
+def breakdown_table(df: pd.DataFrame, bd: Breakdown, lang: str) -> pd.DataFrame:
+    """Categories × measures: value (k/n when partial) and 同比 per measure, in chart order."""
+    rows = data.records(df)
+    cat_col = t(f"bdcol_{bd.key}", lang)
+    first = bd.measures[0]
+    lead = {str(r["category_code"]): float(r["value"] or 0) for r in rows if r["measure_code"] == first}
+    cats: dict[str, str] = {}
+    for r in rows:
+        cats[str(r["category_code"])] = str(r.get("category_name_en" if lang == "en" else "category_name_zh"))
+    if bd.key == "month" or bd.order:
+        rank = {c: i for i, c in enumerate(bd.order or ())}
+        ordered = sorted(cats, key=lambda c: (rank.get(c, len(rank)), c))
+    else:
+        ordered = sorted(cats, key=lambda c: (-lead.get(c, 0.0), c))
+    by_key = {(str(r["category_code"]), str(r["measure_code"])): r for r in rows}
+    names = {
+        str(r["measure_code"]): str(r.get("measure_name_en" if lang == "en" else "measure_name_zh"))
+        for r in rows
+    }
+    out: list[dict[str, Any]] = []
+    for c in ordered:
+        rec: dict[str, Any] = {cat_col: cats[c]}
+        for m in bd.measures:
+            if m not in names:
+                continue
+            cell = by_key.get((c, m))
+            text = format_value(cell.get("value"), cell.get("unit"), lang) if cell else "—"
+            if cell and cell.get("completeness") == "partial":
+                text = f"{partial_label(cell.get('coverage_k'), cell.get('coverage_n'), lang)} {text}"
+            rec[names[m]] = text
+            rec[f"{names[m]} · {t('col_yoy_pct', lang)}"] = format_pct_change(
+                cell.get("yoy_pct") if cell else None
+            )
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
+def render_breakdown(ctx: Context, dom: Domain, bd: Breakdown) -> None:
+    lang = ctx.lang
+    st.subheader(t("bd_heading", lang, by=t(f"bdcol_{bd.key}", lang)))
+    when = breakdown_period(ctx, bd)
+    df = (
+        data.breakdown(ctx.db, ctx.region, when[0], when[1], dom.mart_domain, bd.key)
+        if when
+        else pd.DataFrame()
+    )
+    if when and df.empty and when[0] == "ytd" and when[1].endswith("Q4"):
+        when = ("year", when[1][:4])
+        df = data.breakdown(ctx.db, ctx.region, when[0], when[1], dom.mart_domain, bd.key)
+    if when is None or df.empty:
+        st.caption(t("bd_none", lang))
+        return
+    period_type, period = when
+    if bd.key == "month":
+        st.caption(t("bd_month_year", lang, year=period))
+    components.chart(
+        figures.breakdown(
+            ctx.db, ctx.region, period_type, period, dom.mart_domain, bd.key, bd.measures, lang, bd.order
+        ),
+        key=f"{dom.key}_bd_{bd.key}",
+        filename=f"{dom.key}_{bd.key}_{ctx.region}_{period}",
+    )
+    components.table(
+        breakdown_table(df, bd, lang),
+        lang,
+        name=f"{dom.key}_{bd.key}_{ctx.region}_{period}",
+        key=f"{dom.key}_bd_{bd.key}_table",
+        export=df,
+    )
+    names = [
+        str(r.get("measure_name_en" if lang == "en" else "measure_name_zh"))
+        for r in data.records(df.drop_duplicates("measure_code"))
+    ]
+    total = (", " if lang == "en" else "、").join(names)
+    if not bd.adds_up:
+        formula = t("bd_formula_multi", lang, total=total)
+    elif dom.mart_domain == "production_safety":
+        formula = t("bd_formula_ps", lang, total=total)
+    else:
+        formula = t("bd_formula_total", lang, total=total)
+    components.source_caption(
+        lang,
+        [f"marts.fct_breakdowns (breakdown = {bd.key}, period_type = {period_type})", "marts.dim_measures"],
+        formula,
+        components.vintage_text(df, lang),
+    )
+    notes = break_notes(data.series_breaks(ctx.db), bd.measures, period_type, period, lang)
+    if notes:
+        st.caption("⚠ " + t("bd_break", lang, notes=notes))

@@ -34,3 +34,19 @@ def grades(db: str, region: str, lang: str) -> go.Figure:
 @st.cache_data(ttl=data.TTL_SECONDS, show_spinner=False, max_entries=256)
 def quarters(db: str, region: str, year: int, codes: tuple[str, ...], lang: str) -> go.Figure:
     return charts.quarter_bars(data.quarter_values(db, region, year), list(codes), lang=lang)
+
+
+@st.cache_data(ttl=data.TTL_SECONDS, show_spinner=False, max_entries=256)
+def breakdown(
+    db: str,
+    region: str,
+    period_type: str,
+    period: str,
+    domain: str,
+    breakdown: str,
+    measures: tuple[str, ...],
+    lang: str,
+    order: tuple[str, ...] | None = None,
+) -> go.Figure:
+    df = data.breakdown(db, region, period_type, period, domain, breakdown)
+    return charts.breakdown_figure(df, list(measures), lang=lang, order=order, vertical=breakdown == "month")

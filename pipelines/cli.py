@@ -103,6 +103,26 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sql(args: argparse.Namespace) -> int:
+    import csv
+
+    _set_paths(None, args.warehouse)
+    from pipelines.sandbox import QueryRefused, run_query
+    from pipelines.settings import serving_path
+
+    try:
+        result = run_query(serving_path(), args.query, max_rows=args.max_rows, timeout_s=args.timeout)
+    except QueryRefused as exc:
+        logging.error("%s", exc)
+        return 1
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow(result.columns)
+    w.writerows(result.rows)
+    if result.truncated:
+        logging.warning("结果已截断为 %d 行 / output truncated to %d rows", args.max_rows, args.max_rows)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from pipelines.settings import quiet_telemetry
 
@@ -144,6 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--full-precision", action="store_true", help="do not round percentages to one decimal")
     q.add_argument("--all-columns", action="store_true", help="print every column of fct_indicator_values")
     q.set_defaults(func=cmd_indicators)
+
+    s = sub.add_parser("sql", help="run a read-only SQL query on the serving copy, print CSV")
+    s.add_argument("query")
+    s.add_argument("--warehouse", help="warehouse DuckDB file; its published serving copy is read")
+    s.add_argument("--max-rows", type=int, default=10_000)
+    s.add_argument("--timeout", type=float, default=30.0, help="seconds")
+    s.set_defaults(func=cmd_sql)
 
     args = p.parse_args(argv)
     t0 = time.monotonic()

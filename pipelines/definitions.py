@@ -28,6 +28,9 @@ PUBLISHED_MODELS = [
     "fct_published_vintages",
     "dim_regions",
     "dim_indicators",
+    "fct_breakdowns",
+    "dim_series_breaks",
+    "dim_measures",
 ]
 
 

@@ -38,7 +38,11 @@ def _drill_button(regions: pd.DataFrame) -> None:
 
 
 def display_table(
-    df: pd.DataFrame, counts: pd.DataFrame | None, lang: str, count_unit: str | None
+    df: pd.DataFrame,
+    counts: pd.DataFrame | None,
+    lang: str,
+    count_unit: str | None,
+    units: dict[str, tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """Formatted table: value, numerator count beside rates, change, signal vs noise."""
     rows = data.records(df)
@@ -56,7 +60,7 @@ def display_table(
         else:
             cur, base = r.get("value"), r.get("yoy_base_value")
         sig = signal.poisson_signal(cur, base)
-        den_unit = DENOMINATOR_UNITS.get(str(r.get("denominator_measure")), ("", ""))[0]
+        den_unit = (units or DENOMINATOR_UNITS).get(str(r.get("denominator_measure")), ("", ""))[0]
         out.append(
             {
                 t("col_region", lang): r.get("region_name_en") if lang == "en" else r.get("region_name_zh"),
@@ -144,7 +148,8 @@ def render(ctx: Context) -> None:
     )
 
     st.subheader(title)
-    shown = display_table(df, counts, lang, count_unit)
+    # denominator units from the measure registry (dim_measures)
+    shown = display_table(df, counts, lang, count_unit, data.measure_units(ctx.db))
     child_codes = [str(c) for c in df["region_code"]]
     components.table(
         shown,

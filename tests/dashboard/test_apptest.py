@@ -223,7 +223,108 @@ def test_domain_page_shows_mart_values(serving_copy: Path, serving_db: duckdb.Du
     assert metric(at, "生产安全事故死亡人数").value == "1526人"
     table = at.dataframe[0].value
     assert "1526人" in set(table["数值"])
+    # production safety has all its breakdowns; the other domains still wait for months
+    assert not any("待补充的分解" in i.value for i in at.info)
+    at.switch_page("views/fires.py").run()
     assert any("待补充的分解" in i.value for i in at.info)
+
+
+def breakdown_rows(
+    con: duckdb.DuckDBPyConnection,
+    region: str,
+    pt: str,
+    period: str,
+    domain: str,
+    breakdown: str,
+    measure: str,
+) -> list[dict[str, Any]]:
+    cur = con.cursor()
+    rows = cur.execute(
+        """SELECT b.category_name_zh, b.value, b.unit, b.released_on, m.name_zh AS measure_name_zh
+           FROM marts.fct_breakdowns AS b JOIN marts.dim_measures AS m USING (measure_code)
+           WHERE b.region_code=? AND b.period_type=? AND b.period=? AND b.domain=? AND b.breakdown=?
+             AND b.measure_code=?""",
+        [region, pt, period, domain, breakdown, measure],
+    ).fetchall()
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in rows]
+
+
+def breakdown_table(at: AppTest, column: str) -> Any:
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert found, f"no breakdown table with column {column!r}"
+    return found[0]
+
+
+# (page, fct_breakdowns.domain, breakdown, category column on the page, measure checked); the sample
+# has production-safety records for 广西 450000 and the other domains for 温州市 330300 (complete).
+BREAKDOWN_PAGES = [
+    ("450000", "production_safety", "production_safety", "grade", "事故等级", "ps_accidents"),
+    ("450000", "production_safety", "production_safety", "sector", "行业领域", "ps_deaths"),
+    ("450000", "production_safety", "production_safety", "category", "事故类别(GB 6441)", "ps_accidents"),
+    ("450000", "production_safety", "production_safety", "month", "月份", "ps_accidents"),
+    ("330300", "road_traffic", "road_traffic", "operating_vehicle", "是否涉及营运车辆", "road_deaths"),
+    ("330300", "road_traffic", "road_traffic", "vehicle_kind", "车辆类型", "road_accidents"),
+    ("330300", "fires", "fire", "place_type", "起火场所", "fire_count"),
+    ("330300", "fires", "fire", "cause", "起火原因", "fire_deaths"),
+    ("330300", "disasters", "natural_disaster", "hazard", "灾种", "nd_direct_loss"),
+    ("330300", "disasters", "natural_disaster", "hazard", "灾种", "nd_relocated"),
+    ("330300", "enforcement", "enforcement", "sector", "行业领域", "enf_fines"),
+    ("330300", "enforcement", "enforcement", "inspection_kind", "检查方式", "hazards_rectified"),
+]
+
+
+@pytest.mark.parametrize(("region", "page", "domain", "breakdown", "column", "measure"), BREAKDOWN_PAGES)
+def test_domain_breakdowns_equal_the_mart(
+    serving_copy: Path,
+    serving_db: duckdb.DuckDBPyConnection,
+    region: str,
+    page: str,
+    domain: str,
+    breakdown: str,
+    column: str,
+    measure: str,
+) -> None:
+    """2021: every category of the breakdown shows the fct_breakdowns value, with its source line."""
+    at = run_app(region=region, period="year:2021")
+    at.switch_page(f"views/{page}.py").run()
+    assert_no_exception(at)
+    expected = breakdown_rows(serving_db, region, "year", "2021", domain, breakdown, measure)
+    assert expected
+    table = breakdown_table(at, column)
+    name = expected[0]["measure_name_zh"]
+    shown = dict(zip(table[column], table[name], strict=True))
+    assert shown == {r["category_name_zh"]: format_value(r["value"], r["unit"]) for r in expected}
+    captions = [c.value for c in at.caption]
+    assert any(f"marts.fct_breakdowns (breakdown = {breakdown}" in c for c in captions), captions
+    released = [r["released_on"] for r in expected if r["released_on"] is not None]
+    if released:  # the vintage is stated when the records carry release dates
+        assert any("数据版本" in c and "fct_breakdowns" in c for c in captions), captions
+
+
+def test_guangxi_2021_accidents_by_grade_sum_to_1986(
+    serving_copy: Path, serving_db: duckdb.DuckDBPyConnection
+) -> None:
+    rows = breakdown_rows(serving_db, "450000", "year", "2021", "production_safety", "grade", "ps_accidents")
+    assert sum(r["value"] for r in rows) == 1986
+    at = run_app(region="450000", period="year:2021")
+    at.switch_page("views/production_safety.py").run()
+    table = breakdown_table(at, "事故等级")
+    assert list(table["事故等级"])[:2] == ["一般", "较大"]  # grades in order, not by size
+    assert sum(int(v.removesuffix("起")) for v in table["生产安全事故起数"]) == 1986
+    # vehicle kinds: an accident listing several kinds counts under each, and the page says so
+    at = run_app(region="330300", period="year:2021")
+    at.switch_page("views/road_traffic.py").run()
+    assert any("在每种车辆下各计一次" in c.value for c in at.caption)
+
+
+def test_fire_breakdowns_mark_the_2021_series_break(serving_copy: Path) -> None:
+    """dim_series_breaks: fires were re-scoped in 2021, so 2021 同比 by place is blank and noted."""
+    at = run_app(region="330300", period="year:2021")
+    at.switch_page("views/fires.py").run()
+    assert any("口径变化" in c.value and "2021年起火灾统计口径调整" in c.value for c in at.caption)
+    table = breakdown_table(at, "起火场所")
+    assert set(table["火灾起数 · 同比%"]) == {"—"}
 
 
 def test_drill_down_selects_the_child(serving_copy: Path) -> None:

@@ -421,3 +421,84 @@ def test_axis_scale_uses_wan_and_yi() -> None:
     assert charts.axis_scale([1526, None], "人") == (1.0, "人")
     assert charts.axis_scale([150_000.0], "万元", "en") == (1e5, "billion yuan")
     assert charts.axis_scale([2_000_000], "人次", "en", "person-times") == (1e6, "million person-times")
+
+
+def _breakdown_rows() -> pd.DataFrame:
+    rows = []
+    for code, name, acc, deaths, completeness in (
+        ("ordinary", "一般", 1974.0, 1500.0, "complete"),
+        ("larger", "较大", 12.0, 40.0, "complete"),
+        ("major", "重大", 0.0, 0.0, "partial"),
+    ):
+        for measure, mname, unit, value in (
+            ("ps_accidents", "生产安全事故起数", "起", acc),
+            ("ps_deaths", "生产安全事故死亡人数(含失踪)", "人", deaths),
+        ):
+            rows.append(
+                {
+                    "category_code": code,
+                    "category_name_zh": name,
+                    "category_name_en": code.title(),
+                    "measure_code": measure,
+                    "measure_name_zh": mname,
+                    "measure_name_en": measure,
+                    "value": value,
+                    "unit": unit,
+                    "completeness": completeness,
+                    "coverage_k": 1 if completeness == "partial" else None,
+                    "coverage_n": 2 if completeness == "partial" else None,
+                    "yoy_pct": -20.0 if code == "larger" else None,
+                    "released_on": "2022-03-05",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_breakdown_figure_and_table_in_grade_order() -> None:
+    from dashboards.domain import GRADE_ORDER, PS_MEASURES, Breakdown, breakdown_table
+
+    df = _breakdown_rows()
+    fig = charts.breakdown_figure(df, list(PS_MEASURES), lang="zh", order=GRADE_ORDER)
+    assert len(fig.data) == 2
+    bars = fig.data[0]
+    assert list(bars.y) == ["重大", "较大", "一般"]  # drawn bottom-up: 一般 on top
+    assert list(bars.x) == [0.0, 12.0, 1974.0]
+    assert bars.marker.color[0] == "#afb8c1"  # partial in grey …
+    assert bars.text[0].startswith("部分(1/2)")  # … and labelled k/n
+    table = breakdown_table(df, Breakdown("grade", PS_MEASURES, order=GRADE_ORDER), "zh")
+    assert list(table["事故等级"]) == ["一般", "较大", "重大"]
+    assert list(table["生产安全事故起数"])[:2] == ["1974起", "12起"]
+    assert list(table["生产安全事故起数 · 同比%"]) == ["—", "−20.0%", "—"]
+    # months are calendar-ordered vertical bars
+    months = df.assign(
+        category_code=df["category_code"].map({"ordinary": "01", "larger": "02", "major": "12"})
+    )
+    mfig = charts.breakdown_figure(months, ["ps_accidents"], lang="en", vertical=True)
+    assert list(mfig.data[0].x) == ["Ordinary", "Larger", "Major"]
+
+
+def test_break_notes_fall_between_base_and_period_end() -> None:
+    from dashboards.domain import break_notes
+
+    breaks = pd.DataFrame(
+        [
+            {
+                "measure_code": "fire_count",
+                "effective_from": "2021-01-01",
+                "restated_base": False,
+                "note_zh": "2021年起口径调整",
+                "note_en": "re-scoped 2021",
+            },
+            {
+                "measure_code": "fire_deaths",
+                "effective_from": "2025-05-01",
+                "restated_base": False,
+                "note_zh": "死亡统计时限延长",
+                "note_en": "window extended",
+            },
+        ]
+    )
+    assert break_notes(breaks, ("fire_count",), "year", "2021", "zh") == "2021年起口径调整"
+    assert break_notes(breaks, ("fire_count",), "year", "2022", "zh") == ""
+    assert break_notes(breaks, ("fire_count", "fire_deaths"), "ytd", "2025Q1", "en") == ""
+    assert break_notes(breaks, ("fire_count", "fire_deaths"), "ytd", "2025Q2", "en") == "window extended"
