@@ -16,6 +16,13 @@ quiet_telemetry()
 # dbt's profile reads the warehouse path from the environment; default it here.
 os.environ.setdefault("SAFETY_WAREHOUSE", str(warehouse_path()))
 
+from pipelines.automation import (  # noqa: E402
+    ingest_job,
+    quarterly_check,
+    raw_file_sensor,
+    transform_after_ingest,
+    transform_job,
+)
 from pipelines.dbt_assets import dbt_executable, dbt_project, warehouse_dbt_assets  # noqa: E402
 from pipelines.ingest.assets import WRITER_POOL, ingest_assets  # noqa: E402
 from pipelines.publish import publish  # noqa: E402
@@ -31,6 +38,8 @@ PUBLISHED_MODELS = [
     "fct_breakdowns",
     "dim_series_breaks",
     "dim_measures",
+    "fct_submissions",
+    "fct_submission_rates",
 ]
 
 
@@ -52,23 +61,6 @@ def serving_copy(context: AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
-ingest_job = dg.define_asset_job(
-    "ingest_records",
-    selection=dg.AssetSelection.groups("ingest")
-    - dg.AssetSelection.assets(["raw", "denominators"], ["raw", "reports"]),
-    executor_def=dg.in_process_executor,
-)
-transform_job = dg.define_asset_job(
-    "transform_and_publish",
-    selection=dg.AssetSelection.all()
-    - (
-        dg.AssetSelection.groups("ingest")
-        - dg.AssetSelection.assets(["raw", "denominators"], ["raw", "reports"])
-    ),
-    executor_def=dg.in_process_executor,
-)
-
-
 def resources() -> dict[str, object]:
     return {
         "duckdb": DuckDBResource(database=str(warehouse_path())),
@@ -80,5 +72,7 @@ defs = dg.Definitions(
     assets=[*ingest_assets, warehouse_dbt_assets, serving_copy],
     asset_checks=gx_checks,
     jobs=[ingest_job, transform_job],
+    sensors=[raw_file_sensor, transform_after_ingest],
+    schedules=[quarterly_check],
     resources=resources(),
 )

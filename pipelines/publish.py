@@ -41,6 +41,7 @@ def record_changes(warehouse: Path, run_id: str, raw: Path, published_at: dt.dat
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'history' "
             "AND table_name = 'last_published'"
         ).fetchone()[0]  # type: ignore[index]
+        since = con.execute("SELECT max(published_at) FROM history.refreshes").fetchone()[0]  # type: ignore[index]
         con.execute("BEGIN TRANSACTION")
         if first:
             changed = 0
@@ -65,10 +66,116 @@ def record_changes(warehouse: Path, run_id: str, raw: Path, published_at: dt.dat
             "INSERT INTO history.refreshes VALUES (?, ?, ?, ?, ?, ?)",
             [run_id, published_at, str(raw), is_sample(raw), changed, first],
         )
+        write_report(con, run_id, published_at, since, int(changed))
         con.execute("COMMIT")
     finally:
         con.close()
     return int(changed)
+
+
+REPORT_DDL = (
+    "CREATE TABLE IF NOT EXISTS history.refresh_reports (run_id VARCHAR, published_at TIMESTAMP, "
+    "files_loaded BIGINT, files_rejected BIGINT, rows_accepted BIGINT, rows_rejected BIGINT, "
+    "values_changed BIGINT, units_missing BIGINT, units_late BIGINT, report VARCHAR)"
+)
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [schema, table],
+        ).fetchone()[0]  # type: ignore[index]
+    )
+
+
+def write_report(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    published_at: dt.datetime,
+    since: dt.datetime | None,
+    changed: int,
+) -> str:
+    """刷新报告 / A short human-readable report of this refresh, kept in history.refresh_reports.
+
+    Files and rows are those loaded since the previous publish (raw.load_log); missing units are
+    all unit × quarter submissions still missing; late units are those whose file first arrived
+    in this refresh after its deadline.
+    """
+    con.execute(REPORT_DDL)
+    since = since or dt.datetime(1900, 1, 1)
+    files_loaded = files_rejected = rows_accepted = rows_rejected = 0
+    rejected_files: list[str] = []
+    if _exists(con, "raw", "load_log"):
+        files_loaded, files_rejected, rows_accepted, rows_rejected = con.execute(
+            "SELECT count(DISTINCT file_path) FILTER (WHERE status <> 'rejected'), "
+            "count(DISTINCT file_path) FILTER (WHERE status = 'rejected'), "
+            "coalesce(sum(rows_accepted), 0), coalesce(sum(rows_rejected), 0) "
+            "FROM raw.load_log WHERE loaded_at > ?",
+            [since],
+        ).fetchone()  # type: ignore[misc]
+        rejected_files = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT file_path FROM raw.load_log WHERE loaded_at > ? AND status = 'rejected' "
+                "ORDER BY 1 LIMIT 20",
+                [since],
+            ).fetchall()
+        ]
+    missing: list[tuple[str, str, str]] = []
+    late: list[tuple[str, str, int]] = []
+    if _exists(con, "marts", "fct_submissions"):
+        missing = con.execute(
+            "SELECT unit_id, source, period FROM marts.fct_submissions WHERE status = 'missing' "
+            "ORDER BY year DESC, quarter DESC, unit_id"
+        ).fetchall()
+        late = con.execute(
+            "SELECT unit_id, period, days_late FROM marts.fct_submissions WHERE status = 'late' "
+            "AND first_received_at > ? ORDER BY unit_id, period",
+            [since],
+        ).fetchall()
+    lines = [
+        f"刷新报告 / Refresh report {published_at:%Y-%m-%d %H:%M} UTC (run {run_id or '-'})",
+        f"  文件 files taken: {files_loaded} loaded, {files_rejected} rejected whole"
+        + (f" ({', '.join(rejected_files)})" if rejected_files else ""),
+        f"  行 rows: {rows_accepted} accepted, {rows_rejected} rejected (see quality.rejects)",
+        f"  指标值变化 indicator values changed since the last refresh: {changed}",
+        f"  缺报 missing submissions (unit × quarter): {len(missing)}"
+        + "".join(f"\n    - {u} {src} {p}" for u, src, p in missing[:20])
+        + ("\n    …" if len(missing) > 20 else ""),
+        f"  迟报 late submissions received in this refresh: {len(late)}"
+        + "".join(f"\n    - {u} {p}: {d} day(s) late" for u, p, d in late[:20]),
+    ]
+    report = "\n".join(lines)
+    con.execute(
+        "INSERT INTO history.refresh_reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            published_at,
+            files_loaded,
+            files_rejected,
+            rows_accepted,
+            rows_rejected,
+            changed,
+            len(missing),
+            len(late),
+            report,
+        ],
+    )
+    return report
+
+
+def latest_report(warehouse: Path) -> str | None:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        if not _exists(con, "history", "refresh_reports"):
+            return None
+        row = con.execute(
+            "SELECT report FROM history.refresh_reports ORDER BY published_at DESC LIMIT 1"
+        ).fetchone()
+        return str(row[0]) if row else None
+    finally:
+        con.close()
 
 
 def publish(warehouse: Path, serving: Path, raw: Path, run_id: str = "") -> dict[str, int]:
@@ -95,6 +202,7 @@ def publish(warehouse: Path, serving: Path, raw: Path, run_id: str = "") -> dict
             ("quality.rejects", "wh.raw.rejects"),
             ("quality.refreshes", "wh.history.refreshes"),
             ("quality.indicator_changes", "wh.history.indicator_changes"),
+            ("quality.refresh_reports", "wh.history.refresh_reports"),
         ]
         existing = {
             f"wh.{s}.{t}"

@@ -139,4 +139,9 @@ def run_refresh(first: str | None = None, last: str | None = None) -> int:
         log.error("%s", exc)
         return 3
     log.info("published %s", serving_path())
+    from pipelines.publish import latest_report
+
+    report = latest_report(warehouse_path())
+    if report:
+        print(report, flush=True)
     return 0

@@ -196,7 +196,45 @@ flagged as (
     from all_rows as r
 ),
 
-regions as (select * from {{ ref('regions') }})
+regions as (select * from {{ ref('regions') }}),
+
+missing_by_region as (
+    -- A missing submission (报送缺失) of a unit affects the unit's region, every region above it
+    -- and every region below it, for the record source and quarter it was due.
+    select s.source, s.quarter_start, s.unit_id, cl.ancestor_code as region_code
+    from {{ ref('int_submissions__quarterly') }} as s
+    inner join {{ ref('int_regions__closure') }} as cl on s.region_code = cl.descendant_code
+    where s.status = 'missing'
+    union
+    select s.source, s.quarter_start, s.unit_id, cl.descendant_code as region_code
+    from {{ ref('int_submissions__quarterly') }} as s
+    inner join {{ ref('int_regions__closure') }} as cl on s.region_code = cl.ancestor_code
+    where s.status = 'missing'
+),
+
+indicator_sources as (
+    select i.indicator_code, m.record_source as source
+    from indicators as i
+    inner join {{ ref('measures') }} as m
+        on m.measure_code in (i.numerator_measure, i.denominator_measure)
+    where m.record_source is not null
+),
+
+missing as (
+    -- Values resting on records whose period contains a quarter with a missing submission.
+    select
+        f.region_code, f.indicator_code, f.period_type, f.period,
+        count(distinct mr.unit_id || '/' || cast(mr.quarter_start as varchar)) as missing_submissions,
+        string_agg(distinct mr.unit_id, ', ') as missing_units
+    from flagged as f
+    inner join indicator_sources as isrc on f.indicator_code = isrc.indicator_code
+    inner join missing_by_region as mr
+        on
+            mr.source = isrc.source and mr.region_code = f.region_code
+            and mr.quarter_start between f.period_start and f.period_end
+    where f.value_source like '%records%'
+    group by 1, 2, 3, 4
+)
 
 select
     f.region_code,
@@ -230,7 +268,11 @@ select
     f.denominator_year,
     f.denominator_basis,
     f.value_source,
-    case when f.is_complete then 'complete' else 'partial' end as completeness,
+    -- A missing submission makes the value partial however complete the coverage registry says
+    -- it is: the count is low because a file is missing, not because nothing happened.
+    case when f.is_complete and ms.region_code is null then 'complete' else 'partial' end as completeness,
+    coalesce(ms.missing_submissions, 0) as missing_submissions,
+    ms.missing_units,
     f.coverage_k,
     f.coverage_n,
     f.n_records,
@@ -257,3 +299,7 @@ select
 from flagged as f
 inner join indicators as i on f.indicator_code = i.indicator_code
 left join regions as rg on f.region_code = rg.region_code
+left join missing as ms
+    on
+        f.region_code = ms.region_code and f.indicator_code = ms.indicator_code
+        and f.period_type = ms.period_type and f.period = ms.period

@@ -1,0 +1,169 @@
+-- 报送情况 / Submission status of every reporting unit of a record source, per quarter.
+-- A unit has submitted a quarter when a file loaded without being rejected whole either
+--   (a) holds rows dated in that quarter for a region the unit covers (itself or below), or
+--   (b) names the unit's region code first and the quarter (2025Q2) or its year (2021) in its file name.
+-- Receipt time = the file's first load into the warehouse (raw.load_log.loaded_at): a proxy,
+-- the warehouse cannot know when the file reached the office. Files first seen in a source's
+-- very first load have no meaningful receipt time: status 'initial_load', left out of 及时率.
+-- Quarters run from the unit's valid_from to the source's latest loaded quarter.
+{% set record_sources = {
+    'accidents': 'occurred_at', 'road_traffic': 'occurred_at', 'fires': 'occurred_at',
+    'disasters': 'started_on', 'enforcement': 'inspected_on'} %}
+with units as (
+    select * from {{ ref('reporting_units') }}
+    where source in ({% for s in record_sources %}'{{ s }}'{{ ',' if not loop.last }}{% endfor %})
+),
+
+quarters as (select * from {{ ref('int_calendar__quarters') }}),
+
+closure as (select * from {{ ref('int_regions__closure') }}),
+
+load_log as (
+    select * from {{ source('raw', 'load_log') }}
+    where status <> 'rejected'
+),
+
+initial_load as (
+    -- The first load of each source: files it took were already there, receipt time unknown.
+    select source, arg_min(load_id, loaded_at) as load_id
+    from {{ source('raw', 'load_log') }}
+    group by 1
+),
+
+files as (
+    select
+        l.source,
+        l.file_path,
+        min(l.loaded_at) as first_loaded_at,
+        arg_min(l.load_id, l.loaded_at) as first_load_id,
+        count(distinct l.file_sha256) as n_versions,
+        max(l.loaded_at) as last_loaded_at
+    from load_log as l
+    group by 1, 2
+),
+
+record_quarters as (
+    {% for s, col in record_sources.items() %}
+    select distinct
+        '{{ s }}' as source,
+        _file_path as file_path,
+        region_code,
+        year(cast("{{ col }}" as date)) as year,
+        quarter(cast("{{ col }}" as date)) as quarter
+    from {{ source('raw', s) }}
+    {{ 'union all' if not loop.last }}
+    {% endfor %}
+),
+
+horizon as (
+    select source, max(year * 4 + quarter - 1) as last_quarter_index
+    from record_quarters
+    group by 1
+),
+
+named as (
+    -- Region code first, then a year or a quarter: 330300_温州_2025Q2.xlsx, 450000_广西_2021.csv.
+    select
+        f.source,
+        f.file_path,
+        regexp_extract(f.file_path, '([^/]+)$', 1) as file_name
+    from files as f
+),
+
+named_periods as (
+    select
+        source,
+        file_path,
+        regexp_extract(file_name, '^(\d{6})', 1) as unit_region_code,
+        try_cast(regexp_extract(file_name, '(?:^|\D)((?:19|20)\d{2})(?:[-_ ]?[Qq]([1-4]))?(?:\D|$)', 1) as integer) as year,
+        try_cast(nullif(regexp_extract(file_name, '(?:^|\D)((?:19|20)\d{2})[-_ ]?[Qq]([1-4])(?:\D|$)', 2), '') as integer) as quarter
+    from named
+),
+
+unit_file_quarters as (
+    select u.unit_id, r.year, r.quarter, r.file_path
+    from record_quarters as r
+    inner join closure as c on r.region_code = c.descendant_code
+    inner join units as u on u.region_code = c.ancestor_code and u.source = r.source
+    union
+    select u.unit_id, n.year, q.quarter, n.file_path
+    from named_periods as n
+    inner join units as u on u.region_code = n.unit_region_code and u.source = n.source
+    inner join (select unnest([1, 2, 3, 4]) as quarter) as q on n.quarter is null or n.quarter = q.quarter
+    where n.year is not null and n.unit_region_code <> ''
+),
+
+expected as (
+    select
+        u.unit_id,
+        u.unit_name_zh,
+        u.unit_name_en,
+        u.source,
+        u.region_code,
+        u.deadline_day,
+        q.year,
+        q.quarter,
+        q.quarter_start,
+        q.quarter_end,
+        cast(q.quarter_end + to_days(cast(u.deadline_day as integer)) as date) as deadline
+    from units as u
+    inner join horizon as h on u.source = h.source
+    inner join quarters as q
+        on
+            q.quarter_end >= u.valid_from
+            and (u.valid_to is null or q.quarter_start <= u.valid_to)
+            and q.quarter_index <= h.last_quarter_index
+),
+
+received as (
+    select
+        ufq.unit_id,
+        ufq.year,
+        ufq.quarter,
+        min(f.first_loaded_at) as first_received_at,
+        max(f.last_loaded_at) as last_received_at,
+        bool_and(f.first_load_id = il.load_id) as in_initial_load,
+        max(f.n_versions) > 1 as is_resubmitted,
+        count(distinct f.file_path) as n_files,
+        string_agg(distinct f.file_path, '; ' order by f.file_path) as files
+    from unit_file_quarters as ufq
+    inner join files as f on ufq.file_path = f.file_path
+    inner join initial_load as il on f.source = il.source
+    group by 1, 2, 3
+)
+
+select
+    e.unit_id,
+    e.unit_name_zh,
+    e.unit_name_en,
+    e.source,
+    e.region_code,
+    e.year,
+    e.quarter,
+    cast(e.year as varchar) || 'Q' || cast(e.quarter as varchar) as period,
+    e.quarter_start,
+    e.quarter_end,
+    e.deadline,
+    r.first_received_at,
+    r.last_received_at,
+    r.n_files,
+    r.files,
+    coalesce(r.is_resubmitted, false) as is_resubmitted,
+    case
+        when r.unit_id is null or r.in_initial_load then null
+        else greatest(date_diff('day', e.deadline, cast(r.first_received_at as date)), 0)
+    end as days_late,
+    case
+        when r.unit_id is null and current_date <= e.deadline then 'pending'
+        when r.unit_id is null then 'missing'
+        when not r.in_initial_load and cast(r.first_received_at as date) > e.deadline then 'late'
+        when r.is_resubmitted then 'resubmitted'
+        when r.in_initial_load then 'initial_load'
+        else 'on_time'
+    end as status,
+    case
+        when r.unit_id is null or r.in_initial_load then null
+        else cast(r.first_received_at as date) <= e.deadline
+    end as is_on_time
+from expected as e
+left join received as r on e.unit_id = r.unit_id and e.year = r.year and e.quarter = r.quarter
