@@ -415,6 +415,42 @@ def ranking_figure(
     return fig
 
 
+def _signed_bars(
+    names: list[Any],
+    values: list[Any],
+    texts: list[str],
+    hover: list[str],
+    colors: list[str],
+    title: str | None,
+    height: int,
+) -> go.Figure:
+    """Horizontal bars of signed changes, labels outside the bars, a zero line, and an x range
+    padded so the labels fit on either side."""
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=names,
+            orientation="h",
+            marker={"color": colors},
+            text=texts,
+            customdata=hover,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{customdata}<extra></extra>",
+        )
+    )
+    fig = _layout(fig, title, height=height)
+    vals = [float(v) for v in values] or [0.0]
+    lo, hi = min(0.0, *vals), max(0.0, *vals)
+    pad = 0.35 * ((hi - lo) or 1.0)  # room for the labels written outside the bars
+    fig.update_xaxes(
+        zeroline=True,
+        zerolinecolor="#57606a",
+        range=[lo - (pad if lo < 0 else 0), hi + (pad if hi > 0 else 0.1 * pad)],
+    )
+    return fig
+
+
 def change_figure(df: pd.DataFrame, *, lang: str = "zh", title: str | None = None) -> go.Figure:
     """Child regions ranked by change vs last year (percent), coloured by whether the change goes
     the better way; the absolute change is written beside each bar."""
@@ -435,29 +471,10 @@ def change_figure(df: pd.DataFrame, *, lang: str = "zh", title: str | None = Non
         f"{format_pct_change(r['yoy_pct'])} ({format_signed(r.get('yoy_abs'), r.get('unit'), lang, r.get('unit_en'))})"
         for r in rows
     ]
-    fig = go.Figure(
-        go.Bar(
-            x=[r["yoy_pct"] for r in rows],
-            y=names,
-            orientation="h",
-            marker={"color": colors},
-            text=texts,
-            customdata=hover,
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{customdata}<extra></extra>",
-        )
+    fig = _signed_bars(
+        names, [r["yoy_pct"] for r in rows], texts, hover, colors, title, height=max(260, 28 * len(rows) + 80)
     )
-    fig = _layout(fig, title, height=max(260, 28 * len(rows) + 80))
-    vals = [float(r["yoy_pct"]) for r in rows] or [0.0]
-    lo, hi = min(0.0, *vals), max(0.0, *vals)
-    pad = 0.35 * ((hi - lo) or 1.0)  # room for the labels written outside the bars
-    fig.update_xaxes(
-        ticksuffix="%",
-        zeroline=True,
-        zerolinecolor="#57606a",
-        range=[lo - (pad if lo < 0 else 0), hi + (pad if hi > 0 else 0.1 * pad)],
-    )
+    fig.update_xaxes(ticksuffix="%")
     fig.update_yaxes(rangemode="normal")
     fig.update_layout(margin={"r": 120, "l": 10})
     return fig
@@ -716,27 +733,8 @@ def contribution_figure(
         text + ("" if is_missing(r.get("yoy_pct")) else f" ({format_pct_change(r['yoy_pct'])})")
         for text, r in zip(texts, rows, strict=True)
     ]
-    fig = go.Figure(
-        go.Bar(
-            x=[r["yoy_abs"] for r in rows],
-            y=names,
-            orientation="h",
-            marker={"color": colors},
-            text=texts,
-            customdata=hover,
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{customdata}<extra></extra>",
-        )
-    )
-    fig = _layout(fig, title, height=max(220, 30 * len(rows) + 70))
-    vals = [float(r["yoy_abs"]) for r in rows] or [0.0]
-    lo, hi = min(0.0, *vals), max(0.0, *vals)
-    pad = 0.35 * ((hi - lo) or 1.0)
-    fig.update_xaxes(
-        zeroline=True,
-        zerolinecolor="#57606a",
-        range=[lo - (pad if lo < 0 else 0), hi + (pad if hi > 0 else 0.1 * pad)],
+    fig = _signed_bars(
+        names, [r["yoy_abs"] for r in rows], texts, hover, colors, title, height=max(220, 30 * len(rows) + 70)
     )
     fig.update_yaxes(rangemode="normal", autorange="reversed")
     return fig
