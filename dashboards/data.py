@@ -448,6 +448,54 @@ def reject_reasons(db: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def freshness(db: str) -> pd.DataFrame:
+    """数据时效 per record source (marts.fct_source_freshness)."""
+    if "marts.fct_source_freshness" not in tables(db):
+        return pd.DataFrame()
+    return _query(db, "SELECT * FROM marts.fct_source_freshness ORDER BY source")
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def submission_rates(db: str, last_n: int = 8) -> pd.DataFrame:
+    """报送率 / 及时率 per source for the last `last_n` quarters that have submissions due."""
+    if "marts.fct_submission_rates" not in tables(db):
+        return pd.DataFrame()
+    return _query(
+        db,
+        """
+        SELECT * FROM marts.fct_submission_rates
+        WHERE year * 4 + quarter > (SELECT max(year * 4 + quarter) FROM marts.fct_submission_rates) - ?
+        ORDER BY year DESC, quarter DESC, source
+        """,
+        [last_n],
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def outstanding_submissions(db: str) -> pd.DataFrame:
+    """Every missing or late submission (报送缺失 / 迟报), newest quarter first."""
+    if "marts.fct_submissions" not in tables(db):
+        return pd.DataFrame()
+    return _query(
+        db,
+        """
+        SELECT unit_id, unit_name_zh, unit_name_en, source, region_code, period, deadline, status,
+               days_late, first_received_at, files
+        FROM marts.fct_submissions WHERE status IN ('missing', 'late')
+        ORDER BY year DESC, quarter DESC, status, unit_id
+        """,
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def refresh_reports(db: str) -> pd.DataFrame:
+    """刷新报告 kept for every publication, newest first (quality.refresh_reports)."""
+    if "quality.refresh_reports" not in tables(db):
+        return pd.DataFrame()
+    return _query(db, "SELECT * FROM quality.refresh_reports ORDER BY published_at DESC")
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def refresh_history(db: str) -> pd.DataFrame:
     """Every publication (quality.refreshes), newest first."""
     if "quality.refreshes" not in tables(db):

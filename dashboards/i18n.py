@@ -383,6 +383,55 @@ LABELS: dict[str, tuple[str, str]] = {
     "export_all": ("全部地区", "All regions"),
     "export_table": ("数据表", "Table"),
     "rows": ("{n} 行", "{n} rows"),
+    # operations: freshness, submissions, refresh report (issue 8)
+    "freshness": ("数据时效", "Freshness"),
+    "freshness_caption": (
+        "判断日期 {date}:应报季度为报送期限(季末后若干天)已过的最近季度;完整季度为全部报送单位均已报送的最近季度。",
+        "Judged on {date}: the quarter due is the latest whose deadline (days after quarter end) has passed; "
+        "the complete quarter is the latest every reporting unit has submitted.",
+    ),
+    "fresh_fresh": ("及时", "fresh"),
+    "fresh_stale": ("滞后", "behind"),
+    "fresh_no_data": ("无数据", "no data"),
+    "col_expected_period": ("应报至", "Due through"),
+    "col_complete_period": ("完整至", "Complete through"),
+    "col_data_period": ("最新有数", "Latest data"),
+    "col_quarters_behind": ("滞后季度", "Quarters behind"),
+    "col_days_overdue": ("逾期天数", "Days overdue"),
+    "col_last_loaded": ("最近导入(UTC)", "Last loaded (UTC)"),
+    "submissions": ("报送情况", "Submissions"),
+    "submission_rates_caption": (
+        "报送率 = 已报送单位 / 应报单位;及时率 = 期限内报送 / 已知接收时间的报送(首次导入的文件接收时间未知,不计入)。",
+        "Submission rate = units that submitted / units due; timeliness = submitted by the deadline / "
+        "submissions with a known receipt time (files of the first load have none).",
+    ),
+    "col_units_due": ("应报单位", "Units due"),
+    "col_submitted": ("已报送", "Submitted"),
+    "col_missing": ("缺报", "Missing"),
+    "col_late": ("迟报", "Late"),
+    "col_submission_rate": ("报送率%", "Submission rate %"),
+    "col_timeliness_rate": ("及时率%", "Timeliness %"),
+    "outstanding": ("缺报与迟报单位", "Missing and late units"),
+    "outstanding_none": ("没有缺报或迟报的单位。", "No missing or late submissions."),
+    "missing_note": (
+        "缺报单位所覆盖地区的相关指标值标记为“部分”,不会显示为偏低的完整数。",
+        "Indicator values resting on a missing submission are marked partial, never shown as a low total.",
+    ),
+    "col_reporting_unit": ("报送单位", "Reporting unit"),
+    "col_deadline": ("报送期限", "Deadline"),
+    "col_days_late": ("迟报天数", "Days late"),
+    "sub_missing": ("缺报", "missing"),
+    "sub_late": ("迟报", "late"),
+    "refresh_report": ("刷新报告", "Refresh report"),
+    "refresh_report_older": ("以往刷新报告", "Earlier refresh reports"),
+    "reference_period": (
+        "数据截至 {period}(全部报送单位已报送的最近季度) · 最近刷新 {ts} UTC",
+        "Data complete through {period} (latest quarter every reporting unit has sent) · last refresh {ts} UTC",
+    ),
+    "reference_period_stale": (
+        "{sources} 数据滞后于应报季度,详见“数据质量”页。",
+        "{sources}: behind the quarter due; see the Data quality page.",
+    ),
 }
 
 

@@ -26,6 +26,7 @@ from pipelines.automation import (  # noqa: E402
 from pipelines.dbt_assets import dbt_executable, dbt_project, warehouse_dbt_assets  # noqa: E402
 from pipelines.ingest.assets import WRITER_POOL, ingest_assets  # noqa: E402
 from pipelines.publish import publish  # noqa: E402
+from pipelines.quality.freshness_checks import source_freshness_checks  # noqa: E402
 from pipelines.quality.gx_checks import gx_checks  # noqa: E402
 
 PUBLISHED_MODELS = [
@@ -40,6 +41,7 @@ PUBLISHED_MODELS = [
     "dim_measures",
     "fct_submissions",
     "fct_submission_rates",
+    "fct_source_freshness",
 ]
 
 
@@ -70,7 +72,7 @@ def resources() -> dict[str, object]:
 
 defs = dg.Definitions(
     assets=[*ingest_assets, warehouse_dbt_assets, serving_copy],
-    asset_checks=gx_checks,
+    asset_checks=[*gx_checks, source_freshness_checks],
     jobs=[ingest_job, transform_job],
     sensors=[raw_file_sensor, transform_after_ingest],
     schedules=[quarterly_check],

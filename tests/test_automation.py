@@ -97,3 +97,70 @@ def test_quarterly_schedule_reloads_the_quarter_just_ended() -> None:
     request = quarterly_check(ctx)
     assert isinstance(request, dg.RunRequest)
     assert request.partition_key == "2025-07-01"
+
+
+HANDOFF_SCRIPT = """
+import json, dagster as dg
+from pipelines.automation import raw_file_sensor, transform_after_ingest, TRANSFORM_JOB
+from pipelines.definitions import defs
+
+instance = dg.DagsterInstance.get()
+requests = raw_file_sensor(dg.build_sensor_context(definitions=defs, instance=instance)).run_requests
+out = {"requests": len(requests), "results": []}
+for request in requests:
+    run = defs.resolve_job_def(request.job_name).execute_in_process(
+        instance=instance, tags=request.tags, asset_selection=request.asset_selection
+    )
+    handed = transform_after_ingest(
+        dg.build_run_status_sensor_context(
+            sensor_name="transform_after_ingest",
+            dagster_instance=instance,
+            dagster_run=run.dagster_run,
+            dagster_event=run.get_run_success_event(),
+        )
+    )
+    out["results"].append({"success": run.success, "tags": dict(handed.tags) if handed else None,
+                           "ingest_run": run.run_id, "kind": type(handed).__name__})
+# A run started by hand (CLI) is not handed on: the CLI runs the transform itself.
+tags = {k: v for k, v in requests[0].tags.items() if k != "safety_stats/trigger"}
+manual = defs.resolve_job_def("ingest_records").execute_in_process(
+    instance=instance, tags=tags, asset_selection=requests[0].asset_selection
+)
+skipped = transform_after_ingest(
+    dg.build_run_status_sensor_context(
+        sensor_name="transform_after_ingest", dagster_instance=instance,
+        dagster_run=manual.dagster_run, dagster_event=manual.get_run_success_event(),
+    )
+)
+out["manual"] = type(skipped).__name__
+print(json.dumps(out))
+"""
+
+
+def test_sensor_ingest_run_hands_over_to_the_transform_job(tmp_path: Path) -> None:
+    """The file sensor's request, executed for real against a temporary warehouse, succeeds; the
+    run-status sensor then requests `transform_and_publish` keyed to that ingest run."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, cli_env
+
+    root = tmp_path / "raw"
+    _copy(root, FILES[0])
+    env = cli_env(tmp_path / "wh" / "warehouse.duckdb") | {
+        "SAFETY_RAW": str(root),
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+    }
+    (tmp_path / "dagster_home").mkdir()
+    (tmp_path / "wh").mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-c", HANDOFF_SCRIPT], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["requests"] == 1
+    (result,) = out["results"]
+    assert result["success"] and result["kind"] == "RunRequest"
+    assert result["tags"]["safety_stats/trigger"] == "after_file_sensor"
+    assert result["tags"]["safety_stats/ingest_run"] == result["ingest_run"]
+    assert out["manual"] == "SkipReason"

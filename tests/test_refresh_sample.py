@@ -69,33 +69,37 @@ def test_parent_with_uncovered_children_is_partial_never_a_total(sample_warehous
     assert rate["value"] is None  # no rate on a partial numerator
 
 
-def test_second_refresh_changes_no_number_and_adds_no_row(sample_warehouse: Path, tmp_path: Path) -> None:
-    def snapshot() -> tuple[list, dict]:
+def test_two_year_backfill_equals_the_full_refresh_and_adds_no_row(sample_warehouse: Path) -> None:
+    """Backfill 2019Q1..2020Q4 over the fully refreshed sample: exactly those quarters are
+    reloaded (with progress output), and every mart equals the full refresh, row for row."""
+    marts = ("fct_indicator_values", "fct_plan_progress", "fct_breakdowns", "fct_submission_rates")
+    raw = ("accidents", "road_traffic", "fires", "disasters", "enforcement", "denominators", "reports")
+
+    def snapshot() -> tuple[dict, dict]:
         con = duckdb.connect(str(sample_warehouse), read_only=True)
         try:
-            values = con.execute(
-                "SELECT region_code, indicator_code, period_type, period, value, yoy_pct, released_on "
-                "FROM marts.fct_indicator_values ORDER BY ALL"
-            ).fetchall()
-            counts = {
-                t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0]
-                for t in (
-                    "accidents",
-                    "road_traffic",
-                    "fires",
-                    "disasters",
-                    "enforcement",
-                    "denominators",
-                    "reports",
-                )
-            }
+            tables = {m: con.execute(f"SELECT * FROM marts.{m} ORDER BY ALL").fetchall() for m in marts}
+            counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in raw}
         finally:
             con.close()
-        return values, counts
+        return tables, counts
 
-    before = snapshot()
-    run_cli("refresh", "--warehouse", str(sample_warehouse))
-    after = snapshot()
-    assert after[1] == before[1]
-    assert after[0] == before[0]
-    assert len(before[0]) > 10000
+    full, full_counts = snapshot()
+    proc = run_cli("refresh", "--warehouse", str(sample_warehouse), "--from", "2019Q1", "--to", "2020Q4")
+    assert "Loading accidents for 2019Q1..2020Q4" in proc.stderr  # progress a person can read
+    backfilled, counts = snapshot()
+    assert counts == full_counts
+    for m in marts:
+        assert backfilled[m] == full[m], m
+    assert len(full["fct_indicator_values"]) > 10000
+
+    con = duckdb.connect(str(sample_warehouse), read_only=True)
+    try:
+        windows = con.execute(
+            "SELECT min(window_start), max(window_end) FROM raw.load_log "
+            "WHERE load_id = (SELECT arg_max(load_id, loaded_at) FROM raw.load_log WHERE source = 'accidents') "
+            "AND source = 'accidents'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert [str(d) for d in windows] == ["2019-01-01", "2021-01-01"]

@@ -71,9 +71,26 @@ def drivers(ctx: Context) -> None:
     )
 
 
+def reference_line(ctx: Context) -> None:
+    """The data's reference period (every record source complete through it) and last refresh."""
+    fr = data.freshness(ctx.db)
+    info = data.refresh_info(ctx.db) or {}
+    if fr.empty:
+        return
+    complete = fr["latest_complete_period"].dropna()
+    period = min(complete) if len(complete) == len(fr) else EM_DASH
+    lang = ctx.lang
+    with st.container(key="reference_period"):
+        st.caption(t("reference_period", lang, period=period, ts=str(info.get("published_at", EM_DASH))[:16]))
+        behind = fr[fr["status"] != "fresh"]
+        if not behind.empty:
+            st.warning(t("reference_period_stale", lang, sources=", ".join(behind["source"])))
+
+
 def render(ctx: Context) -> None:
     lang = ctx.lang
     st.title(t("overview_title", lang, region=ctx.region_name, period=ctx.period_text))
+    reference_line(ctx)
     if not ctx.period:
         st.info(t("no_periods", lang))
     values = (

@@ -92,6 +92,99 @@ def value_changes(ctx: Context, info: dict) -> None:
     components.source_caption(lang, ["quality.refreshes", "quality.indicator_changes"], None, None)
 
 
+def freshness_section(ctx: Context) -> None:
+    """数据时效: per record source, the quarter due vs the latest complete quarter."""
+    lang = ctx.lang
+    st.subheader(t("freshness", lang))
+    fr = data.freshness(ctx.db)
+    if fr.empty:
+        st.caption("marts.fct_source_freshness —")
+        return
+    st.caption(t("freshness_caption", lang, date=str(fr.iloc[0]["reference_date"])[:10]))
+    shown = pd.DataFrame(
+        {
+            t("source", lang): fr["source"],
+            t("col_status", lang): fr["status"].map(lambda s: t(f"fresh_{s}", lang)),
+            t("col_expected_period", lang): fr["expected_period"],
+            t("col_complete_period", lang): fr["latest_complete_period"].fillna("—"),
+            t("col_data_period", lang): fr["latest_data_period"].fillna("—"),
+            t("col_quarters_behind", lang): fr["quarters_behind"],
+            t("col_days_overdue", lang): fr["days_overdue"],
+            t("col_last_loaded", lang): fr["last_loaded_at"].astype(str).str[:19],
+        }
+    )
+    components.table(shown, lang, name="source_freshness", key="quality_freshness", export=fr)
+    components.source_caption(lang, ["marts.fct_source_freshness"], None, None)
+
+
+def submissions_section(ctx: Context) -> None:
+    """报送情况: submission and timeliness rates, then every missing or late unit."""
+    lang = ctx.lang
+    st.subheader(t("submissions", lang))
+    rates = data.submission_rates(ctx.db)
+    if rates.empty:
+        st.caption("marts.fct_submission_rates —")
+        return
+    st.caption(t("submission_rates_caption", lang))
+    components.table(
+        pd.DataFrame(
+            {
+                t("source", lang): rates["source"],
+                t("col_period", lang): rates["period"],
+                t("col_units_due", lang): rates["n_units_due"],
+                t("col_submitted", lang): rates["n_submitted"],
+                t("col_missing", lang): rates["n_missing"],
+                t("col_late", lang): rates["n_late"],
+                t("col_submission_rate", lang): rates["submission_rate_pct"],
+                t("col_timeliness_rate", lang): rates["timeliness_rate_pct"],
+            }
+        ),
+        lang,
+        name="submission_rates",
+        key="quality_submission_rates",
+        export=rates,
+    )
+    st.markdown(f"**{t('outstanding', lang)}**")
+    out = data.outstanding_submissions(ctx.db)
+    if out.empty:
+        st.success(t("outstanding_none", lang))
+    else:
+        st.caption(t("missing_note", lang))
+        name = "unit_name_en" if lang == "en" else "unit_name_zh"
+        components.table(
+            pd.DataFrame(
+                {
+                    t("col_reporting_unit", lang): out[name],
+                    t("source", lang): out["source"],
+                    t("col_period", lang): out["period"],
+                    t("col_status", lang): out["status"].map(lambda s: t(f"sub_{s}", lang)),
+                    t("col_deadline", lang): out["deadline"].astype(str).str[:10],
+                    t("col_days_late", lang): out["days_late"],
+                }
+            ),
+            lang,
+            name="missing_late_submissions",
+            key="quality_outstanding",
+            export=out,
+        )
+    components.source_caption(lang, ["marts.fct_submissions", "marts.fct_submission_rates"], None, None)
+
+
+def refresh_report_section(ctx: Context) -> None:
+    """刷新报告: the report written after the latest refresh, earlier ones folded away."""
+    lang = ctx.lang
+    reports = data.refresh_reports(ctx.db)
+    if reports.empty:
+        return
+    st.subheader(t("refresh_report", lang))
+    with st.container(key="refresh_report"):
+        st.code(str(reports.iloc[0]["report"]), language=None)
+    if len(reports) > 1:
+        with st.expander(t("refresh_report_older", lang)):
+            for report in reports["report"].iloc[1:10]:
+                st.code(str(report), language=None)
+
+
 def render(ctx: Context) -> None:
     lang = ctx.lang
     db = ctx.db
@@ -105,6 +198,9 @@ def render(ctx: Context) -> None:
     c2.metric(t("raw_root", lang), str(info.get("raw_root", "—")))
     c3.metric(t("is_sample", lang), t("yes", lang) if info.get("is_sample") else t("no", lang))
     st.caption(f"{t('run_id', lang)}: {info.get('run_id', '—')} · meta.refresh")
+    refresh_report_section(ctx)
+    freshness_section(ctx)
+    submissions_section(ctx)
 
     # files per source and period
     st.subheader(t("files_per_source", lang))

@@ -154,7 +154,7 @@ select
         else greatest(date_diff('day', e.deadline, cast(r.first_received_at as date)), 0)
     end as days_late,
     case
-        when r.unit_id is null and current_date <= e.deadline then 'pending'
+        when r.unit_id is null and {{ reference_date() }} <= e.deadline then 'pending'
         when r.unit_id is null then 'missing'
         when not r.in_initial_load and cast(r.first_received_at as date) > e.deadline then 'late'
         when r.is_resubmitted then 'resubmitted'
