@@ -178,7 +178,10 @@ def _headline_rows(report: QuarterReport) -> list[dict[str, Any]]:
             partial = v.get("completeness") == "partial"
             mark = "*" if partial else ""
             cells[pt] = fmt_number(v.get("value"), places) + (mark if v.get("value") is not None else "")
-            cells[f"{pt}_yoy"] = "不可比†" if v.get("yoy_break") else fmt_pct(v.get("yoy_pct")) + mark
+            pct = v.get("yoy_pct")
+            cells[f"{pt}_yoy"] = (
+                "不可比†" if v.get("yoy_break") else fmt_pct(pct) + (mark if pct is not None else "")
+            )
             cells[f"{pt}_trend"] = (
                 ""
                 if v.get("yoy_pct") is None
