@@ -196,9 +196,15 @@ def _resolve_region(con: duckdb.DuckDBPyConnection, region: str) -> Region:
     found = _rows(
         con,
         "SELECT region_code, name_zh, level FROM marts.dim_regions WHERE region_code = ? OR name_zh = ? "
-        "ORDER BY valid_to NULLS FIRST LIMIT 1",
-        [region.strip(), region.strip()],
+        "ORDER BY region_code = ? DESC, valid_to NULLS FIRST, region_code",
+        [region.strip(), region.strip(), region.strip()],
     )
+    if len({r["region_code"] for r in found}) > 1 and found[0]["region_code"] != region.strip():
+        codes = "、".join(str(r["region_code"]) for r in found)
+        raise ExportError(
+            f"地区名称 {region!r} 对应多个行政区划代码({codes}),请改用代码 / "
+            f"region name {region!r} matches several codes ({codes}): give the code"
+        )
     if not found:
         raise ExportError(
             f"服务库中没有地区 {region!r}(应为行政区划代码或中文名称)/ "
