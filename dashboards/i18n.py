@@ -432,6 +432,29 @@ LABELS: dict[str, tuple[str, str]] = {
         "{sources} 数据滞后于应报季度,详见“数据质量”页。",
         "{sources}: behind the quarter due; see the Data quality page.",
     ),
+    # official-layout exports (综合报表 workbook and quarterly brief)
+    "official_title": ("综合报表与季度简报", "Official report workbook and quarterly brief"),
+    "official_intro": (
+        "{region} · {quarter}:综合报表(Excel,本地区合计及下级地区逐行,本季度和1–N月累计的本期、上年同期、"
+        "同比增减)和一页中文季度简报。",
+        "{region} · {quarter}: the 综合报表 workbook (Excel; the region's total and one row per child region, "
+        "quarter and year to date with current, same period last year and change) and a one-page brief in Chinese.",
+    ),
+    "download_workbook": ("下载综合报表(Excel)", "Download workbook (Excel)"),
+    "download_brief_pdf": ("下载季度简报(PDF)", "Download quarterly brief (PDF)"),
+    "download_brief_html": ("下载季度简报(HTML)", "Download quarterly brief (HTML)"),
+    "brief_html_only": (
+        "本机未安装 Chromium,季度简报以 HTML 提供,可在浏览器中打印为 PDF。",
+        "Chromium is not installed here: the brief is HTML; print it to PDF from a browser.",
+    ),
+    "official_unavailable": (
+        "{region} 在 {quarter} 没有季度数据,无法生成综合报表和简报。",
+        "No quarterly values for {region} in {quarter}: no workbook or brief.",
+    ),
+    "official_pick_period": (
+        "请在侧栏选择季度(1–N月累计)或年度,以生成综合报表和简报。",
+        "Pick a quarter (year to date) or a year in the sidebar to build the workbook and brief.",
+    ),
 }
 
 

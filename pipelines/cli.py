@@ -3,6 +3,8 @@
 safety-stats refresh [--raw DIR] [--warehouse PATH]
 safety-stats indicators [--warehouse PATH] [--region 450000] [--indicator ps_deaths]
                         [--period-type year] [--from 2020 --to 2021] [--format csv|json]
+safety-stats export --period 2021Q4 --region 450000 --out report.xlsx
+safety-stats brief  --period 2021Q4 --region 450000 --out brief.pdf   (or .html)
 """
 
 from __future__ import annotations
@@ -123,6 +125,48 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- official-layout exports: 综合报表 workbook and quarterly brief -------------------------------
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """`export` writes the 综合报表 workbook, `brief` the quarterly brief; exit 2 on a period or
+    region the serving copy does not have."""
+    _set_paths(None, args.warehouse)
+    from pipelines.exports.brief import write_brief
+    from pipelines.exports.quarterly_workbook import write_workbook
+    from pipelines.exports.report_data import ExportError, load_quarter_report
+    from pipelines.query import connect_serving
+
+    con = connect_serving()
+    try:
+        report = load_quarter_report(con, args.period, args.region)
+    except ExportError as exc:
+        logging.error("%s", exc)
+        return 2
+    finally:
+        con.close()
+    if args.command == "export":
+        out = write_workbook(report, Path(args.out))
+        logging.info("已写出综合报表 / workbook written: %s", out)
+    else:
+        out = write_brief(report, Path(args.out))
+        logging.info("已写出季度简报 / brief written: %s", out)
+    return 0
+
+
+def _add_export_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    for name, helptext, example in (
+        ("export", "综合报表 Excel workbook of a region and quarter", "report.xlsx"),
+        ("brief", "one-page quarterly brief in Chinese (PDF via Chromium, or HTML)", "brief.pdf"),
+    ):
+        e = sub.add_parser(name, help=helptext)
+        e.add_argument("--period", required=True, help="quarter, e.g. 2021Q4")
+        e.add_argument("--region", required=True, help="region code or Chinese name, e.g. 450000")
+        e.add_argument("--out", required=True, help=f"output file, e.g. {example}")
+        e.add_argument("--warehouse", help="warehouse DuckDB file; its published serving copy is read")
+        e.set_defaults(func=cmd_export)
+
+
 def main(argv: list[str] | None = None) -> int:
     from pipelines.settings import quiet_telemetry
 
@@ -171,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--max-rows", type=int, default=10_000)
     s.add_argument("--timeout", type=float, default=30.0, help="seconds")
     s.set_defaults(func=cmd_sql)
+
+    _add_export_parsers(sub)
 
     args = p.parse_args(argv)
     t0 = time.monotonic()

@@ -373,6 +373,62 @@ def test_exports_are_valid_csv_and_excel(serving_copy: Path) -> None:
     assert len(back) == len(df) and "莲都区" in set(back["jurisdiction_zh"])
 
 
+def test_exports_page_downloads_the_workbook_and_the_brief(
+    serving_copy: Path, serving_db: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """数据导出 offers the 综合报表 workbook and the quarterly brief of the sidebar's region and
+    quarter; the buttons' deferred builders (run as a click would) return a workbook with the
+    mart's figures and a PDF (or HTML without Chromium)."""
+    import io
+
+    import openpyxl
+    import streamlit.testing.v1.app_test as app_test_module
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    managers: list[MediaFileManager] = []
+
+    class Recording(MediaFileManager):  # the AppTest runtime's media store, kept to fetch downloads
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    at = run_app(region="450000", period="ytd:2021Q4")
+    at.switch_page("views/exports.py").run()
+    assert_no_exception(at)
+
+    def download(key: str) -> tuple[str, bytes, str]:
+        button = at.download_button(key=key)
+        assert button.proto.deferred_file_id, key  # built on click, not on every page run
+        url = managers[-1].execute_deferred(button.proto.deferred_file_id)
+        stored = managers[-1].read_file(url.rsplit("/", 1)[-1])
+        assert stored is not None
+        return button.label, stored.content, str(stored.filename)
+
+    label, content, name = download("official_workbook")
+    assert label == "下载综合报表(Excel)" and name == "综合报表_450000_2021Q4.xlsx"
+    ws = openpyxl.load_workbook(io.BytesIO(content))["综合报表"]
+    assert ws["A1"].value == "广西壮族自治区 2021年第4季度 安全生产统计综合报表"
+    total = next(r for r in ws.iter_rows() if r[0].value == "450000")
+    deaths = indicator_row(serving_db, "450000", "ps_deaths", "year", "2021")
+    assert deaths["value"] in [c.value for c in total]  # 1526, the 1–12月 figure
+    from pipelines.exports.brief import find_chromium
+
+    label, content, name = download("official_brief")
+    if find_chromium() is not None:
+        assert label == "下载季度简报(PDF)" and name == "季度简报_450000_2021Q4.pdf"
+        assert content.startswith(b"%PDF")
+    else:
+        assert label == "下载季度简报(HTML)" and name == "季度简报_450000_2021Q4.html"
+        assert "广西壮族自治区安全生产形势季度简报" in content.decode("utf-8")
+    # a year known only from annual report tables (莲都区 2015): no quarter, a message, no buttons
+    at = run_app(region="331102", period="year:2015")
+    at.switch_page("views/exports.py").run()
+    assert_no_exception(at)
+    assert not [b for b in at.download_button if b.key in ("official_workbook", "official_brief")]
+    assert any("没有季度数据" in i.value for i in at.info)
+
+
 def test_quality_page_lists_values_changed_since_the_last_refresh(
     serving_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
