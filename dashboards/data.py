@@ -36,10 +36,14 @@ READ_TABLES = (
     "marts.fct_breakdowns",
     "marts.dim_series_breaks",
     "marts.dim_measures",
+    "marts.fct_submissions",
+    "marts.fct_submission_rates",
+    "marts.fct_source_freshness",
     "quality.load_log",
     "quality.rejects",
     "quality.refreshes",
     "quality.indicator_changes",
+    "quality.refresh_reports",
     "meta.refresh",
 )
 
