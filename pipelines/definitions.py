@@ -38,6 +38,7 @@ PUBLISHED_MODELS = [
     "fct_breakdowns",
     "dim_series_breaks",
     "dim_measures",
+    "dim_sectors",
     "fct_submissions",
     "fct_submission_rates",
 ]
