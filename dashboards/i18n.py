@@ -439,7 +439,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "ind_sql": ("计算该指标的 SQL", "The SQL that computes it"),
     "ind_sql_for": ("{region} · {period}", "{region} · {period}"),
     "ind_run": ("运行此 SQL", "Run this SQL"),
-    "ind_no_value": ("所选地区和时期没有该指标的数值。", "No value of this indicator for the selected region and period."),
+    "ind_no_value": (
+        "所选地区和时期没有该指标的数值。",
+        "No value of this indicator for the selected region and period.",
+    ),
     "ind_match": ("重算值与发布值一致。", "The recomputed value equals the published value."),
     "ind_differs": (
         "重算值与发布值不同:见 value_source(报表数不来自记录)和 completeness。",

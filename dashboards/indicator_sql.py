@@ -81,7 +81,11 @@ def recompute_sql(
 
 
 def _rate_sql(ind: Mapping[str, Any], where: str, measure_kinds: Mapping[str, str], period_type: str) -> str:
-    code, num, den = str(ind["indicator_code"]), str(ind["numerator_measure"]), str(ind["denominator_measure"])
+    code, num, den = (
+        str(ind["indicator_code"]),
+        str(ind["numerator_measure"]),
+        str(ind["denominator_measure"]),
+    )
     scale = float(ind["scale"])
     scale_txt = f"{scale:g}" if scale < 1e15 else repr(scale)
     if ind["denominator_from"] == "measure":

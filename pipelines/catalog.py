@@ -53,7 +53,9 @@ def load_manifest(path: Path = MANIFEST) -> dict[str, Any]:
 
 def _columns(node: dict[str, Any]) -> dict[str, ColumnDoc]:
     return {
-        name: ColumnDoc(name, str(c.get("data_type") or ""), " ".join(str(c.get("description") or "").split()))
+        name: ColumnDoc(
+            name, str(c.get("data_type") or ""), " ".join(str(c.get("description") or "").split())
+        )
         for name, c in node.get("columns", {}).items()
     }
 
@@ -106,7 +108,9 @@ def write_comments(con: duckdb.DuckDBPyConnection, docs: dict[str, TableDoc]) ->
         n += 1
         for col in doc.columns.values():
             if (doc.schema, doc.name, col.name) in present and col.description:
-                con.execute(f'COMMENT ON COLUMN {doc.schema}.{doc.name}."{col.name}" IS {_quote(col.description)}')
+                con.execute(
+                    f'COMMENT ON COLUMN {doc.schema}.{doc.name}."{col.name}" IS {_quote(col.description)}'
+                )
                 n += 1
     return n
 
@@ -115,6 +119,8 @@ def comment_serving_copy(con: duckdb.DuckDBPyConnection, manifest: Path = MANIFE
     """Describe the serving copy being built. Without a manifest (never expected: Dagster
     parses the project before any run) the copy is published undescribed, with a warning."""
     if not manifest.exists():
-        log.warning("没有 dbt manifest,服务副本不含字段说明 / no dbt manifest at %s: no column comments", manifest)
+        log.warning(
+            "没有 dbt manifest,服务副本不含字段说明 / no dbt manifest at %s: no column comments", manifest
+        )
         return 0
     return write_comments(con, analyst_tables(load_manifest(manifest)))

@@ -85,7 +85,9 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="数据字典 / build the data dictionary (dbt docs, one HTML file)")
+    parser = argparse.ArgumentParser(
+        description="数据字典 / build the data dictionary (dbt docs, one HTML file)"
+    )
     parser.add_argument("--serving", type=Path, default=None, help="serving copy (default: SAFETY_SERVING)")
     parser.add_argument("--out", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)

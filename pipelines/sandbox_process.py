@@ -17,9 +17,7 @@ from pipelines.sandbox import QueryRefused, QueryResult, run_query
 GRACE_S = 10.0
 
 
-def run_query_isolated(
-    path: Path, sql: str, max_rows: int = 10_000, timeout_s: float = 30.0
-) -> QueryResult:
+def run_query_isolated(path: Path, sql: str, max_rows: int = 10_000, timeout_s: float = 30.0) -> QueryResult:
     request = json.dumps({"path": str(path), "sql": sql, "max_rows": max_rows, "timeout_s": timeout_s})
     try:
         proc = subprocess.run(
@@ -36,7 +34,7 @@ def run_query_isolated(
         raise QueryRefused(
             "查询进程异常退出 / The query process failed: " + proc.stderr.decode("utf-8", "replace")[-2000:]
         )
-    kind, payload = pickle.loads(proc.stdout)  # noqa: S301 - our own child's output
+    kind, payload = pickle.loads(proc.stdout)  # trusted: our own child process wrote it
     if kind == "refused":
         raise QueryRefused(str(payload))
     assert isinstance(payload, QueryResult)

@@ -108,7 +108,7 @@ def test_serving_copy_exposes_only_documented_analyst_tables(
     assert {t.split(".")[0] for t in served} == set(ANALYST_SCHEMAS)
     internal = [t for t in served if re.search(r"\.(tmp_|stg_|int_|_)|__", t)]
     assert not internal, internal
-    assert set(served) == set(docs), (set(served) ^ set(docs))
+    assert set(served) == set(docs), set(served) ^ set(docs)
     problems = []
     for table, columns in served.items():
         doc = docs[table]
@@ -268,7 +268,9 @@ def _inputs(serving: Path) -> dict[str, Any]:
         ("road_accidents", "ytd"),
     ],
 )
-def test_indicator_sql_recomputes_the_published_value(serving: Path, indicator: str, period_type: str) -> None:
+def test_indicator_sql_recomputes_the_published_value(
+    serving: Path, indicator: str, period_type: str
+) -> None:
     """Through the sandbox, from other tables (the numerator's count indicator and the
     denominator's published release; for counts the records' breakdown), on values resting on
     complete records: equal to fct_indicator_values.value for every such region in one period."""
@@ -303,6 +305,8 @@ def test_indicator_sql_shows_when_a_value_is_not_from_records(serving: Path) -> 
         ORDER BY value DESC LIMIT 1""",
     )
     ind = query(serving, "SELECT * FROM marts.dim_indicators WHERE indicator_code = 'nd_deaths_missing'")[0]
-    (row,) = query(serving, recompute_sql(ind, case["region_code"], "year", case["period"], **_inputs(serving)))
+    (row,) = query(
+        serving, recompute_sql(ind, case["region_code"], "year", case["period"], **_inputs(serving))
+    )
     assert row["value_source"] == "report"
     assert row["recomputed_value"] != pytest.approx(row["value"])

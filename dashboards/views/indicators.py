@@ -67,7 +67,9 @@ def render(ctx: Context) -> None:
             t("col_indicator", lang): reg[f"name_{sfx}"],
             t("ind_kind", lang): reg["kind"].map(lambda k: t(f"ind_kind_{k}", lang)),
             t("formula", lang): reg[f"formula_{sfx}"],
-            t("col_numerator", lang): reg["numerator_measure"].map(lambda c: _measure_text(c, measures, lang)),
+            t("col_numerator", lang): reg["numerator_measure"].map(
+                lambda c: _measure_text(c, measures, lang)
+            ),
             t("ind_scope", lang): reg["sector_scope"].map(lambda s: _scope_text(s, sectors, lang)),
             t("col_denominator", lang): reg["denominator_measure"].map(
                 lambda c: _measure_text(c, measures, lang)
@@ -100,7 +102,9 @@ def render(ctx: Context) -> None:
 
     period_type = ctx.period_type or "year"
     period = ctx.period or str(ctx.year or "")
-    st.markdown(f"**{t('ind_sql', lang)}** · {t('ind_sql_for', lang, region=ctx.region_name, period=ctx.period_text)}")
+    st.markdown(
+        f"**{t('ind_sql', lang)}** · {t('ind_sql_for', lang, region=ctx.region_name, period=ctx.period_text)}"
+    )
     sql = recompute_sql(
         ind,
         ctx.region,

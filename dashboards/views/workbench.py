@@ -78,7 +78,14 @@ def _schema_browser(db: str, lang: str) -> None:
         return
     st.caption(f"{described[table]} · {t('wb_approx_rows', lang, n=f'{int(sizes[table]):,}')}")
     cols = analyst.schema_columns(db, table)
-    st.dataframe(cols, hide_index=True, width="stretch", height=380, key="wb_columns")
+    st.dataframe(
+        cols,
+        hide_index=True,
+        width="stretch",
+        height=380,
+        key="wb_columns",
+        column_config={"description": st.column_config.TextColumn(width="large")},
+    )
     st.button(t("wb_preview", lang), key="wb_preview", on_click=_preview, args=(table,))
 
 
