@@ -146,3 +146,14 @@ def test_indicator_registry_recomputes_the_selected_value(
     ).fetchone()[0]  # type: ignore[index]
     assert row["value"] == pytest.approx(published) and row["recomputed_value"] == pytest.approx(published)
     assert [s.value for s in at.success] == ["重算值与发布值一致。"]
+
+
+@pytest.mark.parametrize(
+    ("view", "title"),
+    [("views/workbench.py", "SQL workbench"), ("views/indicators.py", "Indicator registry and how")],
+)
+def test_pages_in_english(serving_copy: Path, view: str, title: str) -> None:
+    at = open_page(view, lang="en", region="450000", period="ytd:2021Q4")
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value.startswith(title)
+    assert any("本页生成用时" in c.value or "Page built in" in c.value for c in at.caption)
