@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test setup setup-dev system-deps refresh serve dagster lint format sample clean
+.PHONY: run test setup setup-dev system-deps refresh docs serve dagster lint format sample clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,10 +36,13 @@ system-deps:  ## headless Chromium and CJK fonts for the browser tests (Debian)
 refresh: setup
 	$(BIN)/safety-stats refresh
 
+docs: setup  ## 数据字典: dbt docs of the serving copy as one HTML, served at /app/static/data_dictionary.html
+	$(BIN)/python -m pipelines.data_dictionary
+
 serve: setup
 	$(BIN)/streamlit run dashboards/app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
-run: refresh serve
+run: refresh docs serve
 
 dagster: setup  ## the Dagster UI over the same warehouse and run history
 	DAGSTER_HOME=$(CURDIR)/.warehouse/dagster_home $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000

@@ -455,6 +455,71 @@ LABELS: dict[str, tuple[str, str]] = {
         "请在侧栏选择季度(1–N月累计)或年度,以生成综合报表和简报。",
         "Pick a quarter (year to date) or a year in the sidebar to build the workbook and brief.",
     ),
+    # ---- analyst access: SQL workbench (views/workbench.py) and indicator registry (views/indicators.py)
+    "page_workbench": ("SQL 查询", "SQL workbench"),
+    "page_indicators": ("指标目录", "Indicator registry"),
+    "wb_title": ("SQL 查询台", "SQL workbench"),
+    "wb_intro": (
+        "对只读发布库执行 SQL(DuckDB 语法),可读 marts、quality、meta 三个模式的全部表;写入、文件访问、"
+        "ATTACH、安装或加载扩展、修改设置一律拒绝。每次最多返回 {rows} 行,超过 {seconds} 秒自动中止。",
+        "Run SQL (DuckDB dialect) on the read-only serving copy: every table of the marts, quality and "
+        "meta schemas; writes, file access, ATTACH, installing or loading extensions and settings changes "
+        "are refused. At most {rows} rows per query; a query is stopped after {seconds} s.",
+    ),
+    "wb_example": ("示例查询", "Example query"),
+    "wb_example_none": ("(自行编写)", "(write your own)"),
+    "wb_sql": ("SQL 语句", "SQL"),
+    "wb_run": ("运行", "Run"),
+    "wb_rows": ("{n} 行 · 用时 {s} 秒", "{n} rows · {s} s"),
+    "wb_truncated": (
+        "结果超过 {rows} 行,只显示并导出前 {rows} 行;请加 WHERE 条件或 LIMIT。",
+        "More than {rows} rows: only the first {rows} are shown and exported; add a WHERE or a LIMIT.",
+    ),
+    "wb_no_result": ("语句已执行,没有返回结果集。", "The statement ran and returned no result set."),
+    "wb_empty": ("请输入 SQL 语句。", "Enter a query."),
+    "wb_schema": ("表结构", "Schema browser"),
+    "wb_table": ("数据表", "Table"),
+    "wb_approx_rows": ("约 {n} 行", "about {n} rows"),
+    "wb_preview": ("在编辑器中查询此表", "Query this table in the editor"),
+    "wb_dictionary": (
+        "数据字典(dbt docs:所有表和字段的中英文说明、血缘与 SQL)",
+        "Data dictionary (dbt docs: every table and column in Chinese and English, lineage and SQL)",
+    ),
+    "wb_dictionary_missing": (
+        "数据字典尚未生成:运行 `make docs`(`make run` 会自动生成)。",
+        "The data dictionary has not been built: run `make docs` (`make run` builds it).",
+    ),
+    "ind_title": ("指标目录与计算方法", "Indicator registry and how each value is computed"),
+    "ind_intro": (
+        "每个指标的定义、分子及其行业范围、分母、倍数、单位和依据;选择一个指标可查看并运行重算其数值的 SQL"
+        "(地区和时期取侧栏选择)。",
+        "Each indicator's definition, numerator and its sector scope, denominator, scale, unit and source; "
+        "pick one to see and run the SQL that recomputes its value (region and period from the sidebar).",
+    ),
+    "ind_pick": ("指标", "Indicator"),
+    "ind_kind": ("类型", "Kind"),
+    "ind_kind_count": ("计数", "count"),
+    "ind_kind_rate": ("比率", "rate"),
+    "ind_scope": ("分子行业范围", "Numerator sector scope"),
+    "ind_scope_none": ("不分行业", "no sector scope"),
+    "ind_scale": ("倍数", "Scale"),
+    "ind_value_formula": (
+        "数值 = 分子 × {scale} ÷ 分母(分子、分母均为标准单位)",
+        "value = numerator × {scale} ÷ denominator (both in canonical units)",
+    ),
+    "ind_model": ("计算模型", "dbt models"),
+    "ind_sql": ("计算该指标的 SQL", "The SQL that computes it"),
+    "ind_sql_for": ("{region} · {period}", "{region} · {period}"),
+    "ind_run": ("运行此 SQL", "Run this SQL"),
+    "ind_no_value": (
+        "所选地区和时期没有该指标的数值。",
+        "No value of this indicator for the selected region and period.",
+    ),
+    "ind_match": ("重算值与发布值一致。", "The recomputed value equals the published value."),
+    "ind_differs": (
+        "重算值与发布值不同:见 value_source(报表数不来自记录)和 completeness。",
+        "The recomputed value differs: see value_source (a report figure does not come from records) and completeness.",
+    ),
 }
 
 

@@ -39,6 +39,7 @@ PUBLISHED_MODELS = [
     "fct_breakdowns",
     "dim_series_breaks",
     "dim_measures",
+    "dim_sectors",
     "fct_submissions",
     "fct_submission_rates",
     "fct_source_freshness",

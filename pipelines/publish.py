@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.catalog import comment_serving_copy
 from pipelines.settings import is_sample
 
 KEY = ("region_code", "indicator_code", "period_type", "period")
@@ -219,6 +220,7 @@ def publish(warehouse: Path, serving: Path, raw: Path, run_id: str = "") -> dict
             [published_at, str(raw), is_sample(raw), run_id],
         )
         con.execute("DETACH wh")
+        comment_serving_copy(con)  # bilingual table and column descriptions (dbt YAML)
         con.execute("CHECKPOINT")
     finally:
         con.close()
