@@ -51,6 +51,8 @@ PAGES: list[tuple[str, str]] = [
     ("quality", "quality"),
     ("sources", "sources"),
     ("exports", "exports"),
+    ("workbench", "sql"),
+    ("indicators", "indicators"),
 ]
 READY = ".st-key-page_rendered [data-stale='false']"
 

@@ -26,6 +26,8 @@ VIEWS = [
     "views/quality.py",
     "views/sources.py",
     "views/exports.py",
+    "views/workbench.py",
+    "views/indicators.py",
 ]
 TIMEOUT = 60
 
