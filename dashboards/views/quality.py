@@ -92,6 +92,20 @@ def value_changes(ctx: Context, info: dict) -> None:
     components.source_caption(lang, ["quality.refreshes", "quality.indicator_changes"], None, None)
 
 
+def source_name(code: str, lang: str) -> str:
+    """生产安全事故 / production-safety accidents for 'accidents' (input contracts' titles)."""
+    from pipelines.lib.contracts import ALL_SOURCES
+
+    for s in ALL_SOURCES:
+        if s.name == code:
+            return s.title_en if lang == "en" else s.title_zh
+    return code
+
+
+def _blank_na(series: pd.Series) -> pd.Series:
+    return series.astype(object).where(series.notna(), "—")
+
+
 def freshness_section(ctx: Context) -> None:
     """数据时效: per record source, the quarter due vs the latest complete quarter."""
     lang = ctx.lang
@@ -103,7 +117,7 @@ def freshness_section(ctx: Context) -> None:
     st.caption(t("freshness_caption", lang, date=str(fr.iloc[0]["reference_date"])[:10]))
     shown = pd.DataFrame(
         {
-            t("source", lang): fr["source"],
+            t("source", lang): fr["source"].map(lambda c: source_name(c, lang)),
             t("col_status", lang): fr["status"].map(lambda s: t(f"fresh_{s}", lang)),
             t("col_expected_period", lang): fr["expected_period"],
             t("col_complete_period", lang): fr["latest_complete_period"].fillna("—"),
@@ -129,14 +143,14 @@ def submissions_section(ctx: Context) -> None:
     components.table(
         pd.DataFrame(
             {
-                t("source", lang): rates["source"],
+                t("source", lang): rates["source"].map(lambda c: source_name(c, lang)),
                 t("col_period", lang): rates["period"],
                 t("col_units_due", lang): rates["n_units_due"],
                 t("col_submitted", lang): rates["n_submitted"],
                 t("col_missing", lang): rates["n_missing"],
                 t("col_late", lang): rates["n_late"],
-                t("col_submission_rate", lang): rates["submission_rate_pct"],
-                t("col_timeliness_rate", lang): rates["timeliness_rate_pct"],
+                t("col_submission_rate", lang): _blank_na(rates["submission_rate_pct"]),
+                t("col_timeliness_rate", lang): _blank_na(rates["timeliness_rate_pct"]),
             }
         ),
         lang,
@@ -155,11 +169,11 @@ def submissions_section(ctx: Context) -> None:
             pd.DataFrame(
                 {
                     t("col_reporting_unit", lang): out[name],
-                    t("source", lang): out["source"],
+                    t("source", lang): out["source"].map(lambda c: source_name(c, lang)),
                     t("col_period", lang): out["period"],
                     t("col_status", lang): out["status"].map(lambda s: t(f"sub_{s}", lang)),
                     t("col_deadline", lang): out["deadline"].astype(str).str[:10],
-                    t("col_days_late", lang): out["days_late"],
+                    t("col_days_late", lang): _blank_na(out["days_late"]),
                 }
             ),
             lang,
