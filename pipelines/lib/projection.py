@@ -53,7 +53,7 @@ class TrendFit:
     is_count_data: bool
 
 
-def fit_trend(history: History) -> TrendFit:
+def fit_trend(history: History, constant_only: bool = False) -> TrendFit:
     years = np.asarray(history.years, dtype=float)
     y = np.asarray(history.events, dtype=float)
     e = np.asarray(history.exposure, dtype=float)
@@ -65,7 +65,7 @@ def fit_trend(history: History) -> TrendFit:
         "exposure_total": float(e.sum()),
         "is_count_data": history.is_count_data,
     }
-    enough = len(years) >= MIN_TREND_YEARS and (
+    enough = not constant_only and len(years) >= MIN_TREND_YEARS and (
         y.sum() >= MIN_TREND_EVENTS if history.is_count_data else y.sum() > 0
     )
     if enough:
@@ -195,12 +195,19 @@ def seed_for(target_id: str, data_through: int) -> int:
     return zlib.crc32(f"{target_id}/{data_through}".encode())
 
 
-def assess(target: Target, history: History, data_through: int) -> Assessment:
-    """Projects the plan years after `data_through` from the history up to it."""
+def assess(
+    target: Target,
+    history: History,
+    data_through: int,
+    lookback: int = LOOKBACK_YEARS,
+    constant_only: bool = False,
+) -> Assessment:
+    """Projects the plan years after `data_through` from the history up to it (fitted from
+    `lookback` years before the plan's first year; `constant_only` is for the backtest)."""
     years = np.asarray(history.years, dtype=int)
     events = np.asarray(history.events, dtype=float)
     exposure = np.asarray(history.exposure, dtype=float)
-    window = (years >= target.first_year - LOOKBACK_YEARS) & (years <= data_through)
+    window = (years >= target.first_year - lookback) & (years <= data_through)
     fit_history = History(years[window], events[window], exposure[window], history.is_count_data)
     plan_years = list(range(target.first_year, target.last_year + 1))
     if target.aggregation == "final_year" and target.target_kind not in ("zero", "cumulative_cap"):
@@ -210,7 +217,7 @@ def assess(target: Target, history: History, data_through: int) -> Assessment:
     observed = {int(t): (float(n), float(x)) for t, n, x in zip(years, events, exposure, strict=True)}
     future = [t for t in plan_years if t > data_through]
     past = [t for t in plan_years if t <= data_through]
-    fit = fit_trend(fit_history)
+    fit = fit_trend(fit_history, constant_only=constant_only)
     if any(t not in observed for t in past) or len(fit_history.years) == 0:
         return Assessment(target.target_id, data_through, "insufficient_data", fit.years_used, None, None, None, None, None, [])
     rng = np.random.default_rng(seed_for(target.target_id, data_through))
