@@ -71,7 +71,11 @@ def band(mean_events: float, is_count_data: bool) -> str:
 
 def run(serving: Path) -> dict[str, Any]:
     annual = load_annual(serving)
-    series = annual.select("region_code", "indicator_code", "indicator_kind").unique().sort(["region_code", "indicator_code"])
+    series = (
+        annual.select("region_code", "indicator_code", "indicator_kind")
+        .unique()
+        .sort(["region_code", "indicator_code"])
+    )
     records: list[dict[str, Any]] = []
     for region, indicator, kind in series.iter_rows():
         history = history_for(annual, region, indicator)
@@ -87,8 +91,13 @@ def run(serving: Path) -> dict[str, Any]:
             if kind == "count":
                 actual_agg, aggregation = sum(events[y] for y in plan), "period_total"
             else:
-                actual_agg, aggregation = float(np.mean([events[y] / exposure[y] for y in plan])), "annual_mean"
-            target = Target(f"{region}/{indicator}", "absolute_max", aggregation, first, last, last, None, None, kind)
+                actual_agg, aggregation = (
+                    float(np.mean([events[y] / exposure[y] for y in plan])),
+                    "annual_mean",
+                )
+            target = Target(
+                f"{region}/{indicator}", "absolute_max", aggregation, first, last, last, None, None, kind
+            )
             known = [events[y] for y in range(first - 5, through + 1) if y in events]
             size = band(float(np.mean(known)), history.is_count_data)
             for name, kwargs in VARIANTS.items():
@@ -100,12 +109,15 @@ def run(serving: Path) -> dict[str, Any]:
                         "variant": name,
                         "band": size,
                         "method": a.method,
-                        "ape_last": abs(fan_last["p50"] - actual_last) / actual_last if actual_last > 0 else None,
+                        "ape_last": abs(fan_last["p50"] - actual_last) / actual_last
+                        if actual_last > 0
+                        else None,
                         "in90_last": fan_last["p05"] <= actual_last <= fan_last["p95"],
                         "ape_plan": abs(a.projected_value - actual_agg) / actual_agg
                         if a.projected_value is not None and actual_agg > 0
                         else None,
-                        "in90_plan": a.projected_low is not None and a.projected_low <= actual_agg <= a.projected_high,
+                        "in90_plan": a.projected_low is not None
+                        and a.projected_low <= actual_agg <= a.projected_high,
                     }
                 )
     frame = pl.DataFrame(records)
@@ -147,7 +159,9 @@ def to_markdown(result: dict[str, Any]) -> str:
         "",
         f"{result['question']}. Data: {result['data']}.",
         "",
-        "- median APE: " + result["metrics"]["median_ape"] + " — for the last plan year and for the plan aggregate",
+        "- median APE: "
+        + result["metrics"]["median_ape"]
+        + " — for the last plan year and for the plan aggregate",
         "- coverage90: " + result["metrics"]["coverage90"],
         "",
         "## Overall 总体",
@@ -161,7 +175,9 @@ def to_markdown(result: dict[str, Any]) -> str:
         "",
         head
         + "".join(
-            f"| {r['origin']} | {r['variant']} | {r['band']} | " + " | ".join(str(r[c]) for c in cols) + " |\n"
+            f"| {r['origin']} | {r['variant']} | {r['band']} | "
+            + " | ".join(str(r[c]) for c in cols)
+            + " |\n"
             for r in result["by_band"]
         ),
     ]

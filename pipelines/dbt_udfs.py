@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
+from duckdb.func import FunctionNullHandling, PythonUDFType
 from duckdb.sqltypes import DOUBLE
 
 from pipelines.lib.poisson import poisson_limits, rate_ratio_test
@@ -61,7 +62,13 @@ def register(conn: DuckDBPyConnection) -> None:
     """Registers every function on a DuckDB connection (also used by tests and notebooks)."""
     for name, (fn, arity) in FUNCTIONS.items():
         conn.create_function(
-            name, fn, [DOUBLE] * arity, DOUBLE, type="arrow", null_handling="special", side_effects=False
+            name,
+            fn,
+            [DOUBLE] * arity,
+            DOUBLE,
+            type=PythonUDFType.ARROW,
+            null_handling=FunctionNullHandling.SPECIAL,
+            side_effects=False,
         )
 
 

@@ -19,9 +19,7 @@ def serving(sample_warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 
 def test_small_county_drop_of_a_third_is_within_noise(sample_warehouse: Path) -> None:
-    [row] = indicators(
-        sample_warehouse, "--region", "331102", "--indicator", "ps_deaths", "--period", "2020"
-    )
+    [row] = indicators(sample_warehouse, "--region", "331102", "--indicator", "ps_deaths", "--period", "2020")
     assert (row["value"], row["yoy_pct"]) == (2.0, -33.3)
     assert row["yoy_signal"] == "within_noise"
     assert row["ci_low"] == pytest.approx(0.2422, rel=1e-3)  # exact Poisson limits for 2 events
@@ -30,7 +28,14 @@ def test_small_county_drop_of_a_third_is_within_noise(sample_warehouse: Path) ->
 
 def test_province_drop_of_18_percent_is_significant(sample_warehouse: Path) -> None:
     [row] = indicators(
-        sample_warehouse, "--region", "450000", "--indicator", "ps_deaths", "--period", "2021", "--all-columns"
+        sample_warehouse,
+        "--region",
+        "450000",
+        "--indicator",
+        "ps_deaths",
+        "--period",
+        "2021",
+        "--all-columns",
     )
     assert (row["value"], row["yoy_base_value"], row["yoy_pct"]) == (1526.0, 1859.0, -17.9)
     assert row["yoy_signal"] == "significant"

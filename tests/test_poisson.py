@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pytest
-from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats import rates as sm_rates
+from statsmodels.stats.proportion import proportion_confint
 
 from pipelines.dbt_udfs import register
 from pipelines.lib import poisson

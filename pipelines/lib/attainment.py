@@ -48,7 +48,6 @@ ATTAINMENT_SCHEMA = pa.schema(
 )
 
 
-
 def history_for(annual: pl.DataFrame, region_code: str, indicator_code: str) -> History | None:
     """Complete annual rows of one series as events and exposure (value = events / exposure).
 
@@ -84,7 +83,11 @@ def target_from_row(row: dict[str, Any]) -> Target:
     first, _, last = str(row["plan_period"]).partition("-")
     baseline_level = row.get("baseline_used")
     span = str(row.get("baseline_year") or "")
-    if baseline_level is not None and row["aggregation"] == "period_total" and row["indicator_kind"] == "count":
+    if (
+        baseline_level is not None
+        and row["aggregation"] == "period_total"
+        and row["indicator_kind"] == "count"
+    ):
         b_first, _, b_last = span.partition("-")
         if b_first:
             baseline_level = baseline_level / (int(b_last or b_first) - int(b_first) + 1)

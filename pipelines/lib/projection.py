@@ -58,15 +58,11 @@ def fit_trend(history: History, constant_only: bool = False) -> TrendFit:
     y = np.asarray(history.events, dtype=float)
     e = np.asarray(history.exposure, dtype=float)
     centre = float(years.mean()) if len(years) else 0.0
-    base = {
-        "years_used": tuple(int(t) for t in years),
-        "centre_year": centre,
-        "events_total": float(y.sum()),
-        "exposure_total": float(e.sum()),
-        "is_count_data": history.is_count_data,
-    }
-    enough = not constant_only and len(years) >= MIN_TREND_YEARS and (
-        y.sum() >= MIN_TREND_EVENTS if history.is_count_data else y.sum() > 0
+    years_used = tuple(int(t) for t in years)
+    enough = (
+        not constant_only
+        and len(years) >= MIN_TREND_YEARS
+        and (y.sum() >= MIN_TREND_EVENTS if history.is_count_data else y.sum() > 0)
     )
     if enough:
         design = np.column_stack([np.ones_like(years), years - centre])
@@ -86,12 +82,26 @@ def fit_trend(history: History, constant_only: bool = False) -> TrendFit:
             cov = np.asarray(result.cov_params(), dtype=float) * phi
             return TrendFit(
                 method=method,
+                years_used=years_used,
                 dispersion=phi,
                 coef=np.asarray(result.params, dtype=float),
                 cov=cov,
-                **base,
+                centre_year=centre,
+                events_total=float(y.sum()),
+                exposure_total=float(e.sum()),
+                is_count_data=history.is_count_data,
             )
-    return TrendFit(method="constant_rate", dispersion=1.0, coef=np.zeros(2), cov=np.zeros((2, 2)), **base)
+    return TrendFit(
+        method="constant_rate",
+        years_used=years_used,
+        dispersion=1.0,
+        coef=np.zeros(2),
+        cov=np.zeros((2, 2)),
+        centre_year=centre,
+        events_total=float(y.sum()),
+        exposure_total=float(e.sum()),
+        is_count_data=history.is_count_data,
+    )
 
 
 def project_exposure(history: History, future_years: Sequence[int]) -> NDArray[np.float64]:
@@ -160,7 +170,9 @@ class Assessment:
     fan: list[dict[str, float | int]]  # year, expected, p05 … p95 (values, indicator units)
 
 
-def _aggregate(target: Target, values: NDArray[np.float64], events: NDArray[np.float64]) -> NDArray[np.float64]:
+def _aggregate(
+    target: Target, values: NDArray[np.float64], events: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Per-simulation aggregate over the plan years (columns), as the progress mart defines it."""
     if target.target_kind == "cumulative_cap" or (
         target.aggregation == "period_total" and target.indicator_kind == "count"
@@ -208,7 +220,9 @@ def assess(
     events = np.asarray(history.events, dtype=float)
     exposure = np.asarray(history.exposure, dtype=float)
     window = (years >= target.first_year - lookback) & (years <= data_through)
-    fit_history = History(years[window], events[window], exposure[window], history.is_count_data)
+    fit_history = History(
+        years[window].tolist(), events[window].tolist(), exposure[window].tolist(), history.is_count_data
+    )
     plan_years = list(range(target.first_year, target.last_year + 1))
     if target.aggregation == "final_year" and target.target_kind not in ("zero", "cumulative_cap"):
         plan_years = list(range(target.first_year, target.target_year + 1))
@@ -219,7 +233,18 @@ def assess(
     past = [t for t in plan_years if t <= data_through]
     fit = fit_trend(fit_history, constant_only=constant_only)
     if any(t not in observed for t in past) or len(fit_history.years) == 0:
-        return Assessment(target.target_id, data_through, "insufficient_data", fit.years_used, None, None, None, None, None, [])
+        return Assessment(
+            target.target_id,
+            data_through,
+            "insufficient_data",
+            fit.years_used,
+            None,
+            None,
+            None,
+            None,
+            None,
+            [],
+        )
     rng = np.random.default_rng(seed_for(target.target_id, data_through))
     future_exposure = project_exposure(fit_history, future)
     sim_events = simulate_events(fit, future, future_exposure, rng)

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from dashboards import charts
 from dashboards.cards import card_model, pick_cards, primary_targets
+from pipelines.lib import poisson
 
 
 def _series() -> pd.DataFrame:
@@ -281,6 +282,22 @@ def _plan() -> pd.DataFrame:
     )
 
 
+def _noise(n1: float, n0: float) -> dict[str, object]:
+    """The interval and 同比 test columns as the warehouse computes them (pipelines.lib.poisson)."""
+    lo, hi = poisson.poisson_limits([n1])
+    rr = poisson.rate_ratio_test([n1], [1.0], [n0], [1.0])
+    p = float(rr.p_value[0])
+    return {
+        "ci_low": float(lo[0]),
+        "ci_high": float(hi[0]),
+        "yoy_rate_ratio": n1 / n0,
+        "yoy_rr_low": float(rr.low[0]),
+        "yoy_rr_high": float(rr.high[0]),
+        "yoy_p_value": p,
+        "yoy_signal": "significant" if p < 0.05 else "within_noise",
+    }
+
+
 def _values() -> pd.DataFrame:
     base = {
         "period_type": "ytd",
@@ -307,6 +324,7 @@ def _values() -> pd.DataFrame:
                 "yoy_abs": -333.0,
                 "headline": True,
                 "display_order": 20,
+                **_noise(1526, 1859),
             },
             {
                 **base,
@@ -335,6 +353,7 @@ def _values() -> pd.DataFrame:
                 "yoy_abs": 20.0,
                 "headline": True,
                 "display_order": 10,
+                **_noise(1986, 1966),
             },
             {
                 **base,
@@ -385,10 +404,13 @@ def test_card_model_kpi_texts() -> None:
     fire = card_model("fire_deaths_per_100k_pop", *cards["fire_deaths_per_100k_pop"], lang="en")
     assert "full year shown" in fire.period_note and fire.status_label == "Met"
     up = card_model("ps_accidents", *cards["ps_accidents"], lang="zh")
-    assert (up.delta_color, up.delta_arrow) == ("red", "up")
-    # +20 on ~2000 accidents is within chance variation; −333 on 1859 deaths is not
+    # +20 on ~2000 accidents is within chance variation: greyed, not red; −333 on 1859 deaths is not
+    assert (up.delta_color, up.delta_arrow, up.noise) == ("gray", "up", "within_noise")
     assert any("随机波动" in n for n in up.notes)
+    assert "随机波动" in up.help and "95%置信区间:1900人 – 2075人" in up.help
     assert not any("随机波动" in n for n in m.notes)
+    assert m.noise == "significant" and "p = < 0.001" in m.help
+    assert "同比率比 0.82(95%区间 0.77 – 0.88" in m.help
 
 
 def test_contribution_orders_by_absolute_change() -> None:
