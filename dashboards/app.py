@@ -68,6 +68,7 @@ pages = {
     t("section_about", lang): [
         _page("quality.py", "page_quality", ":material/fact_check:", "quality"),
         _page("sources.py", "page_sources", ":material/menu_book:", "sources"),
+        _page("methods.py", "page_methods", ":material/functions:", "methods"),
         _page("exports.py", "page_exports", ":material/download:", "exports"),
     ],
 }
