@@ -229,9 +229,11 @@ def card_model(
                 delta = f"{pct}({ab})" if lang == "zh" else f"{pct} ({ab})"
             color = direction_color(yoy_abs if not is_missing(yoy_abs) else yoy_pct, row.get("better"))
             noise = row.get("yoy_signal")
+            change = yoy_abs if not is_missing(yoy_abs) else yoy_pct
             if noise == "within_noise":  # greyed: no colour suggests a real rise or fall
-                notes.append(t("within_noise", lang))
                 color = "gray"
+                if num(change) != 0:  # nothing to explain about "no change"
+                    notes.append(t("within_noise", lang))
             elif noise == "partial_coverage":
                 notes.append(t("signal_partial", lang))
             change = yoy_abs if not is_missing(yoy_abs) else yoy_pct

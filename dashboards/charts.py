@@ -856,6 +856,7 @@ def funnel_figure(
     lang: str = "zh",
     title: str | None = None,
     denominator_unit: str = "",
+    denominator_unit_en: str | None = None,
     count_unit: str | None = None,
 ) -> Funnel:
     """Child regions' rates against their denominators, with 95% and 99.8% control limits around
@@ -890,6 +891,9 @@ def funnel_figure(
     od = poisson.overdispersion(events, exposure, theta) if theta > 0 else None
     lo_e, hi_e = float(exposure.min()), float(exposure.max())
     grid = np.geomspace(lo_e / 1.5, hi_e * 1.5, 160)
+    # x: the denominator in readable units (万, 亿 …); limits are computed on the exposure
+    divisor, x_unit = axis_scale(list(exposure * scale), denominator_unit, lang, denominator_unit_en)
+    x_of = scale / divisor
 
     def limits(e: np.ndarray, coverage: float) -> tuple[np.ndarray, np.ndarray]:
         if od is not None and od.overdispersed:
@@ -905,7 +909,7 @@ def funnel_figure(
         for k, band in enumerate((hi, lo)):
             fig.add_trace(
                 go.Scatter(
-                    x=grid * scale,
+                    x=grid * x_of,
                     y=band,
                     mode="lines",
                     line={"color": COLOR_BASELINE, "width": 1.2, "dash": dash},
@@ -917,7 +921,7 @@ def funnel_figure(
             )
     fig.add_trace(
         go.Scatter(
-            x=[grid[0] * scale, grid[-1] * scale],
+            x=[grid[0] * x_of, grid[-1] * x_of],
             y=[theta, theta],
             mode="lines",
             line={"color": COLOR_TARGET, "width": 1.5},
@@ -952,7 +956,7 @@ def funnel_figure(
     ]
     fig.add_trace(
         go.Scatter(
-            x=exposure * scale,
+            x=exposure * x_of,
             y=[num(r["value"]) for r in rows],
             mode="markers+text",
             marker={"color": colors, "size": 10, "line": {"color": "white", "width": 1}},
@@ -965,10 +969,9 @@ def funnel_figure(
             showlegend=False,
         )
     )
-    fig = _layout(fig, title, height=420)
-    fig.update_xaxes(
-        type="log", title={"text": t("funnel_x", lang, unit=denominator_unit), "font": {"size": 12}}
-    )
+    fig = _layout(fig, title, height=440)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0})
+    fig.update_xaxes(type="log", title={"text": t("funnel_x", lang, unit=x_unit), "font": {"size": 12}})
     top = max(float(np.nanmax(limits(np.array([lo_e]), 0.998)[1])), max(num(r["value"]) for r in rows))
     fig.update_yaxes(
         range=[0, top * 1.1], title={"text": unit if lang == "zh" else str(parent.get("unit_en") or unit)}

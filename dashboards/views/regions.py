@@ -155,7 +155,8 @@ def render(ctx: Context) -> None:
                 scale,
                 lang=lang,
                 title=t("funnel_title", lang),
-                denominator_unit=den[1] if lang == "en" else den[0],
+                denominator_unit=den[0],
+                denominator_unit_en=den[1],
                 count_unit=count_unit,
             )
             components.chart(funnel.figure, key="regions_funnel", filename=f"funnel_{ctx.region}_{indicator}")

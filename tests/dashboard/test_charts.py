@@ -569,7 +569,8 @@ def test_funnel_plot_limits_around_the_parent_and_flags() -> None:
     assert f.overdispersion is not None and f.overdispersion.n_units == 5
     assert not f.overdispersion.overdispersed
     upper_95 = next(tr for tr in f.figure.data if tr.name == "95% 控制限")
-    exact = poisson.funnel_limits(theta, np.asarray(upper_95.x) / 1e5, 0.95)[1]
+    assert f.figure.layout.xaxis.title.text == "分母(万人,对数刻度)"  # x in 万人: exposure = x·1e4/scale
+    exact = poisson.funnel_limits(theta, np.asarray(upper_95.x) * 1e4 / 1e5, 0.95)[1]
     assert np.allclose(upper_95.y, exact)
 
 
@@ -581,10 +582,10 @@ def test_funnel_widens_limits_when_regions_are_overdispersed() -> None:
         [(f"R{i}", float(n), float(d)) for i, (n, d) in enumerate(zip(counts, den, strict=True))]
     )
     parent = {"numerator": float(counts.sum()), "denominator": float(den.sum()), "unit": "人/10万人口"}
-    f = charts.funnel_figure(children, parent, 1e5)
+    f = charts.funnel_figure(children, parent, 1e5, denominator_unit="人")
     assert f.overdispersion is not None and f.overdispersion.overdispersed
     upper_998 = next(tr for tr in f.figure.data if tr.name == "99.8% 控制限")
-    exact_hi = poisson.funnel_limits(f.theta, np.asarray(upper_998.x) / 1e5, 0.998)[1]
+    exact_hi = poisson.funnel_limits(f.theta, np.asarray(upper_998.x) * 1e4 / 1e5, 0.998)[1]
     assert np.all(np.asarray(upper_998.y) > exact_hi)
 
 
