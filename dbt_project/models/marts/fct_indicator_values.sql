@@ -379,33 +379,43 @@ tested as (
         x.ci_method <> 'none' and x.yoy_base_value is not null and x._yoy_n0 is not null as _yoy_tested,
         x.ci_method <> 'none' and x.prev5_mean is not null and x._prev5_n0 is not null as _prev5_tested
     from exposed as x
+),
+
+p_values as (
+    select
+        t.*,
+        case when t._yoy_tested then rate_ratio_p_value(t.numerator, t._e1, t._yoy_n0, t._yoy_e0) end
+            as _yoy_p,
+        case when t._prev5_tested then rate_ratio_p_value(t.numerator, t._e1, t._prev5_n0, t._prev5_e0) end
+            as _prev5_p
+    from tested as t
 )
 
 select
     t.* exclude (
         _scale, _poisson, _yoy_n0, _yoy_d0, _yoy_base_complete, _prev5_n0, _prev5_d0,
-        _prev5_base_complete, _e1, _yoy_e0, _prev5_e0, _yoy_tested, _prev5_tested
+        _prev5_base_complete, _e1, _yoy_e0, _prev5_e0, _yoy_tested, _prev5_tested, _yoy_p, _prev5_p
     ),
     -- Rate ratio = value ÷ base (so yoy_pct = 100 × (ratio − 1)); interval and p-value from the
     -- exact conditional test on events and exposures.
     case when t._yoy_tested then {{ safe_divide('t.value', 't.yoy_base_value') }} end as yoy_rate_ratio,
     case when t._yoy_tested then rate_ratio_ci_low(t.numerator, t._e1, t._yoy_n0, t._yoy_e0) end as yoy_rr_low,
     case when t._yoy_tested then rate_ratio_ci_high(t.numerator, t._e1, t._yoy_n0, t._yoy_e0) end as yoy_rr_high,
-    case when t._yoy_tested then rate_ratio_p_value(t.numerator, t._e1, t._yoy_n0, t._yoy_e0) end as yoy_p_value,
+    t._yoy_p as yoy_p_value,
     case
         when not t._yoy_tested then null
         when t.completeness = 'partial' or not coalesce(t._yoy_base_complete, false) then 'partial_coverage'
-        when rate_ratio_p_value(t.numerator, t._e1, t._yoy_n0, t._yoy_e0) < 0.05 then 'significant'
+        when t._yoy_p < 0.05 then 'significant'
         else 'within_noise'
     end as yoy_signal,
     case when t._prev5_tested then {{ safe_divide('t.value', 't.prev5_mean') }} end as prev5_rate_ratio,
     case when t._prev5_tested then rate_ratio_ci_low(t.numerator, t._e1, t._prev5_n0, t._prev5_e0) end as prev5_rr_low,
     case when t._prev5_tested then rate_ratio_ci_high(t.numerator, t._e1, t._prev5_n0, t._prev5_e0) end as prev5_rr_high,
-    case when t._prev5_tested then rate_ratio_p_value(t.numerator, t._e1, t._prev5_n0, t._prev5_e0) end as prev5_p_value,
+    t._prev5_p as prev5_p_value,
     case
         when not t._prev5_tested then null
         when t.completeness = 'partial' or not coalesce(t._prev5_base_complete, false) then 'partial_coverage'
-        when rate_ratio_p_value(t.numerator, t._e1, t._prev5_n0, t._prev5_e0) < 0.05 then 'significant'
+        when t._prev5_p < 0.05 then 'significant'
         else 'within_noise'
     end as prev5_signal
-from tested as t
+from p_values as t
