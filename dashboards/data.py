@@ -559,6 +559,8 @@ def vintages(db: str, region: str) -> pd.DataFrame:
 EXPORT_TABLES = {
     "fct_indicator_values": "marts.fct_indicator_values",
     "fct_plan_progress": "marts.fct_plan_progress",
+    "fct_plan_attainment": "marts.fct_plan_attainment",
+    "fct_plan_projection": "marts.fct_plan_projection",
     "dim_regions": "marts.dim_regions",
     "dim_indicators": "marts.dim_indicators",
     "fct_reconciliation": "marts.fct_reconciliation",
