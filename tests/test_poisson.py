@@ -177,3 +177,45 @@ def test_attainment_probability_is_deterministic_and_sensible() -> None:
     assert spent.method == "constant_rate"
     expected_zero_3y = np.exp(-3 * 3 / 7)  # roughly, at the observed rate 3/7 a year
     assert spent.probability == pytest.approx(expected_zero_3y, abs=0.1)
+
+
+def test_target_rules_zero_direction_and_missing_years() -> None:
+    from pipelines.lib.attainment import target_from_row
+
+    quiet = History(list(range(2016, 2023)), [0, 0, 1, 0, 0, 0, 0], [1.0] * 7)
+    zero = Target("z", "zero", "each_year", 2021, 2025, 2025, 0.0, None, "count")
+    a = assess(zero, quiet, 2022)
+    # 1 event in 7 years: P(no event in 3 more years) ≈ E[exp(−3λ)] under Gamma(1.5, 7) = (7/10)^1.5
+    assert a.probability == pytest.approx((7 / 10) ** 1.5, abs=0.02)
+    assert assess(zero, History([*quiet.years], [0, 0, 1, 0, 0, 1, 0], [1.0] * 7), 2022).probability == 0.0
+    # direction without a baseline: the target year below the year before
+    down = Target("d", "direction_down", "each_year", 2021, 2025, 2025, None, None, "count")
+    steady = History(list(range(2016, 2023)), [50, 50, 50, 50, 50, 50, 50], [1.0] * 7)
+    assert assess(down, steady, 2022).probability == pytest.approx(0.48, abs=0.04)  # ties count as not down
+    # a plan year without complete data: no projection rather than a guess
+    holed = History([2016, 2017, 2018, 2019, 2020, 2022], [5, 6, 5, 4, 6, 5], [1.0] * 6)
+    assert assess(zero, holed, 2022).method == "insufficient_data"
+    # a five-year baseline total becomes a yearly level for period_total counts
+    row = {
+        "target_id": "x",
+        "target_kind": "direction_down",
+        "aggregation": "period_total",
+        "plan_period": "2021-2025",
+        "target_year": 2025,
+        "target_abs": None,
+        "baseline_used": 16.0,
+        "baseline_year": "2016-2020",
+        "indicator_kind": "count",
+    }
+    assert target_from_row(row).baseline_level == pytest.approx(3.2)
+
+
+def test_amounts_use_quasi_likelihood_and_observed_plans_are_facts() -> None:
+    losses = History(list(range(2016, 2024)), [900, 40, 3000, 120, 60, 2500, 80, 700], [100.0] * 8, False)
+    cap = Target("l", "absolute_max", "annual_mean", 2021, 2025, 2025, 10.0, None, "rate")
+    a = assess(cap, losses, 2023)
+    assert a.method == "quasi_likelihood_trend" and a.dispersion is not None and a.dispersion > 10
+    assert 0 < (a.probability or 0) < 1
+    full = History(list(range(2016, 2026)), [5.0] * 10, [1.0] * 10)
+    met = assess(Target("m", "absolute_max", "final_year", 2021, 2025, 2025, 5.0, None, "count"), full, 2025)
+    assert (met.method, met.probability, met.fan) == ("observed", 1.0, [])
