@@ -132,7 +132,7 @@ def render(ctx: Context) -> None:
                 help=str(target.get("status_rule_en") if lang == "en" else target.get("status_rule_zh")),
             )
         fig = figures.plan_trend(ctx.db, ctx.region, code, lang)
-        if target:
+        if target and target.get("target_kind") != "other":  # no numeric target: nothing to attain
             assessed = attainment[attainment["target_id"] == target.get("target_id")]
             rows = data.records(assessed)
             st.markdown(
