@@ -68,8 +68,9 @@ pages = {
     t("section_about", lang): [
         _page("quality.py", "page_quality", ":material/fact_check:", "quality"),
         _page("sources.py", "page_sources", ":material/menu_book:", "sources"),
-        _page("indicators.py", "page_indicators", ":material/functions:", "indicators"),
+        _page("indicators.py", "page_indicators", ":material/list_alt:", "indicators"),
         _page("workbench.py", "page_workbench", ":material/terminal:", "sql"),
+        _page("methods.py", "page_methods", ":material/functions:", "methods"),
         _page("exports.py", "page_exports", ":material/download:", "exports"),
     ],
 }

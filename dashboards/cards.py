@@ -26,7 +26,6 @@ from dashboards.formatting import (
     target_text,
 )
 from dashboards.i18n import STATUS_COLORS, binding_label, status_label, t
-from dashboards.signal import poisson_signal
 
 BINDING_RANK = {"约束性": 0, "预期性": 1}
 UNTRACKED = ("not_tracked",)
@@ -62,6 +61,7 @@ class CardModel:
     notes: list[str] = field(default_factory=list)
     partial: bool = False
     raw_value: float | None = None
+    noise: str | None = None  # yoy_signal: significant, within_noise, partial_coverage
 
 
 def primary_targets(plan: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -129,6 +129,50 @@ def pick_cards(
     return [(c, rows.get(c), targets.get(c)) for c in ordered[:max_cards]]
 
 
+def format_p(p: Any) -> str:
+    """A p-value as statisticians print it: 3 decimals, or < 0.001."""
+    if is_missing(p):
+        return EM_DASH
+    return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"
+
+
+def noise_lines(row: dict[str, Any], lang: str) -> list[str]:
+    """Tooltip lines: the value's 95% interval, the 同比 rate ratio with its interval and p-value,
+    and what the signal means (docs/methods.md)."""
+    lines = []
+    unit, unit_en = row.get("unit"), row.get("unit_en")
+    if not is_missing(row.get("ci_low")) and not is_missing(row.get("ci_high")):
+        lines.append(
+            t(
+                "ci95",
+                lang,
+                low=format_value(row.get("ci_low"), unit, lang, unit_en),
+                high=format_value(row.get("ci_high"), unit, lang, unit_en),
+            )
+        )
+    if not is_missing(row.get("yoy_p_value")):
+        lines.append(
+            t(
+                "rr_line",
+                lang,
+                rr=EM_DASH
+                if is_missing(row.get("yoy_rate_ratio"))
+                else f"{float(row['yoy_rate_ratio']):.2f}",
+                low=EM_DASH if is_missing(row.get("yoy_rr_low")) else f"{float(row['yoy_rr_low']):.2f}",
+                high="∞" if is_missing(row.get("yoy_rr_high")) else f"{float(row['yoy_rr_high']):.2f}",
+                p=format_p(row.get("yoy_p_value")),
+            )
+        )
+    signal = row.get("yoy_signal")
+    if signal == "within_noise":
+        lines.append(t("within_noise", lang))
+    elif signal == "significant":
+        lines.append(t("signal_significant_help", lang))
+    elif signal == "partial_coverage":
+        lines.append(t("signal_partial", lang))
+    return lines
+
+
 def card_model(
     code: str,
     row: dict[str, Any] | None,
@@ -183,12 +227,15 @@ def card_model(
             else:
                 pct = format_pct_change(yoy_pct)
                 delta = f"{pct}({ab})" if lang == "zh" else f"{pct} ({ab})"
-            if (
-                row.get("indicator_kind") == "count"
-                and poisson_signal(row.get("value"), row.get("yoy_base_value")) is False
-            ):
-                notes.append(t("within_noise", lang))
             color = direction_color(yoy_abs if not is_missing(yoy_abs) else yoy_pct, row.get("better"))
+            noise = row.get("yoy_signal")
+            change = yoy_abs if not is_missing(yoy_abs) else yoy_pct
+            if noise == "within_noise":  # greyed: no colour suggests a real rise or fall
+                color = "gray"
+                if num(change) != 0:  # nothing to explain about "no change"
+                    notes.append(t("within_noise", lang))
+            elif noise == "partial_coverage":
+                notes.append(t("signal_partial", lang))
             change = yoy_abs if not is_missing(yoy_abs) else yoy_pct
             arrow = "off" if num(change) == 0 else ("down" if num(change) < 0 else "up")
         source = t(
@@ -201,6 +248,7 @@ def card_model(
         ]
         if row.get("indicator_kind") == "rate" and not is_missing(row.get("numerator")):
             help_lines.append(f"{t('col_numerator', lang)}: {format_value(row.get('numerator'), None, lang)}")
+        help_lines += noise_lines(row, lang)
         model = CardModel(
             indicator_code=code,
             label=label,
@@ -214,6 +262,7 @@ def card_model(
             notes=notes,
             partial=partial,
             raw_value=None if is_missing(row.get("value")) else float(row["value"]),
+            noise=row.get("yoy_signal"),
         )
 
     if target is not None:

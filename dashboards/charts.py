@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -24,6 +26,7 @@ from dashboards.formatting import (
     partial_label,
 )
 from dashboards.i18n import STATUS_HEX, t
+from pipelines.lib import poisson
 
 FONT_FAMILY = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 COLOR_MAIN = "#1f4e79"
@@ -453,15 +456,16 @@ def _signed_bars(
 
 def change_figure(df: pd.DataFrame, *, lang: str = "zh", title: str | None = None) -> go.Figure:
     """Child regions ranked by change vs last year (percent), coloured by whether the change goes
-    the better way; the absolute change is written beside each bar."""
+    the better way, grey when the warehouse's exact test calls it within noise (yoy_signal); the
+    absolute change is written beside each bar."""
     rows = [r for r in _rows(df) if not is_missing(r.get("yoy_pct"))]
     rows.sort(key=lambda r: float(r["yoy_pct"]))
     names = [str(r.get("region_name_en") if lang == "en" else r.get("region_name_zh")) for r in rows]
     colors = []
     for r in rows:
         v = float(r["yoy_pct"])
-        if v == 0:
-            colors.append(COLOR_NEUTRAL)
+        if v == 0 or r.get("yoy_signal") in ("within_noise", "partial_coverage"):
+            colors.append(COLOR_NEUTRAL)  # within chance variation: no colour claims a real change
         else:
             better = r.get("better") or "lower"
             colors.append(COLOR_GOOD if (v < 0) == (better == "lower") else COLOR_BAD)
@@ -469,6 +473,7 @@ def change_figure(df: pd.DataFrame, *, lang: str = "zh", title: str | None = Non
     texts = [format_pct_change(r["yoy_pct"]) for r in rows]
     hover = [
         f"{format_pct_change(r['yoy_pct'])} ({format_signed(r.get('yoy_abs'), r.get('unit'), lang, r.get('unit_en'))})"
+        + (f" · {t('signal_no', lang)}" if r.get("yoy_signal") == "within_noise" else "")
         for r in rows
     ]
     fig = _signed_bars(
@@ -824,4 +829,213 @@ def breakdown_figure(
         fig.update_xaxes(showticklabels=False, showgrid=False, rangemode="tozero")
         fig.update_layout(margin={"r": 70})
     fig.update_annotations(font={"size": 13})
+    return fig
+
+
+# ------------------------------------------------------------------ honest statistics (issue 6)
+
+COLOR_FAN = "#1f6feb"
+COLOR_WARN = "#d97706"
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """A funnel plot and what its caption needs to say."""
+
+    figure: go.Figure
+    theta: float | None
+    overdispersion: poisson.Overdispersion | None
+    excluded: int
+
+
+def funnel_figure(
+    children: pd.DataFrame,
+    parent: dict[str, Any] | None,
+    scale: float,
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    denominator_unit: str = "",
+    denominator_unit_en: str | None = None,
+    count_unit: str | None = None,
+) -> Funnel:
+    """Child regions' rates against their denominators, with 95% and 99.8% control limits around
+    the parent region's rate (Spiegelhalter 2005): exact Poisson limits, or normal limits widened
+    by a random effect τ² when the regions are over-dispersed. Partial values are left out.
+
+    `children`: fct_indicator_values rows (value, numerator, denominator, completeness, region
+    names, better); `parent`: the parent region's row; value = numerator × scale ÷ denominator.
+    """
+    rows = [
+        r
+        for r in _rows(children)
+        if not is_missing(r.get("value"))
+        and not is_missing(r.get("numerator"))
+        and not is_missing(r.get("denominator"))
+        and num(r.get("denominator")) > 0
+        and r.get("completeness") != "partial"
+    ]
+    excluded = len(children) - len(rows)
+    fig = go.Figure()
+    if (
+        parent is None
+        or is_missing(parent.get("numerator"))
+        or is_missing(parent.get("denominator"))
+        or not num(parent.get("denominator"))
+        or not rows
+    ):
+        return Funnel(_layout(fig, title), None, None, excluded)
+    theta = num(parent["numerator"]) * scale / num(parent["denominator"])  # in value units
+    events = np.array([num(r["numerator"]) for r in rows], dtype=float)
+    exposure = np.array([num(r["denominator"]) / scale for r in rows], dtype=float)
+    od = poisson.overdispersion(events, exposure, theta) if theta > 0 else None
+    lo_e, hi_e = float(exposure.min()), float(exposure.max())
+    grid = np.geomspace(lo_e / 1.5, hi_e * 1.5, 160)
+    # x: the denominator in readable units (万, 亿 …); limits are computed on the exposure
+    divisor, x_unit = axis_scale(list(exposure * scale), denominator_unit, lang, denominator_unit_en)
+    x_of = scale / divisor
+
+    def limits(e: np.ndarray, coverage: float) -> tuple[np.ndarray, np.ndarray]:
+        if od is not None and od.overdispersed:
+            return poisson.funnel_limits_overdispersed(theta, e, coverage, od.tau2)
+        return poisson.funnel_limits(theta, e, coverage)
+
+    unit = str(parent.get("unit") or "")
+    for coverage, name, dash in (
+        (0.998, t("funnel_998", lang), "solid"),
+        (0.95, t("funnel_95", lang), "dash"),
+    ):
+        lo, hi = limits(grid, coverage)
+        for k, band in enumerate((hi, lo)):
+            fig.add_trace(
+                go.Scatter(
+                    x=grid * x_of,
+                    y=band,
+                    mode="lines",
+                    line={"color": COLOR_BASELINE, "width": 1.2, "dash": dash},
+                    name=name,
+                    legendgroup=name,
+                    showlegend=k == 0,
+                    hoverinfo="skip",
+                )
+            )
+    fig.add_trace(
+        go.Scatter(
+            x=[grid[0] * x_of, grid[-1] * x_of],
+            y=[theta, theta],
+            mode="lines",
+            line={"color": COLOR_TARGET, "width": 1.5},
+            name=t(
+                "funnel_parent",
+                lang,
+                region=str(parent.get("region_name_en") if lang == "en" else parent.get("region_name_zh")),
+                value=format_value(theta, unit, lang, parent.get("unit_en")),
+            ),
+            hoverinfo="skip",
+        )
+    )
+    lo95, hi95 = limits(exposure, 0.95)
+    lo998, hi998 = limits(exposure, 0.998)
+    colors, status = [], []
+    for r, v, a, b, c, d in zip(rows, (num(r["value"]) for r in rows), lo95, hi95, lo998, hi998, strict=True):
+        worse_high = (r.get("better") or "lower") == "lower"
+        if v > d or v < c:
+            status.append(t("funnel_alarm", lang))
+            colors.append(COLOR_BAD if (v > d) == worse_high else COLOR_GOOD)
+        elif v > b or v < a:
+            status.append(t("funnel_warn", lang))
+            colors.append(COLOR_WARN)
+        else:
+            status.append(t("funnel_inside", lang))
+            colors.append(COLOR_MAIN)
+    names = [str(r.get("region_name_en") if lang == "en" else r.get("region_name_zh")) for r in rows]
+    hover = [
+        f"{format_value(r['value'], r.get('unit'), lang, r.get('unit_en'))} · "
+        f"{format_value(r['numerator'], count_unit, lang)} · {s}"
+        for r, s in zip(rows, status, strict=True)
+    ]
+    fig.add_trace(
+        go.Scatter(
+            x=exposure * x_of,
+            y=[num(r["value"]) for r in rows],
+            mode="markers+text",
+            marker={"color": colors, "size": 10, "line": {"color": "white", "width": 1}},
+            text=names,
+            textposition="top center",
+            textfont={"size": 11},
+            customdata=hover,
+            name=t("col_region", lang),
+            hovertemplate="%{text}: %{customdata}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig = _layout(fig, title, height=440)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0})
+    fig.update_xaxes(type="log", title={"text": t("funnel_x", lang, unit=x_unit), "font": {"size": 12}})
+    top = max(float(np.nanmax(limits(np.array([lo_e]), 0.998)[1])), max(num(r["value"]) for r in rows))
+    fig.update_yaxes(
+        range=[0, top * 1.1], title={"text": unit if lang == "zh" else str(parent.get("unit_en") or unit)}
+    )
+    return Funnel(fig, theta, od, excluded)
+
+
+def add_projection_fan(
+    fig: go.Figure, fan: pd.DataFrame, *, lang: str = "zh", data_through: int | None = None
+) -> go.Figure:
+    """Adds the projection fan (90% and 50% bands, median) of fct_plan_projection rows of one
+    target × data_through_year to the annual panel of a plan trend figure."""
+    rows = sorted(_rows(fan), key=lambda r: int(r["year"]))
+    if not rows:
+        return fig
+    x = [_year_x(int(r["year"])) for r in rows]
+    label = t("fan_label", lang, year=data_through if data_through is not None else int(rows[0]["year"]))
+    for lo_key, hi_key, alpha, name in (
+        ("p05", "p95", 0.15, t("fan_90", lang)),
+        ("p25", "p75", 0.3, t("fan_50", lang)),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=[r[hi_key] for r in rows],
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
+                hoverinfo="skip",
+                legendgroup=name,
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=[r[lo_key] for r in rows],
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=f"rgba(31,111,235,{alpha})",
+                name=name,
+                legendgroup=name,
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=1,
+        )
+    unit = None
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[r["p50"] for r in rows],
+            mode="lines",
+            line={"color": COLOR_FAN, "width": 2, "dash": "dot"},
+            name=label,
+            text=[
+                f"{format_value(r['p50'], unit, lang)} ({format_value(r['p05'], unit, lang)} – {format_value(r['p95'], unit, lang)})"
+                for r in rows
+            ],
+            hovertemplate="%{x|%Y} " + t("fan_median", lang) + ": %{text}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
     return fig

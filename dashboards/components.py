@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from dashboards import data
 from dashboards.cards import CardModel
@@ -92,7 +93,7 @@ def download_buttons(df: pd.DataFrame, name: str, lang: str, key: str) -> None:
 
 
 def table(
-    df: pd.DataFrame,
+    df: pd.DataFrame | Styler,
     lang: str,
     name: str,
     key: str,
@@ -109,7 +110,8 @@ def table(
     st.dataframe(
         df, hide_index=True, column_config=column_config, height=height, key=key, width="stretch", **kwargs
     )
-    download_buttons(export if export is not None else df, name, lang, key=f"dl_{key}")
+    shown = df.data if isinstance(df, Styler) else df  # a Styler greys cells; its data is exported
+    download_buttons(export if export is not None else shown, name, lang, key=f"dl_{key}")
 
 
 def kpi_card(model: CardModel, lang: str, spark: list[float] | None = None) -> None:

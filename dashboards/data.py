@@ -29,6 +29,8 @@ SERIES_FROM_YEAR = 2016
 READ_TABLES = (
     "marts.fct_indicator_values",
     "marts.fct_plan_progress",
+    "marts.fct_plan_attainment",
+    "marts.fct_plan_projection",
     "marts.dim_regions",
     "marts.dim_indicators",
     "marts.fct_reconciliation",
@@ -609,6 +611,8 @@ def vintages(db: str, region: str) -> pd.DataFrame:
 EXPORT_TABLES = {
     "fct_indicator_values": "marts.fct_indicator_values",
     "fct_plan_progress": "marts.fct_plan_progress",
+    "fct_plan_attainment": "marts.fct_plan_attainment",
+    "fct_plan_projection": "marts.fct_plan_projection",
     "dim_regions": "marts.dim_regions",
     "dim_indicators": "marts.dim_indicators",
     "fct_reconciliation": "marts.fct_reconciliation",
@@ -657,3 +661,67 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:
     with pd.ExcelWriter(buf, engine="xlsxwriter") as xl:
         out.to_excel(xl, sheet_name=sheet[:31] or "data", index=False)
     return buf.getvalue()
+
+
+# ------------------------------------------------------------------ honest statistics (issue 6)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def region_value(
+    db: str, region: str, indicator: str, period_type: str, period: str
+) -> dict[str, Any] | None:
+    """One region's row (e.g. the parent of a drill-down, the centre of its funnel plot)."""
+    df = _query(
+        db,
+        """
+        SELECT * FROM marts.fct_indicator_values
+        WHERE region_code = ? AND indicator_code = ? AND period_type = ? AND period = ?
+        """,
+        [region, indicator, period_type, period],
+    )
+    rows = records(df)
+    return rows[0] if rows else None
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def children_noise(db: str, parent: str, indicator: str, period_type: str, period: str) -> pd.DataFrame:
+    """Intervals and the 同比 test of one indicator for the children of `parent`."""
+    return _query(
+        db,
+        """
+        SELECT v.region_code, v.ci_method, v.ci_low, v.ci_high, v.yoy_rate_ratio, v.yoy_rr_low,
+               v.yoy_rr_high, v.yoy_p_value, v.yoy_signal
+        FROM marts.fct_indicator_values AS v
+        INNER JOIN marts.dim_regions AS r ON v.region_code = r.region_code
+        WHERE r.parent_code = ? AND v.indicator_code = ? AND v.period_type = ? AND v.period = ?
+        """,
+        [parent, indicator, period_type, period],
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def plan_attainment(db: str, region: str) -> pd.DataFrame:
+    """Every assessment of the region's plan targets (target × data_through_year)."""
+    return _query(
+        db,
+        """
+        SELECT * FROM marts.fct_plan_attainment
+        WHERE region_code = ?
+        ORDER BY target_id, data_through_year
+        """,
+        [region],
+    )
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def plan_projection(db: str, target_id: str, data_through: int) -> pd.DataFrame:
+    """The projection fan of one target made with the data through `data_through`."""
+    return _query(
+        db,
+        """
+        SELECT * FROM marts.fct_plan_projection
+        WHERE target_id = ? AND data_through_year = ?
+        ORDER BY year
+        """,
+        [target_id, data_through],
+    )

@@ -94,8 +94,9 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "partial_series": ("部分(数据不全)", "partial (incomplete)"),
     "within_noise": (
-        "同比变化在随机波动范围内(泊松检验),不宜视为趋势。",
-        "The change vs last year is within chance variation (Poisson test); not a trend on its own.",
+        "同比变化在随机波动范围内(精确泊松检验 p ≥ 0.05),不宜解读为真实上升或下降。",
+        "The change vs last year is within chance variation (exact Poisson test, p ≥ 0.05); "
+        "do not read it as a real rise or fall.",
     ),
     "drivers": ("哪些下级地区拉动了变化:{indicator}", "Which child regions drive the change: {indicator}"),
     "drivers_caption": (
@@ -170,8 +171,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "signal_yes": ("显著", "signal"),
     "signal_no": ("波动范围内", "within noise"),
     "signal_help": (
-        "按泊松近似:|本期−上年同期| > 2×√(本期+上年同期) 为显著,否则视为随机波动。",
-        "Poisson approximation: |this − last year| > 2×√(this + last year) is a signal; otherwise within noise.",
+        "精确泊松检验(条件二项):p < 0.05 为显著,否则为随机波动范围内(灰色);比率按事件数和分母检验。详见“统计方法”页。",
+        "Exact Poisson test (conditional binomial): p < 0.05 is significant, otherwise within noise "
+        "(grey); rates are tested on their counts and denominators. See the Methods page.",
     ),
     # columns
     "col_region": ("地区", "Region"),
@@ -521,6 +523,78 @@ LABELS: dict[str, tuple[str, str]] = {
         "The recomputed value differs: see value_source (a report figure does not come from records) and completeness.",
     ),
 }
+
+
+# Honest statistics (issue 6): intervals, signal vs noise, funnel plots, attainment, methods page.
+LABELS.update(
+    {
+        "ci95": ("95%置信区间:{low} – {high}", "95% interval: {low} – {high}"),
+        "rr_line": (
+            "同比率比 {rr}(95%区间 {low} – {high},p = {p})",
+            "Rate ratio vs last year {rr} (95% interval {low} – {high}, p = {p})",
+        ),
+        "signal_partial": ("数据不全,不判断显著性", "partial data: no verdict"),
+        "signal_significant_help": (
+            "变化超出随机波动范围(精确泊松检验 p < 0.05)。",
+            "The change is beyond chance variation (exact Poisson test, p < 0.05).",
+        ),
+        "col_ci": ("95%置信区间", "95% interval"),
+        "col_p": ("P值", "p-value"),
+        "funnel_title": (
+            "漏斗图:各下级地区比率与上级地区比较",
+            "Funnel plot: child regions against the parent rate",
+        ),
+        "funnel_parent": ("{region} 比率 {value}", "{region} rate {value}"),
+        "funnel_95": ("95% 控制限", "95% limits"),
+        "funnel_998": ("99.8% 控制限", "99.8% limits"),
+        "funnel_x": ("分母({unit},对数刻度)", "Denominator ({unit}, log scale)"),
+        "funnel_inside": ("在随机波动范围内", "within chance variation"),
+        "funnel_warn": ("超出95%控制限", "outside the 95% limits"),
+        "funnel_alarm": ("超出99.8%控制限", "outside the 99.8% limits"),
+        "funnel_exact": (
+            "控制限为围绕上级地区比率的精确泊松界限(Spiegelhalter 2005)。",
+            "Limits: exact Poisson around the parent region's rate (Spiegelhalter 2005).",
+        ),
+        "funnel_overdispersed": (
+            "各地区差异超出泊松波动(φ = {phi}):控制限已按随机效应放宽(τ = {tau})。",
+            "Regions differ more than Poisson noise (φ = {phi}): limits widened by a random effect (τ = {tau}).",
+        ),
+        "funnel_excluded": ("{n} 个地区数据不全,未画出。", "{n} regions with partial data are not plotted."),
+        "funnel_caption": (
+            "漏斗图代替按比率排名:落在控制限内的地区与上级地区的差异可由随机波动解释,排名先后没有意义。",
+            "The funnel plot replaces a league table of rates: regions inside the limits differ from the parent "
+            "by no more than chance, so their rank order means nothing.",
+        ),
+        "fan_label": ("预测区间(据{year}年及以前数据)", "Projection (data through {year})"),
+        "fan_50": ("预测50%区间", "projection 50% band"),
+        "fan_90": ("预测90%区间", "projection 90% band"),
+        "fan_median": ("预测中位数", "projected median"),
+        "attainment": ("实现概率", "Probability of meeting the target"),
+        "attainment_line": (
+            "按{year}年及以前数据预测:实现概率 {p}(预计{value},90%区间 {low} – {high};{method})",
+            "Projected with data through {year}: probability {p} (projected {value}, 90% interval "
+            "{low} – {high}; {method})",
+        ),
+        "attainment_observed": ("规划期数据已全部到位:{verdict}", "All plan years observed: {verdict}"),
+        "attainment_history": ("各年评估的实现概率", "Probability as assessed each year"),
+        "attainment_none": ("数据不足,无法估计实现概率", "Not enough data to estimate the probability"),
+        "band_very_likely": ("很可能实现", "very likely"),
+        "band_likely": ("较可能实现", "likely"),
+        "band_unlikely": ("不太可能实现", "unlikely"),
+        "band_very_unlikely": ("很不可能实现", "very unlikely"),
+        "band_met": ("已实现", "met"),
+        "band_not_met": ("未实现", "not met"),
+        "method_poisson_trend": ("泊松回归趋势", "Poisson regression trend"),
+        "method_quasi_poisson_trend": ("准泊松回归趋势(过度离散)", "quasi-Poisson trend (over-dispersed)"),
+        "method_quasi_likelihood_trend": ("准似然趋势(金额、面积类)", "quasi-likelihood trend (amounts)"),
+        "method_constant_rate": ("数据太少,按不变比率", "too few data: constant rate"),
+        "method_observed": ("已观测", "observed"),
+        "method_insufficient_data": ("数据不足", "insufficient data"),
+        "fan_from": ("预测起点(数据截至)", "Projection from data through"),
+        "page_methods": ("统计方法", "Methods"),
+        "methods_title": ("统计方法:如何区分真实变化与随机波动", "Methods: telling real change from chance"),
+    }
+)
 
 
 def t(key: str, lang: str = "zh", **fmt: object) -> str:

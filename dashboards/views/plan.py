@@ -1,11 +1,14 @@
-"""规划进度 Trend vs plan: annual and quarterly series with baseline, path, target and breaks."""
+"""规划进度 Trend vs plan: annual and quarterly series with baseline, path, target and breaks;
+the probability of meeting each target and the projection fan (docs/methods.md §4)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, data, figures
+from dashboards import charts, components, data, figures
 from dashboards.cards import primary_targets
 from dashboards.formatting import format_value, target_text
 from dashboards.i18n import binding_label, status_label, t
@@ -13,6 +16,54 @@ from dashboards.state import Context, current, kept
 
 MAX_DEFAULT = 6
 MIN_DEFAULT = 4
+PROJECTED = ("poisson_trend", "quasi_poisson_trend", "quasi_likelihood_trend", "constant_rate")
+
+
+def format_probability(p: Any, observed: bool) -> str:
+    """A simulated probability never claims certainty: <1% / >99% unless all years are observed."""
+    if p is None or pd.isna(p):
+        return "—"
+    value = float(p)
+    if not observed and value < 0.01:
+        return "<1%"
+    if not observed and value > 0.99:
+        return ">99%"
+    return f"{value * 100:.0f}%"
+
+
+def attainment_lines(rows: list[dict[str, Any]], unit: str | None, lang: str) -> list[str]:
+    """What the page says about one target's assessments (fct_plan_attainment rows, any order):
+    the latest projection, the observed outcome when every year is in, and the history."""
+    if not rows:
+        return [t("attainment_none", lang)]
+    rows = sorted(rows, key=lambda r: int(r["data_through_year"]))
+    lines = []
+    latest = rows[-1]
+    projections = [r for r in rows if r.get("method") in PROJECTED and r.get("probability") is not None]
+    if latest.get("method") == "observed" and latest.get("attainment_band"):
+        lines.append(t("attainment_observed", lang, verdict=t(f"band_{latest['attainment_band']}", lang)))
+    if projections:
+        r = projections[-1]
+        lines.append(
+            t(
+                "attainment_line",
+                lang,
+                year=int(r["data_through_year"]),
+                p=format_probability(r["probability"], observed=False),
+                value=format_value(r.get("projected_value"), unit, lang),
+                low=format_value(r.get("projected_p05"), unit, lang),
+                high=format_value(r.get("projected_p95"), unit, lang),
+                method=t(f"method_{r['method']}", lang),
+            )
+        )
+        history = " · ".join(
+            f"{int(x['data_through_year'])}: {format_probability(x['probability'], observed=False)}"
+            for x in projections
+        )
+        lines.append(f"{t('attainment_history', lang)}: {history}")
+    elif latest.get("method") != "observed":
+        lines.append(t("attainment_none", lang))
+    return lines
 
 
 def indicator_choices(plan: pd.DataFrame, annual: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -63,6 +114,7 @@ def render(ctx: Context) -> None:
     )
     targets = primary_targets(plan)
     reg = data.indicators(ctx.db)
+    attainment = data.plan_attainment(ctx.db, ctx.region)
     for code in chosen:
         series = data.indicator_series(ctx.db, ctx.region, code)
         target = targets.get(code)
@@ -80,6 +132,23 @@ def render(ctx: Context) -> None:
                 help=str(target.get("status_rule_en") if lang == "en" else target.get("status_rule_zh")),
             )
         fig = figures.plan_trend(ctx.db, ctx.region, code, lang)
+        if target and target.get("target_kind") != "other":  # no numeric target: nothing to attain
+            assessed = attainment[attainment["target_id"] == target.get("target_id")]
+            rows = data.records(assessed)
+            st.markdown(
+                f"**{t('attainment', lang)}**"
+                + (":" if lang == "zh" else ": ")
+                + "  \n".join(attainment_lines(rows, target.get("unit"), lang))
+            )
+            years = [int(r["data_through_year"]) for r in rows if r.get("method") in PROJECTED]
+            if years:
+                through = st.selectbox(
+                    t("fan_from", lang),
+                    years,
+                    **kept(f"plan_fan_{code}", years, index=len(years) - 1),
+                )
+                fan = data.plan_projection(ctx.db, str(target.get("target_id")), int(through))
+                fig = charts.add_projection_fan(fig, fan, lang=lang, data_through=int(through))
         components.chart(fig, key=f"plan_{code}", filename=f"plan_{ctx.region}_{code}")
         reg_row = reg[reg["indicator_code"] == code]
         formula = ""
@@ -87,7 +156,14 @@ def render(ctx: Context) -> None:
             formula = str(reg_row.iloc[0]["formula_en" if lang == "en" else "formula_zh"])
         components.source_caption(
             lang,
-            ["marts.fct_indicator_values", *(["marts.fct_plan_progress"] if target else [])],
+            [
+                "marts.fct_indicator_values",
+                *(
+                    ["marts.fct_plan_progress", "marts.fct_plan_attainment", "marts.fct_plan_projection"]
+                    if target
+                    else []
+                ),
+            ],
             formula,
             components.vintage_text(series, lang),
         )

@@ -1,11 +1,15 @@
-"""分地区 Drill-down: child regions ranked by value and by change, counts beside rates."""
+"""分地区 Drill-down: child regions compared by value (a funnel plot for rates, a ranking for
+counts) and by change, counts beside rates; within-noise changes greyed (docs/methods.md)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, data, signal, state
+from dashboards.cards import format_p
 from dashboards.formatting import (
     DENOMINATOR_UNITS,
     format_indicator_value,
@@ -37,48 +41,47 @@ def _drill_button(regions: pd.DataFrame) -> None:
         state.set_region(regions, str(code))
 
 
+SIGNAL_KEYS = {"significant": "signal_yes", "within_noise": "signal_no", "partial_coverage": "signal_partial"}
+GREY = "color: #8b949e"
+
+
 def display_table(
     df: pd.DataFrame,
-    counts: pd.DataFrame | None,
     lang: str,
     count_unit: str | None,
     units: dict[str, tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
-    """Formatted table: value, numerator count beside rates, change, signal vs noise."""
+    """Formatted table: value and its 95% interval, numerator count beside rates, change, and the
+    warehouse's exact test of the change (yoy_signal; `df` carries the noise columns)."""
     rows = data.records(df)
-    cnt = {}
-    if counts is not None and not counts.empty:
-        cnt = {
-            str(r["region_code"]): (r.get("count_value"), r.get("count_base")) for r in data.records(counts)
-        }
     out = []
     for r in rows:
         code = str(r["region_code"])
         is_rate = r.get("indicator_kind") == "rate"
-        if is_rate:
-            cur, base = cnt.get(code, (r.get("numerator"), None))
-        else:
-            cur, base = r.get("value"), r.get("yoy_base_value")
-        sig = signal.poisson_signal(cur, base)
+        noise = r.get("yoy_signal")
+        unit, unit_en = r.get("unit"), r.get("unit_en")
         den_unit = (units or DENOMINATOR_UNITS).get(str(r.get("denominator_measure")), ("", ""))[0]
+        interval = (
+            ""
+            if is_missing(r.get("ci_low"))
+            else f"{format_value(r.get('ci_low'), unit, lang, unit_en)} – {format_value(r.get('ci_high'), unit, lang, unit_en)}"
+        )
         out.append(
             {
                 t("col_region", lang): r.get("region_name_en") if lang == "en" else r.get("region_name_zh"),
                 t("col_region_code", lang): code,
                 t("col_value", lang): format_indicator_value(r, lang),
+                t("col_ci", lang): interval,
                 t("count_beside_rate", lang): format_value(r.get("numerator"), count_unit, lang)
                 if is_rate
                 else "",
                 t("col_denominator", lang): format_value(r.get("denominator"), den_unit or None, lang)
                 if is_rate
                 else "",
-                t("col_yoy_abs", lang): format_signed(
-                    r.get("yoy_abs"), r.get("unit"), lang, r.get("unit_en")
-                ),
+                t("col_yoy_abs", lang): format_signed(r.get("yoy_abs"), unit, lang, unit_en),
                 t("col_yoy_pct", lang): format_pct_change(r.get("yoy_pct")),
-                t("signal", lang): (
-                    "" if sig is None else t("signal_yes", lang) if sig else t("signal_no", lang)
-                ),
+                t("col_p", lang): "" if is_missing(r.get("yoy_p_value")) else format_p(r.get("yoy_p_value")),
+                t("signal", lang): t(SIGNAL_KEYS[str(noise)], lang) if noise in SIGNAL_KEYS else "",
                 t("col_released", lang): str(r.get("released_on") or "")[:10],
             }
         )
@@ -86,6 +89,18 @@ def display_table(
     if rows and rows[0].get("indicator_kind") != "rate":
         frame = frame.drop(columns=[t("count_beside_rate", lang), t("col_denominator", lang)])
     return frame
+
+
+def grey_within_noise(frame: pd.DataFrame, df: pd.DataFrame, lang: str) -> Any:
+    """The table with the change columns of within-noise rows in grey (a Styler)."""
+    noise = list(df["yoy_signal"]) if "yoy_signal" in df.columns else [None] * len(frame)
+    change_cols = [t("col_yoy_abs", lang), t("col_yoy_pct", lang), t("col_p", lang), t("signal", lang)]
+
+    def style(row: pd.Series) -> list[str]:
+        grey = noise[int(str(row.name))] in ("within_noise", "partial_coverage")
+        return [GREY if grey and c in change_cols else "" for c in frame.columns]
+
+    return frame.style.apply(style, axis=1)
 
 
 def render(ctx: Context) -> None:
@@ -116,26 +131,57 @@ def render(ctx: Context) -> None:
         st.info(t("regions_none", lang, region=ctx.region_name))
         return
     first = df.iloc[0]
+    period_type, period = str(first["period_type"]), str(first["period"])
+    noise = data.children_noise(ctx.db, ctx.region, indicator, period_type, period)
+    df = df.merge(noise, on="region_code", how="left")
     is_rate = first["indicator_kind"] == "rate"
     count_unit = None
-    counts = None
     if is_rate:
         num = str(first["numerator_measure"])
         m = reg[reg["indicator_code"] == num]
         count_unit = str(m.iloc[0]["unit_zh"]) if not m.empty else None
-        counts = data.children_yoy_counts(
-            ctx.db, ctx.region, num, str(first["period_type"]), str(first["period"])
-        )
     st.caption(t("small_numbers", lang, n=signal.SMALL_COUNT))
 
     c1, c2 = st.columns(2)
     title = f"{names.get(indicator, indicator)} · {ctx.period_text}"
     with c1:
-        components.chart(
-            charts.ranking_figure(df, lang=lang, title=t("rank_by_value", lang), count_unit=count_unit),
-            key="regions_rank_value",
-            filename=f"rank_{ctx.region}_{indicator}",
-        )
+        if is_rate:  # a funnel plot, not a league table: rank order among noisy rates means nothing
+            scale = float(reg[reg["indicator_code"] == indicator].iloc[0]["scale"])
+            units = data.measure_units(ctx.db)
+            den = units.get(str(first["denominator_measure"]), ("", ""))
+            funnel = charts.funnel_figure(
+                df,
+                data.region_value(ctx.db, ctx.region, indicator, period_type, period),
+                scale,
+                lang=lang,
+                title=t("funnel_title", lang),
+                denominator_unit=den[0],
+                denominator_unit_en=den[1],
+                count_unit=count_unit,
+            )
+            components.chart(funnel.figure, key="regions_funnel", filename=f"funnel_{ctx.region}_{indicator}")
+            notes = [t("funnel_caption", lang)]
+            od = funnel.overdispersion
+            if od is not None and od.overdispersed:
+                notes.append(
+                    t(
+                        "funnel_overdispersed",
+                        lang,
+                        phi=f"{od.phi:.2f}",
+                        tau=format_value(od.tau2**0.5, None, lang),
+                    )
+                )
+            else:
+                notes.append(t("funnel_exact", lang))
+            if funnel.excluded:
+                notes.append(t("funnel_excluded", lang, n=funnel.excluded))
+            st.caption(" ".join(notes))
+        else:
+            components.chart(
+                charts.ranking_figure(df, lang=lang, title=t("rank_by_value", lang), count_unit=count_unit),
+                key="regions_rank_value",
+                filename=f"rank_{ctx.region}_{indicator}",
+            )
     with c2:
         components.chart(
             charts.change_figure(df, lang=lang, title=t("rank_by_change", lang)),
@@ -149,13 +195,14 @@ def render(ctx: Context) -> None:
 
     st.subheader(title)
     # denominator units from the measure registry (dim_measures)
-    shown = display_table(df, counts, lang, count_unit, data.measure_units(ctx.db))
+    shown = display_table(df, lang, count_unit, data.measure_units(ctx.db))
     child_codes = [str(c) for c in df["region_code"]]
     components.table(
-        shown,
+        grey_within_noise(shown, df, lang),
         lang,
         name=f"children_{ctx.region}_{indicator}_{first['period']}",
         key="regions_table",
+        column_config={t("signal", lang): st.column_config.TextColumn(help=t("signal_help", lang))},
         on_select=lambda: _drill(regions, "regions_table", child_codes),
         export=df,
     )

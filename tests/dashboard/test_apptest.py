@@ -28,6 +28,7 @@ VIEWS = [
     "views/exports.py",
     "views/workbench.py",
     "views/indicators.py",
+    "views/methods.py",
 ]
 TIMEOUT = 60
 
@@ -471,3 +472,55 @@ def test_quality_page_lists_values_changed_since_the_last_refresh(
     assert list(detail["旧值"]) == ["1500人", "—"] or list(detail["旧值"]) == ["—", "1500人"]
     assert set(detail["新值"]) == {"1526人", "10人"}
     assert set(detail["变化"]) == {"修订", "新增"}
+
+
+def _figures(at: AppTest) -> list[dict[str, Any]]:
+    import json
+
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def test_rate_drill_down_is_a_funnel_with_the_warehouse_signal(
+    serving_copy: Path, serving_db: duckdb.DuckDBPyConnection
+) -> None:
+    at = run_app(region="450000", period="year:2021")
+    at.switch_page("views/regions.py").run()
+    at.selectbox(key="regions_indicator").set_value("ps_deaths_per_100m_gdp").run()
+    assert_no_exception(at)
+    names = {tr.get("name") for fig in _figures(at) for tr in fig["data"]}
+    assert {"95% 控制限", "99.8% 控制限"} <= names  # the funnel replaces the ranking of rates
+    assert any(str(n).startswith("广西壮族自治区 比率") for n in names)
+    table = at.dataframe[0].value
+    signals = dict(zip(table["区划代码"], table["变化是否显著"], strict=True))
+    expected = {
+        "significant": "显著",
+        "within_noise": "波动范围内",
+        "partial_coverage": "数据不全,不判断显著性",
+    }
+    rows = serving_db.execute(
+        "SELECT v.region_code, v.yoy_signal FROM marts.fct_indicator_values v JOIN marts.dim_regions r "
+        "USING (region_code) WHERE r.parent_code = '450000' AND indicator_code = 'ps_deaths_per_100m_gdp' "
+        "AND period_type = 'year' AND period = '2021'"
+    ).fetchall()
+    assert rows and {c: signals[c] for c, _ in rows} == {c: expected.get(s, "") for c, s in rows}
+    assert "95%置信区间" in table.columns
+
+
+def test_plan_page_gives_probabilities_and_a_projection_fan(serving_copy: Path) -> None:
+    at = run_app(region="331102", period="year:2025")
+    at.switch_page("views/plan.py").run()
+    assert_no_exception(at)
+    texts = " ".join(m.value for m in at.markdown)
+    assert "实现概率" in texts and "按2024年及以前数据预测" in texts
+    names = {tr.get("name") for fig in _figures(at) for tr in fig["data"]}
+    assert {"预测90%区间", "预测50%区间", "预测区间(据2024年及以前数据)"} <= names
+
+
+def test_methods_page_shows_the_methods_note(serving_copy: Path) -> None:
+    at = run_app(lang="en")
+    at.switch_page("views/methods.py").run()
+    assert_no_exception(at)
+    assert at.title[0].value.startswith("Methods")
+    text = " ".join(m.value for m in at.markdown)
+    for ref in ("Garwood", "Przyborowski", "Spiegelhalter", "Clopper", "Breslow"):
+        assert ref in text

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import pytest
 
 from dashboards import charts
 from dashboards.cards import card_model, pick_cards, primary_targets
+from pipelines.lib import poisson
 
 
 def _series() -> pd.DataFrame:
@@ -281,6 +284,22 @@ def _plan() -> pd.DataFrame:
     )
 
 
+def _noise(n1: float, n0: float) -> dict[str, object]:
+    """The interval and 同比 test columns as the warehouse computes them (pipelines.lib.poisson)."""
+    lo, hi = poisson.poisson_limits([n1])
+    rr = poisson.rate_ratio_test([n1], [1.0], [n0], [1.0])
+    p = float(rr.p_value[0])
+    return {
+        "ci_low": float(lo[0]),
+        "ci_high": float(hi[0]),
+        "yoy_rate_ratio": n1 / n0,
+        "yoy_rr_low": float(rr.low[0]),
+        "yoy_rr_high": float(rr.high[0]),
+        "yoy_p_value": p,
+        "yoy_signal": "significant" if p < 0.05 else "within_noise",
+    }
+
+
 def _values() -> pd.DataFrame:
     base = {
         "period_type": "ytd",
@@ -307,6 +326,7 @@ def _values() -> pd.DataFrame:
                 "yoy_abs": -333.0,
                 "headline": True,
                 "display_order": 20,
+                **_noise(1526, 1859),
             },
             {
                 **base,
@@ -335,6 +355,7 @@ def _values() -> pd.DataFrame:
                 "yoy_abs": 20.0,
                 "headline": True,
                 "display_order": 10,
+                **_noise(1986, 1966),
             },
             {
                 **base,
@@ -385,10 +406,13 @@ def test_card_model_kpi_texts() -> None:
     fire = card_model("fire_deaths_per_100k_pop", *cards["fire_deaths_per_100k_pop"], lang="en")
     assert "full year shown" in fire.period_note and fire.status_label == "Met"
     up = card_model("ps_accidents", *cards["ps_accidents"], lang="zh")
-    assert (up.delta_color, up.delta_arrow) == ("red", "up")
-    # +20 on ~2000 accidents is within chance variation; −333 on 1859 deaths is not
+    # +20 on ~2000 accidents is within chance variation: greyed, not red; −333 on 1859 deaths is not
+    assert (up.delta_color, up.delta_arrow, up.noise) == ("gray", "up", "within_noise")
     assert any("随机波动" in n for n in up.notes)
+    assert "随机波动" in up.help and "95%置信区间:1900人 – 2075人" in up.help
     assert not any("随机波动" in n for n in m.notes)
+    assert m.noise == "significant" and "p = < 0.001" in m.help
+    assert "同比率比 0.82(95%区间 0.77 – 0.88" in m.help
 
 
 def test_contribution_orders_by_absolute_change() -> None:
@@ -502,3 +526,86 @@ def test_break_notes_fall_between_base_and_period_end() -> None:
     assert break_notes(breaks, ("fire_count",), "year", "2022", "zh") == ""
     assert break_notes(breaks, ("fire_count", "fire_deaths"), "ytd", "2025Q1", "en") == ""
     assert break_notes(breaks, ("fire_count", "fire_deaths"), "ytd", "2025Q2", "en") == "window extended"
+
+
+def _funnel_children(values: list[tuple[str, float, float]], partial: int = 0) -> pd.DataFrame:
+    rows = [
+        {
+            "region_code": code,
+            "region_name_zh": code,
+            "region_name_en": code,
+            "value": n * 1e5 / d,
+            "numerator": n,
+            "denominator": d,
+            "unit": "人/10万人口",
+            "unit_en": "per 100k",
+            "completeness": "complete",
+            "better": "lower",
+        }
+        for code, n, d in values
+    ]
+    rows += [
+        {**rows[0], "region_code": f"P{i}", "value": None, "completeness": "partial"} for i in range(partial)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_funnel_plot_limits_around_the_parent_and_flags() -> None:
+    children = _funnel_children(
+        [("A", 20, 1e6), ("B", 3, 2e5), ("C", 9, 4e5), ("D", 45, 1e6), ("E", 41, 2e6)], partial=1
+    )
+    parent = {"numerator": 118, "denominator": 4.6e6, "unit": "人/10万人口", "region_name_zh": "上级"}
+    f = charts.funnel_figure(children, parent, 1e5, lang="zh", denominator_unit="人")
+    theta = 118 / 4.6e6 * 1e5
+    assert f.theta == pytest.approx(theta) and f.excluded == 1
+    names = [tr.name for tr in f.figure.data]
+    assert names.count("95% 控制限") == 2 and names.count("99.8% 控制限") == 2
+    points = f.figure.data[-1]
+    colors = dict(zip(points.text, points.marker.color, strict=True))
+    # D: 45 deaths where 1e6 × θ ≈ 25.7 are expected — beyond the 99.8% limit, and worse
+    assert colors["D"] == charts.COLOR_BAD
+    assert colors["C"] == charts.COLOR_MAIN  # 9 where 11.6 expected: chance
+    # not over-dispersed: the drawn limits are the exact Poisson ones (exposure = denominator ÷ scale)
+    assert f.overdispersion is not None and f.overdispersion.n_units == 5
+    assert not f.overdispersion.overdispersed
+    upper_95 = next(tr for tr in f.figure.data if tr.name == "95% 控制限")
+    assert f.figure.layout.xaxis.title.text == "分母(万人,对数刻度)"  # x in 万人: exposure = x·1e4/scale
+    exact = poisson.funnel_limits(theta, np.asarray(upper_95.x) * 1e4 / 1e5, 0.95)[1]
+    assert np.allclose(upper_95.y, exact)
+
+
+def test_funnel_widens_limits_when_regions_are_overdispersed() -> None:
+    rng = np.random.default_rng(3)
+    den = rng.uniform(2e5, 3e6, 30)
+    counts = rng.poisson(3e-5 * den * rng.gamma(2, 0.5, 30))
+    children = _funnel_children(
+        [(f"R{i}", float(n), float(d)) for i, (n, d) in enumerate(zip(counts, den, strict=True))]
+    )
+    parent = {"numerator": float(counts.sum()), "denominator": float(den.sum()), "unit": "人/10万人口"}
+    f = charts.funnel_figure(children, parent, 1e5, denominator_unit="人")
+    assert f.overdispersion is not None and f.overdispersion.overdispersed
+    upper_998 = next(tr for tr in f.figure.data if tr.name == "99.8% 控制限")
+    exact_hi = poisson.funnel_limits(f.theta, np.asarray(upper_998.x) * 1e4 / 1e5, 0.998)[1]
+    assert np.all(np.asarray(upper_998.y) > exact_hi)
+
+
+def test_projection_fan_bands_and_median() -> None:
+    fig = charts.plan_trend_figure(_series(), None, lang="zh")
+    before = len(fig.data)
+    fan = pd.DataFrame(
+        [
+            {"year": 2023, "expected": 65.0, "p05": 65.0, "p25": 65.0, "p50": 65.0, "p75": 65.0, "p95": 65.0},
+            {"year": 2024, "expected": 61.0, "p05": 48.0, "p25": 55.0, "p50": 61.0, "p75": 66.0, "p95": 75.0},
+            {"year": 2025, "expected": 58.0, "p05": 42.0, "p25": 51.0, "p50": 57.0, "p75": 64.0, "p95": 76.0},
+        ]
+    )
+    fig = charts.add_projection_fan(fig, fan, lang="zh", data_through=2023)
+    added = fig.data[before:]
+    assert [tr.name for tr in added if tr.name] == [
+        "预测90%区间",
+        "预测50%区间",
+        "预测区间(据2023年及以前数据)",
+    ]
+    band90 = next(tr for tr in added if tr.name == "预测90%区间")
+    assert band90.fill == "tonexty" and list(band90.y) == [65.0, 48.0, 42.0]
+    assert list(added[-1].y) == [65.0, 61.0, 57.0]

@@ -6,6 +6,10 @@
 --   prev5 较近5年均值: mean of the same period in the five previous years; null unless all five exist.
 -- A comparison whose base straddles a registered series break is null and break_flag is true,
 -- unless the break has a restated base.
+-- Noise (docs/methods.md): counts of events and rates on them get an exact Poisson (Garwood) 95%
+-- interval; 同比 and 较近5年均值 get the rate ratio with its exact conditional interval and p-value
+-- (UDFs from the dbt plugin pipelines.dbt_udfs) and a signal: significant / within_noise, or
+-- partial_coverage when either side rests on partial data (a partial count is only a lower bound).
 with base as (select * from {{ ref('int_indicator_values__base') }}),
 
 indicators as (select * from {{ ref('indicators') }}),
@@ -66,7 +70,11 @@ plan_rows as (
         make_date(c.first_year, 1, 1) as period_start,
         make_date(c.first_year + c.years_elapsed - 1, 12, 31) as period_end,
         prev.value as yoy_base_value,
-        case when prev.value is not null then make_date(c.first_year - 5, 1, 1) end as yoy_base_start
+        case when prev.value is not null then make_date(c.first_year - 5, 1, 1) end as yoy_base_start,
+        prev.numerator as yoy_base_numerator,
+        prev.denominator as yoy_base_denominator,
+        prev.is_complete as yoy_base_complete,
+        prev.plan_period as yoy_base_period
     from plan_cumulative as c
     left join plan_cumulative as prev
         on c.region_code = prev.region_code and c.indicator_code = prev.indicator_code
@@ -110,7 +118,14 @@ compared as (
         q.value as qoq_base_value,
         case when q.value is not null then q.period_start end as qoq_base_start,
         prev5.mean_value as prev5_mean,
-        case when prev5.mean_value is not null then make_date(p.year - 5, 1, 1) end as prev5_base_start
+        case when prev5.mean_value is not null then make_date(p.year - 5, 1, 1) end as prev5_base_start,
+        y.numerator as yoy_base_numerator,
+        y.denominator as yoy_base_denominator,
+        y.is_complete as yoy_base_complete,
+        y.period as yoy_base_period,
+        prev5.numerator as prev5_numerator,
+        prev5.denominator as prev5_denominator,
+        prev5.is_complete as prev5_complete
     from periodic as p
     left join periodic as y
         on p.region_code = y.region_code and p.indicator_code = y.indicator_code
@@ -123,7 +138,10 @@ compared as (
     left join (
         select
             cur.region_code, cur.indicator_code, cur.period_type, cur.year, cur.quarter,
-            {{ exact_avg('h.value') }} as mean_value
+            {{ exact_avg('h.value') }} as mean_value,
+            {{ exact_sum('h.numerator') }} as numerator,
+            {{ exact_sum('h.denominator') }} as denominator,
+            bool_and(h.is_complete) as is_complete
         from periodic as cur
         inner join periodic as h
             on cur.region_code = h.region_code and cur.indicator_code = h.indicator_code
@@ -143,7 +161,9 @@ all_rows as (
         denominator, denominator_year, denominator_basis, value_source, is_complete, coverage_k,
         coverage_n, n_records, records_value, report_value, released_on, years_elapsed,
         period_start, period_end, yoy_base_value, yoy_base_start,
-        qoq_base_value, qoq_base_start, prev5_mean, prev5_base_start
+        qoq_base_value, qoq_base_start, prev5_mean, prev5_base_start,
+        yoy_base_numerator, yoy_base_denominator, yoy_base_complete, yoy_base_period,
+        prev5_numerator, prev5_denominator, prev5_complete
     from compared
     union all
     select
@@ -152,7 +172,10 @@ all_rows as (
         coverage_n, n_records, records_value, report_value, released_on, years_elapsed,
         period_start, period_end, yoy_base_value, yoy_base_start,
         cast(null as double) as qoq_base_value, cast(null as date) as qoq_base_start,
-        cast(null as double) as prev5_mean, cast(null as date) as prev5_base_start
+        cast(null as double) as prev5_mean, cast(null as date) as prev5_base_start,
+        yoy_base_numerator, yoy_base_denominator, yoy_base_complete, yoy_base_period,
+        cast(null as double) as prev5_numerator, cast(null as double) as prev5_denominator,
+        cast(null as boolean) as prev5_complete
     from plan_rows
 ),
 
@@ -223,7 +246,7 @@ indicator_sources as (
 missing as (
     -- Values resting on records whose period contains a quarter with a missing submission.
     select
-        f.region_code, f.indicator_code, f.period_type, f.period,
+        f.region_code, f.indicator_code, f.period_type, f.period, f.year, f.quarter,
         count(distinct mr.unit_id || '/' || cast(mr.quarter_start as varchar)) as missing_submissions,
         string_agg(distinct mr.unit_id, ', ') as missing_units
     from flagged as f
@@ -233,9 +256,10 @@ missing as (
             mr.source = isrc.source and mr.region_code = f.region_code
             and mr.quarter_start between f.period_start and f.period_end
     where f.value_source like '%records%'
-    group by 1, 2, 3, 4
-)
+    group by 1, 2, 3, 4, 5, 6
+),
 
+published as (
 select
     f.region_code,
     rg.name_zh as region_name_zh,
@@ -295,11 +319,103 @@ select
     f.released_on,
     i.better,
     i.headline,
-    i.display_order
+    i.display_order,
+    -- Inputs of the noise statistics (dropped from the output below).
+    i.scale as _scale,
+    coalesce(nm.poisson, false) and (i.kind = 'count' or i.denominator_from = 'denominator') as _poisson,
+    case when f.yoy_break then null else f.yoy_base_numerator end as _yoy_n0,
+    case when f.yoy_break then null else f.yoy_base_denominator end as _yoy_d0,
+    f.yoy_base_complete and not exists (
+        select 1 from missing as mb
+        where mb.region_code = f.region_code and mb.indicator_code = f.indicator_code
+            and mb.period_type = f.period_type and mb.period = f.yoy_base_period
+    ) as _yoy_base_complete,
+    case when f.prev5_break then null else f.prev5_numerator end as _prev5_n0,
+    case when f.prev5_break then null else f.prev5_denominator end as _prev5_d0,
+    f.prev5_complete and not exists (
+        select 1 from missing as mb
+        where mb.region_code = f.region_code and mb.indicator_code = f.indicator_code
+            and mb.period_type = f.period_type and mb.quarter is not distinct from f.quarter
+            and mb.year between f.year - 5 and f.year - 1
+    ) as _prev5_base_complete
 from flagged as f
 inner join indicators as i on f.indicator_code = i.indicator_code
 left join regions as rg on f.region_code = rg.region_code
+left join {{ ref('measures') }} as nm on i.numerator_measure = nm.measure_code
 left join missing as ms
     on
         f.region_code = ms.region_code and f.indicator_code = ms.indicator_code
         and f.period_type = ms.period_type and f.period = ms.period
+),
+
+exposed as (
+    -- Exposure E such that value = events / E: 1 for a count (5 for the five-year base, whose
+    -- mean is compared); for a rate, denominator ÷ scale. A plan period's rate is the mean of
+    -- its annual rates, so E is taken as implied by the value (numerator ÷ value): the interval
+    -- is then that of the pooled rate with the same point (exact when denominators are equal).
+    select
+        p.*,
+        case when p._poisson and p.value is not null and p.numerator is not null then 'poisson_exact' else 'none' end
+            as ci_method,
+        case
+            when p.indicator_kind = 'count' then 1.0
+            when p.numerator > 0 and p.value > 0 then p.numerator / p.value
+            else p.denominator / p._scale
+        end as _e1,
+        case
+            when p.indicator_kind = 'count' then 1.0
+            when p._yoy_n0 > 0 and p.yoy_base_value > 0 then p._yoy_n0 / p.yoy_base_value
+            else p._yoy_d0 / p._scale
+        end as _yoy_e0,
+        case when p.indicator_kind = 'count' then 5.0 else p._prev5_d0 / p._scale end as _prev5_e0
+    from published as p
+),
+
+tested as (
+    select
+        x.*,
+        case when x.ci_method <> 'none' then poisson_ci_low(x.numerator) / x._e1 end as ci_low,
+        case when x.ci_method <> 'none' then poisson_ci_high(x.numerator) / x._e1 end as ci_high,
+        x.ci_method <> 'none' and x.yoy_base_value is not null and x._yoy_n0 is not null as _yoy_tested,
+        x.ci_method <> 'none' and x.prev5_mean is not null and x._prev5_n0 is not null as _prev5_tested
+    from exposed as x
+),
+
+p_values as (
+    select
+        t.*,
+        case when t._yoy_tested then rate_ratio_p_value(t.numerator, t._e1, t._yoy_n0, t._yoy_e0) end
+            as _yoy_p,
+        case when t._prev5_tested then rate_ratio_p_value(t.numerator, t._e1, t._prev5_n0, t._prev5_e0) end
+            as _prev5_p
+    from tested as t
+)
+
+select
+    t.* exclude (
+        _scale, _poisson, _yoy_n0, _yoy_d0, _yoy_base_complete, _prev5_n0, _prev5_d0,
+        _prev5_base_complete, _e1, _yoy_e0, _prev5_e0, _yoy_tested, _prev5_tested, _yoy_p, _prev5_p
+    ),
+    -- Rate ratio = value ÷ base (so yoy_pct = 100 × (ratio − 1)); interval and p-value from the
+    -- exact conditional test on events and exposures.
+    case when t._yoy_tested then {{ safe_divide('t.value', 't.yoy_base_value') }} end as yoy_rate_ratio,
+    case when t._yoy_tested then rate_ratio_ci_low(t.numerator, t._e1, t._yoy_n0, t._yoy_e0) end as yoy_rr_low,
+    case when t._yoy_tested then rate_ratio_ci_high(t.numerator, t._e1, t._yoy_n0, t._yoy_e0) end as yoy_rr_high,
+    t._yoy_p as yoy_p_value,
+    case
+        when not t._yoy_tested then null
+        when t.completeness = 'partial' or not coalesce(t._yoy_base_complete, false) then 'partial_coverage'
+        when t._yoy_p < 0.05 then 'significant'
+        else 'within_noise'
+    end as yoy_signal,
+    case when t._prev5_tested then {{ safe_divide('t.value', 't.prev5_mean') }} end as prev5_rate_ratio,
+    case when t._prev5_tested then rate_ratio_ci_low(t.numerator, t._e1, t._prev5_n0, t._prev5_e0) end as prev5_rr_low,
+    case when t._prev5_tested then rate_ratio_ci_high(t.numerator, t._e1, t._prev5_n0, t._prev5_e0) end as prev5_rr_high,
+    t._prev5_p as prev5_p_value,
+    case
+        when not t._prev5_tested then null
+        when t.completeness = 'partial' or not coalesce(t._prev5_base_complete, false) then 'partial_coverage'
+        when t._prev5_p < 0.05 then 'significant'
+        else 'within_noise'
+    end as prev5_signal
+from p_values as t

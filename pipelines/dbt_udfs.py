@@ -1,0 +1,77 @@
+"""dbt-duckdb plugin: registers the exact Poisson functions of `pipelines.lib.poisson` as
+vectorised (Arrow) scalar UDFs on every dbt connection, so the marts stay SQL.
+
+DuckDB has no chi-square or beta quantile functions; scipy has. Registered in
+dbt_project/profiles.yml (`plugins: - module: pipelines.dbt_udfs`), so `dbt build`, dbt unit
+tests, the Dagster dbt assets and `safety-stats indicators --as-of` all get them. 95% level.
+
+    poisson_ci_low(n), poisson_ci_high(n)            exact (Garwood) limits for a Poisson mean
+    rate_ratio_ci_low(n1, e1, n0, e0), ..._ci_high   exact conditional interval for rate1/rate0
+    rate_ratio_p_value(n1, e1, n0, e0)               central two-sided exact p-value
+A NULL or invalid argument gives NULL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+from dbt.adapters.duckdb.plugins import BasePlugin
+from duckdb import DuckDBPyConnection
+from duckdb.func import FunctionNullHandling, PythonUDFType
+from duckdb.sqltypes import DOUBLE
+
+from pipelines.lib.poisson import poisson_limits, rate_ratio_test
+
+
+def _floats(arr: pa.Array) -> np.ndarray:
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _out(values: np.ndarray) -> pa.Array:
+    return pa.array(values, type=pa.float64(), from_pandas=True)  # NaN -> NULL
+
+
+def poisson_ci_low(n: pa.Array) -> pa.Array:
+    return _out(poisson_limits(_floats(n))[0])
+
+
+def poisson_ci_high(n: pa.Array) -> pa.Array:
+    return _out(poisson_limits(_floats(n))[1])
+
+
+def _rr(pick: str) -> Callable[[pa.Array, pa.Array, pa.Array, pa.Array], pa.Array]:
+    def udf(n1: pa.Array, e1: pa.Array, n0: pa.Array, e0: pa.Array) -> pa.Array:
+        result = rate_ratio_test(_floats(n1), _floats(e1), _floats(n0), _floats(e0))
+        return _out(getattr(result, pick))
+
+    return udf
+
+
+FUNCTIONS: dict[str, tuple[Callable[..., pa.Array], int]] = {
+    "poisson_ci_low": (poisson_ci_low, 1),
+    "poisson_ci_high": (poisson_ci_high, 1),
+    "rate_ratio_ci_low": (_rr("low"), 4),
+    "rate_ratio_ci_high": (_rr("high"), 4),
+    "rate_ratio_p_value": (_rr("p_value"), 4),
+}
+
+
+def register(conn: DuckDBPyConnection) -> None:
+    """Registers every function on a DuckDB connection (also used by tests and notebooks)."""
+    for name, (fn, arity) in FUNCTIONS.items():
+        conn.create_function(
+            name,
+            fn,
+            [DOUBLE] * arity,
+            DOUBLE,
+            type=PythonUDFType.ARROW,
+            null_handling=FunctionNullHandling.SPECIAL,
+            side_effects=False,
+        )
+
+
+class Plugin(BasePlugin):
+    def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        register(conn)
