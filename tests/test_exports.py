@@ -276,6 +276,19 @@ def test_largest_changes_rule(serving: Path, con: Any) -> None:
     # a county has no children: its own indicators with the largest |同比| instead
     county, county_rule = brief_module.largest_changes(load_from_file(serving, "2021Q4", "331102"))
     assert len(county) == 3 and {c.subject for c in county} == {"莲都区"} and "本地区" in county_rule
+    # each change carries the warehouse's noise verdict; significant changes rank first
+    signals = dict(
+        con.execute(
+            "SELECT region_name_zh, yoy_signal FROM marts.fct_indicator_values WHERE region_code IN "
+            "(SELECT region_code FROM marts.dim_regions WHERE parent_code = '450000') "
+            "AND indicator_code = 'ps_deaths' AND period_type = 'year' AND period = '2021'"
+        ).fetchall()
+    )
+    assert [c.signal for c in changes] == [
+        brief_module.SIGNAL_TEXT.get(signals[c.subject], "") for c in changes
+    ]
+    ranks = [c.signal != brief_module.SIGNAL_TEXT["significant"] for c in county]
+    assert ranks == sorted(ranks)
 
 
 @pytest.mark.skipif(

@@ -51,6 +51,14 @@ class Change:
     base: str
     change: str
     pct: str
+    signal: str = ""  # 统计显著 / 在随机波动范围内 (fct_indicator_values.yoy_signal), empty if not tested
+
+
+SIGNAL_TEXT = {"significant": "统计上显著", "within_noise": "在随机波动范围内,不宜视为趋势"}
+
+
+def _signal(v: dict[str, Any]) -> str:
+    return SIGNAL_TEXT.get(str(v.get("yoy_signal") or ""), "")
 
 
 def _fmt_signed(value: float, places: int) -> str:
@@ -91,16 +99,18 @@ def largest_changes(report: QuarterReport, n: int = 3) -> tuple[list[Change], st
                         base=fmt_number(v["yoy_base_value"], places),
                         change=_fmt_signed(float(v["yoy_abs"]), places),
                         pct=fmt_pct(v["yoy_pct"]),
+                        signal=_signal(v),
                     ),
                 )
             )
     if candidates:
         rule = (
             f"规则:下级地区中{quarter_texts(report.year, report.quarter)['ytd']}{deaths.name_zh if deaths else ''}"
-            "为完整数据且可比的,按同比增减人数绝对值从大到小取前三。"
+            "为完整数据且可比的,按同比增减人数绝对值从大到小取前三,并注明泊松精确检验(P<0.05)是否显著。"
         )
         return [c for _, _, c in sorted(candidates)[:n]], rule
-    own: list[tuple[float, int, Change]] = []
+    # Changes that pass the exact test come first: a county's −33% on 3 → 2 deaths is noise.
+    own: list[tuple[bool, float, int, Change]] = []
     for i in report.headline:
         v = report.value(report.region.code, i.code, "ytd")
         if not v or v["completeness"] != "complete" or v["yoy_pct"] is None:
@@ -108,6 +118,7 @@ def largest_changes(report: QuarterReport, n: int = 3) -> tuple[list[Change], st
         places = decimals(i.code, i.kind, i.unit)
         own.append(
             (
+                v.get("yoy_signal") != "significant",
                 -abs(float(v["yoy_pct"])),
                 i.display_order,
                 Change(
@@ -117,11 +128,15 @@ def largest_changes(report: QuarterReport, n: int = 3) -> tuple[list[Change], st
                     base=fmt_number(v["yoy_base_value"], places),
                     change=_fmt_signed(float(v["yoy_abs"]), places),
                     pct=fmt_pct(v["yoy_pct"]),
+                    signal=_signal(v),
                 ),
             )
         )
-    rule = "规则:本地区无可比的下级地区数据,取本地区主要指标中1–N月累计同比增减幅度绝对值最大的三项(完整数据、上年同期不为零)。"
-    return [c for _, _, c in sorted(own, key=lambda x: (x[0], x[1]))[:n]], rule
+    rule = (
+        "规则:本地区无可比的下级地区数据,取本地区主要指标中1–N月累计同比变化统计上显著的优先、"
+        "再按增减幅度绝对值从大到小的三项(完整数据、上年同期不为零)。显著性为泊松精确检验(P<0.05)。"
+    )
+    return [c for *_, c in sorted(own, key=lambda x: (x[0], x[1], x[2]))[:n]], rule
 
 
 def _target_text(p: dict[str, Any], places: int) -> str:

@@ -52,6 +52,8 @@ VALUE_COLUMNS = [
     "yoy_base_value",
     "yoy_abs",
     "yoy_pct",
+    "yoy_signal",
+    "yoy_p_value",
     "completeness",
     "coverage_k",
     "coverage_n",
