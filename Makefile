@@ -51,21 +51,21 @@ lint: setup-dev
 	$(BIN)/ruff check pipelines dashboards tests
 	$(BIN)/ruff format --check pipelines dashboards tests
 	$(BIN)/mypy
-	cd dbt_project && SAFETY_WAREHOUSE=$(CURDIR)/.warehouse/lint.duckdb ../$(BIN)/dbt parse --quiet
+	cd dbt_project && SAFETY_WAREHOUSE=$(CURDIR)/.warehouse/lint.duckdb ../$(BIN)/dbt parse --quiet --python-version 3.11
 
 format: setup-dev
 	$(BIN)/ruff format pipelines dashboards tests
 	$(BIN)/ruff check --fix pipelines dashboards tests
 
 test: setup-dev system-deps lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile  # two workers; a test file stays on one worker (module fixtures)
 
 sample: setup  ## regenerate the embedded sample (deterministic)
 	$(BIN)/python -m pipelines.samplegen --out raw/sample
 
 lock:  ## re-resolve the pinned dependency set
-	$(BIN)/uv pip compile pyproject.toml -o requirements.lock --quiet
-	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements-dev.lock --quiet
+	$(BIN)/uv pip compile pyproject.toml -o requirements.lock --quiet --python-version 3.11
+	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements-dev.lock --quiet --python-version 3.11
 
 clean:
 	rm -rf .warehouse dbt_project/target dbt_project/logs
