@@ -51,7 +51,7 @@ lint: setup-dev
 	$(BIN)/ruff check pipelines dashboards tests
 	$(BIN)/ruff format --check pipelines dashboards tests
 	$(BIN)/mypy
-	cd dbt_project && SAFETY_WAREHOUSE=$(CURDIR)/.warehouse/lint.duckdb ../$(BIN)/dbt parse --quiet --python-version 3.11
+	cd dbt_project && SAFETY_WAREHOUSE=$(CURDIR)/.warehouse/lint.duckdb ../$(BIN)/dbt parse --quiet
 
 format: setup-dev
 	$(BIN)/ruff format pipelines dashboards tests
