@@ -89,7 +89,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output folder (e.g. raw/sample)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies record counts of 广西 and 温州")
+    parser.add_argument(
+        "--records",
+        help="scale mode: about this many SYNTHETIC record rows in all (1M, 10M, 50M), "
+        "see pipelines/samplegen/scale.py; the embedded sample's options are then ignored",
+    )
+    parser.add_argument(
+        "--format", choices=("csv", "parquet"), default="csv", help="scale mode: GBK CSV or Parquet"
+    )
     args = parser.parse_args(argv)
+    if args.records:
+        from .scale import generate_scale, parse_count
+
+        written = generate_scale(args.out, parse_count(args.records), args.format, args.seed)
+        print(f"wrote {sum(written.values())} SYNTHETIC record rows {written} to {args.out}")
+        return 0
     result = generate(args.out, seed=args.seed, scale=args.scale)
     n_rows = sum(f["rows"] for f in result["files"].values())
     n_bytes = sum(f["bytes"] for f in result["files"].values())
