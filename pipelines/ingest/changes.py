@@ -73,7 +73,8 @@ def plan_changes(warehouse: Path, root: Path) -> list[SourceChanges]:
             )
             old_quarters: dict[str, set[str]] = {}
             for path, q in con.execute(
-                "SELECT file_path, quarter_start FROM raw.file_quarters WHERE source = ?", [source.name]
+                "SELECT file_path, quarter_start FROM raw.file_quarters WHERE source = ? AND quarter_start IS NOT NULL",
+                [source.name],
             ).fetchall():
                 old_quarters.setdefault(path, set()).add(_key(q))
             ch = SourceChanges(source.name)

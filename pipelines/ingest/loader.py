@@ -245,9 +245,9 @@ def quarter_start(d: dt.date) -> dt.date:
     return dt.date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
 
 
-def _quarters_of(parsed_good: pl.DataFrame, source: Source, relpath: str) -> list[dt.date]:
-    """Quarters of a file's parseable row dates (before region and range checks), plus the
-    period in its name: every window this file can contribute rows (or rejects) to."""
+def _quarters_of(parsed_good: pl.DataFrame, source: Source) -> list[dt.date | None]:
+    """Quarters of a file's parseable row dates (before region and range checks): every window
+    this file can contribute rows to. [None] for a file without a dated row (a zero report)."""
     d = pl.col(source.date_column).cast(pl.Date)  # type: ignore[arg-type]
     starts = (
         parsed_good.select(pl.date(d.dt.year(), (d.dt.quarter() - 1) * 3 + 1, 1).alias("q"))
@@ -255,14 +255,7 @@ def _quarters_of(parsed_good: pl.DataFrame, source: Source, relpath: str) -> lis
         .drop_nulls()
         .unique()
     )
-    quarters = set(starts.to_list())
-    named = file_period(relpath)
-    if named is not None:
-        q = named[0]
-        while q < named[1]:
-            quarters.add(q)
-            q = dt.date(q.year + 1, 1, 1) if q.month == 10 else dt.date(q.year, q.month + 3, 1)
-    return sorted(quarters)
+    return sorted(starts.to_list()) or [None]
 
 
 def files_for_window(
@@ -319,7 +312,7 @@ def load_source(
     if source.kind == "record" and window is not None:
         files = files_for_window(con, source, raw_root, files, window)
         progress(f"[{source.name}] {len(files)} file(s) new, changed or holding rows of the window")
-    file_quarters: dict[str, tuple[str, list[dt.date]]] = {}
+    file_quarters: dict[str, tuple[str, list[dt.date | None]]] = {}
     for path in files:
         try:
             raw = read_raw_file(path, raw_root, source)
@@ -348,7 +341,7 @@ def load_source(
         regions = check_regions(parsed.good, source, raw.relpath)
         good = regions.good
         if source.date_column:
-            file_quarters[raw.relpath] = (raw.sha256, _quarters_of(parsed.good, source, raw.relpath))
+            file_quarters[raw.relpath] = (raw.sha256, _quarters_of(parsed.good, source))
         file_rejects = [parsed.rejects, regions.rejects]
         if source.date_column and date_range is not None:
             d = pl.col(source.date_column).cast(pl.Date)
@@ -449,7 +442,7 @@ def _write(
     rejects: pl.DataFrame,
     window: tuple[dt.date, dt.date] | None,
     loaded_at: dt.datetime,
-    file_quarters: dict[str, tuple[str, list[dt.date]]] | None = None,
+    file_quarters: dict[str, tuple[str, list[dt.date | None]]] | None = None,
 ) -> None:
     cols = [
         *source.column_names,
