@@ -141,6 +141,7 @@ def run_refresh(first: str | None = None, last: str | None = None, full: bool = 
             # (asset selection or None for all record sources, first key, last key)
             runs: list[tuple[list[dg.AssetKey] | None, str, str]] = []
             if incremental:
+                by_range: dict[tuple[str, str], list[dg.AssetKey]] = {}
                 for ch in plan_changes(warehouse_path(), raw_root()):
                     if not ch.files:
                         continue
@@ -152,13 +153,16 @@ def run_refresh(first: str | None = None, last: str | None = None, full: bool = 
                         len(ch.removed),
                         ", ".join(quarter_label(k) for k in sorted(ch.quarters)) or "-",
                     )
-                    runs += [([dg.AssetKey(["raw", ch.source])], a, b) for a, b in _ranges(ch.quarters)]
+                    for a, b in _ranges(ch.quarters):
+                        by_range.setdefault((a, b), []).append(dg.AssetKey(["raw", ch.source]))
+                # one ingest run per quarter range, for all the sources that need that range
+                runs = [(keys_, a, b) for (a, b), keys_ in sorted(by_range.items())]
                 if not runs:
                     log.info("step 1/2: no record file new, changed or removed since the last load")
             else:
                 runs = [(None, start, end)]
             for n, (selection, a, b) in enumerate(runs, 1):
-                what = selection[0].path[-1] if selection else "all record sources"
+                what = ", ".join(k.path[-1] for k in selection) if selection else "all record sources"
                 log.info(
                     "step 1/2 (%d/%d): ingest %s for %s..%s",
                     n,

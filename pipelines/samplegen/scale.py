@@ -89,12 +89,23 @@ class Province:
     short: str
     leaves: tuple[str, ...]
     leaf_p: np.ndarray
+    leaf_from: tuple[dt.date, ...]  # a region only has records once it exists (valid_from)
+
+
+def _regions(rng: np.random.Generator, p: Province, y: int, q: int, n: int) -> np.ndarray:
+    """n region codes of the province's leaves that exist in quarter (y, q), by leaf weight."""
+    start = dt.date(y, 3 * q - 2, 1)
+    w = p.leaf_p * np.array([f <= start for f in p.leaf_from])
+    if not w.sum():
+        return np.full(n, p.code, dtype=object)
+    return np.array(p.leaves, dtype=object)[rng.choice(len(p.leaves), n, p=w / w.sum())]
 
 
 def provinces(rng: np.random.Generator) -> tuple[list[Province], np.ndarray]:
     """Province units with their leaf regions, and Zipf weights in a seeded random order."""
     rows = [r for r in _seed("regions") if not r["valid_to"]]
     children: dict[str, list[str]] = {}
+    valid_from = {r["region_code"]: r["valid_from"] or "1900-01-01" for r in rows}
     for r in rows:
         children.setdefault(r["parent_code"], []).append(r["region_code"])
 
@@ -109,7 +120,8 @@ def provinces(rng: np.random.Generator) -> tuple[list[Province], np.ndarray]:
         lv = leaves(r["region_code"])
         w = rng.lognormal(0.0, 0.8, len(lv))
         short = re.sub(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区)$", "", r["name_zh"])
-        out.append(Province(r["region_code"], short, tuple(lv), w / w.sum()))
+        since = tuple(dt.date.fromisoformat(valid_from[c]) for c in lv)
+        out.append(Province(r["region_code"], short, tuple(lv), w / w.sum(), since))
     ranks = rng.permutation(len(out)) + 1
     zipf = 1.0 / ranks**1.1
     return out, zipf / zipf.sum()
@@ -156,7 +168,7 @@ def _accidents(
     n_events = max(1, round(n / 1.14))
     occ = _times(rng, y, q, n_events)
     ids = np.array([f"{prefix}{i:07d}" for i in range(n_events)], dtype=object)
-    region = np.array(p.leaves, dtype=object)[rng.choice(len(p.leaves), n_events, p=p.leaf_p)]
+    region = _regions(rng, p, y, q, n_events)
     deaths = rng.choice(
         [0, 1, 2, 3, 4, 5, 7, 11], n_events, p=[0.25, 0.55, 0.1, 0.05, 0.02, 0.015, 0.01, 0.005]
     )
@@ -214,7 +226,7 @@ def _disasters(
     start = _times(rng, y, q, n_events).astype("datetime64[D]")
     hazards = _names("hazards")
     sev = rng.lognormal(0, 1.3, n_events)
-    region = np.array(p.leaves, dtype=object)[rng.choice(len(p.leaves), n_events, p=p.leaf_p)]
+    region = _regions(rng, p, y, q, n_events)
     base = pl.DataFrame(
         {
             "event_id": [f"{prefix}{i:06d}" for i in range(n_events)],
@@ -263,7 +275,7 @@ def _fires(
             {
                 "fire_id": [f"{prefix}{i:07d}" for i in range(n)],
                 "occurred_at": _times(rng, y, q, n),
-                "region_code": np.array(p.leaves, dtype=object)[rng.choice(len(p.leaves), n, p=p.leaf_p)],
+                "region_code": _regions(rng, p, y, q, n),
                 "place_type": _pick(rng, spec.FIRE_PLACES, n),
                 "cause": _pick(rng, spec.FIRE_CAUSES, n),
                 "deaths": rng.choice([0, 1, 2], n, p=[0.997, 0.0025, 0.0005]),
@@ -285,7 +297,7 @@ def _road(
             {
                 "accident_id": [f"{prefix}{i:07d}" for i in range(n)],
                 "occurred_at": _times(rng, y, q, n),
-                "region_code": np.array(p.leaves, dtype=object)[rng.choice(len(p.leaves), n, p=p.leaf_p)],
+                "region_code": _regions(rng, p, y, q, n),
                 "deaths": rng.choice([0, 1, 2, 3], n, p=[0.75, 0.2, 0.04, 0.01]),
                 "injuries": rng.poisson(1.1, n),
                 "direct_loss": np.round(rng.lognormal(-0.3, 1.0, n), 2),
@@ -307,7 +319,7 @@ def _enforcement(
             {
                 "inspection_id": [f"{prefix}{i:08d}" for i in range(n)],
                 "inspected_on": _times(rng, y, q, n).astype("datetime64[D]"),
-                "region_code": np.array(p.leaves, dtype=object)[rng.choice(len(p.leaves), n, p=p.leaf_p)],
+                "region_code": _regions(rng, p, y, q, n),
                 "sector": _pick(rng, _names("sectors"), n),
                 "credit_code": [f"91{p.code}{i:010d}" for i in rng.integers(0, 10**9, n)],
                 "inspection_kind": _pick(rng, spec.INSPECTION_KINDS, n),
