@@ -23,12 +23,23 @@
 {%- endmacro %}
 
 {#- Pre-hook of int_records__quarterly_measures: drop the aggregates about to be recomputed -
-    quarters of replaced windows of the windowed sources, and all rows of the others. -#}
+    quarters of replaced windows of the windowed sources, and all rows of the others. Portable
+    SQL (extract, exists), no engine-specific date constructor. -#}
 {% macro replaced_quarters_delete(windowed_sources) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as t
     where t.record_source not in ('{{ windowed_sources | join("', '") }}')
-        or {{ in_replaced_windows('t.record_source', 'make_date(t.year, 3 * t.quarter - 2, 1)') }}
+        or exists (
+            select 1 from ({{ replaced_windows() }}) as w
+            where w.source = t.record_source
+                and (
+                    w.window_start is null
+                    or (
+                        t.year * 4 + t.quarter >= extract(year from w.window_start) * 4 + extract(quarter from w.window_start)
+                        and t.year * 4 + t.quarter < extract(year from w.window_end) * 4 + extract(quarter from w.window_end)
+                    )
+                )
+        )
     {%- else -%}
     select 1
     {%- endif -%}
