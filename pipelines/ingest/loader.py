@@ -227,15 +227,27 @@ def _duplicates(frame: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, pl.D
 class _Staging:
     """A temp table holding the rows parsed so far in this load (DuckDB spills it to disk)."""
 
+    FLUSH_ROWS = 200_000  # small files are inserted together: one INSERT per file is slow
+
     def __init__(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:
         self.con, self.table, self.rows = con, f"temp.main._staged_{source.name}", 0
+        self._buffer: list[pl.DataFrame] = []
+        self._buffered = 0
         cols = ", ".join(f'"{c.name}" {_SQL_TYPES[c.dtype]}' for c in source.columns)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _staged_{source.name} ({cols}, {_LINEAGE_DDL})")
 
     def append(self, frame: pl.DataFrame) -> None:
-        arrow = frame.to_arrow()  # noqa: F841  (read by DuckDB by name)
-        self.con.execute(f"INSERT INTO {self.table} BY NAME SELECT * FROM arrow")
+        self._buffer.append(frame)
+        self._buffered += frame.height
         self.rows += frame.height
+        if self._buffered >= self.FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._buffer:
+            arrow = pl.concat(self._buffer, how="diagonal_relaxed").to_arrow()  # noqa: F841  (read by name)
+            self.con.execute(f"INSERT INTO {self.table} BY NAME SELECT * FROM arrow")
+            self._buffer, self._buffered = [], 0
 
     def drop(self) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {self.table}")
@@ -489,6 +501,7 @@ def _write(
                 ).fetchone()[0]
                 con.execute(f"DELETE FROM {table} WHERE _file_path IN (SELECT unnest(?))", [paths])
         if staged.rows:
+            staged.flush()
             dup_keys = dups.to_arrow()  # noqa: F841  (read by DuckDB by name)
             quoted = ", ".join(f'"{c}"' for c in cols)
             result.rows_inserted = con.execute(  # type: ignore[index]

@@ -1,6 +1,10 @@
 """Generate the embedded sample raw drop (``raw/sample``) deterministically.
 
     python -m pipelines.samplegen --out raw/sample [--seed 20261123] [--scale 1.0]
+    python -m pipelines.samplegen --out /data/10M --records 10M --format csv|parquet   # scale mode
+
+The scale mode (``scale.py``) writes SYNTHETIC volume only (1M-50M records, skewed, seasonal) for
+benchmarks; the embedded sample below is what the tests pin.
 
 Same seed and scale give byte-identical files. ``scale`` multiplies the record counts of the large
 submitting units (广西, 温州) - the seeded figures listed in ``raw/sample/README.md`` hold only at
