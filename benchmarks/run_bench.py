@@ -435,7 +435,7 @@ def dashboard_latency(serving: Path, runs: int = 30) -> dict[str, Any]:
     assert db is not None
     nat = "000000"
     year = "2025"
-    calls = {
+    calls: dict[str, tuple[Any, tuple[Any, ...]]] = {
         "values_for_period": (data.values_for_period, (db, nat, "year", year)),
         "annual_series": (data.annual_series, (db, nat)),
         "indicator_series": (data.indicator_series, (db, nat, "fire_deaths_per_100k_pop")),
@@ -541,6 +541,16 @@ def write_markdown(doc: dict[str, Any], path: Path) -> None:
                 else "- | - |"
             )
         )
+    gens = [(r["size"], r["format"], r["data"]) for r in doc["runs"]] + [
+        (g["size"], g["format"], g) for g in doc.get("generated_only", [])
+    ]
+    lines += ["", "Generator (`python -m pipelines.samplegen --records N --format F`):", ""]
+    lines += ["| data | record rows | files | bytes | generated in |", "|---|---|---|---|---|"]
+    for size, fmt, g in gens:
+        took = f"{g['generated_in_s']} s" if "generated_in_s" in g else "(existing)"
+        lines.append(
+            f"| {size} {fmt} | {g['record_rows']:,} | {g['files']:,} | {g['bytes'] / 1e6:,.0f} MB | {took} |"
+        )
     lines += [
         "",
         "Incremental = full: marts of the incremental warehouse compared row for row with the full refresh:",
@@ -591,13 +601,28 @@ def main(argv: list[str] | None = None) -> int:
         "--work", type=Path, default=Path(os.environ.get("SAFETY_BENCH_WORK", "/tmp/safety-bench"))
     )
     p.add_argument("--no-incremental", action="store_true")
+    p.add_argument(
+        "--generate-only",
+        default="",
+        help="sizes only generated (timed), e.g. 50M: shows the generator scales",
+    )
+    p.add_argument("--regenerate", action="store_true", help="generate the drops again (times the generator)")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "scale.json")
     args = p.parse_args(argv)
-    runs = []
+    if args.regenerate:
+        for fmt in args.format.split(","):
+            for size in [*args.sizes.split(","), *filter(None, args.generate_only.split(","))]:
+                shutil.rmtree(args.data / f"{size}-{fmt}", ignore_errors=True)
+    generated = []
+    for size in filter(None, args.generate_only.split(",")):
+        for fmt in args.format.split(",")[:1]:
+            print(f"[{size}-{fmt}] generate", flush=True)
+            generated.append({"size": size, "format": fmt, **ensure_data(args.data, size, fmt)[1]})
+    runs: list[dict[str, Any]] = []
     for fmt in args.format.split(","):
         for size in args.sizes.split(","):
             runs.append(bench_size(size, fmt, args.data, args.work, not args.no_incremental))
-            doc = {"machine": machine(), "runs": runs}
+            doc = {"machine": machine(), "runs": runs, "generated_only": generated}
             args.out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             write_markdown(doc, args.out.with_suffix(".md"))
     print(f"wrote {args.out} and {args.out.with_suffix('.md')}")
