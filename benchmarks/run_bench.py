@@ -606,6 +606,7 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="sizes only generated (timed), e.g. 50M: shows the generator scales",
     )
+    p.add_argument("--append", action="store_true", help="add to the runs already in --out")
     p.add_argument("--regenerate", action="store_true", help="generate the drops again (times the generator)")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "scale.json")
     args = p.parse_args(argv)
@@ -613,12 +614,15 @@ def main(argv: list[str] | None = None) -> int:
         for fmt in args.format.split(","):
             for size in [*args.sizes.split(","), *filter(None, args.generate_only.split(","))]:
                 shutil.rmtree(args.data / f"{size}-{fmt}", ignore_errors=True)
-    generated = []
+    previous: dict[str, Any] = {}
+    if args.append and args.out.exists():
+        previous = json.loads(args.out.read_text(encoding="utf-8"))
+    generated: list[dict[str, Any]] = previous.get("generated_only", [])
     for size in filter(None, args.generate_only.split(",")):
         for fmt in args.format.split(",")[:1]:
             print(f"[{size}-{fmt}] generate", flush=True)
             generated.append({"size": size, "format": fmt, **ensure_data(args.data, size, fmt)[1]})
-    runs: list[dict[str, Any]] = []
+    runs: list[dict[str, Any]] = previous.get("runs", [])
     for fmt in args.format.split(","):
         for size in args.sizes.split(","):
             runs.append(bench_size(size, fmt, args.data, args.work, not args.no_incremental))
