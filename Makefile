@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test setup setup-dev system-deps refresh docs serve dagster lint format sample clean
+.PHONY: run test setup setup-dev system-deps refresh docs serve dagster lint format sample bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ test: setup-dev system-deps lint
 
 sample: setup  ## regenerate the embedded sample (deterministic)
 	$(BIN)/python -m pipelines.samplegen --out raw/sample
+
+BENCH_SIZES ?= 1M,10M
+BENCH_FORMAT ?= parquet
+bench: setup-dev  ## scale benchmark (SYNTHETIC data generated outside the repo) -> benchmarks/scale.json, scale.md
+	$(BIN)/python benchmarks/run_bench.py --sizes $(BENCH_SIZES) --format $(BENCH_FORMAT)
 
 lock:  ## re-resolve the pinned dependency set
 	$(BIN)/uv pip compile pyproject.toml -o requirements.lock --quiet --python-version 3.11

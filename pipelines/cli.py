@@ -61,7 +61,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     _set_paths(args.raw, args.warehouse)
     from pipelines.refresh import run_refresh
 
-    return run_refresh(first=args.from_quarter, last=args.to_quarter)
+    return run_refresh(first=args.from_quarter, last=args.to_quarter, full=args.full)
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
@@ -188,6 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--warehouse", help="warehouse DuckDB file (default: .warehouse/warehouse.duckdb)")
     r.add_argument("--from", dest="from_quarter", help="first quarter to (re)load, e.g. 2019Q1")
     r.add_argument("--to", dest="to_quarter", help="last quarter to (re)load, e.g. 2020Q4")
+    r.add_argument(
+        "--full",
+        action="store_true",
+        help="reload every file and rebuild every model; without it only quarters of new, "
+        "changed or removed files are reloaded / 全量重建(默认只重载有新增、修改或删除文件的季度)",
+    )
     r.set_defaults(func=cmd_refresh)
 
     q = sub.add_parser("indicators", help="print indicator values as CSV or JSON")

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, Config
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -74,11 +74,20 @@ translator = SafetyDbtTranslator(
 )
 
 
+class DbtBuildConfig(Config):
+    # True: `dbt build --full-refresh` (incremental models rebuilt from all raw rows).
+    full_refresh: bool = False
+
+
 @dbt_assets(
     manifest=prepare_manifest(),
     dagster_dbt_translator=translator,
     pool=WRITER_POOL,
 )
-def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """`dbt build`: seeds, models, data tests and unit tests, in dependency order."""
-    yield from dbt.cli(["build"], context=context).stream()
+def warehouse_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
+    """`dbt build`: seeds, models, data tests and unit tests, in dependency order. Incremental
+    models rebuild only the quarters loaded since their last build, unless full_refresh."""
+    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    yield from dbt.cli(args, context=context).stream()

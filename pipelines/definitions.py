@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, get_asset_key_for_model
 from dagster_duckdb import DuckDBResource
 
-from pipelines.settings import quiet_telemetry, raw_root, serving_path, warehouse_path
+from pipelines.settings import duckdb_memory_limit, quiet_telemetry, raw_root, serving_path, warehouse_path
 
 quiet_telemetry()
 # dbt's profile reads the warehouse path from the environment; default it here.
@@ -66,7 +66,10 @@ def serving_copy(context: AssetExecutionContext) -> dg.MaterializeResult:
 
 def resources() -> dict[str, object]:
     return {
-        "duckdb": DuckDBResource(database=str(warehouse_path())),
+        # Same memory bound as dbt's profile: DuckDB spills to disk above it.
+        "duckdb": DuckDBResource(
+            database=str(warehouse_path()), connection_config={"memory_limit": duckdb_memory_limit()}
+        ),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }
 

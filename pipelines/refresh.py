@@ -7,6 +7,7 @@ the warehouse refuses a second refresh with a clear message.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -72,6 +73,22 @@ def release_dead_cli_runs(instance: dg.DagsterInstance) -> None:
         instance.report_run_failed(run)
 
 
+def release_memory() -> None:
+    """Return freed heap pages to the OS (glibc keeps them otherwise), so the peak memory of a
+    refresh is the larger of ingest and dbt, not their sum."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def full_refresh_config(full: bool) -> dict:
+    """Run config of transform_and_publish: `dbt build --full-refresh` rebuilds incremental models."""
+    return {"ops": {"warehouse_dbt_assets": {"config": {"full_refresh": full}}}}
+
+
 class RefreshBusy(RuntimeError):
     pass
 
@@ -94,13 +111,28 @@ def writer_lock() -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def run_refresh(first: str | None = None, last: str | None = None) -> int:
+def _ranges(keys: set[str]) -> list[tuple[str, str]]:
+    from pipelines.automation import contiguous_ranges
+
+    return contiguous_ranges(keys)
+
+
+def run_refresh(first: str | None = None, last: str | None = None, full: bool = False) -> int:
+    """Ingest, then dbt build and publish.
+
+    Default (incremental): reload only the quarters of record files that are new, changed or
+    removed since the last load (`pipelines.ingest.changes`), one ingest run per source and
+    contiguous quarter range; dbt's incremental models then rebuild only those quarters. A
+    warehouse with no load yet gets a full load. `first`/`last`: reload that quarter range for
+    every source (a backfill). `full`: reload every quarter and rebuild every dbt model.
+    """
     dagster_home()
     import dagster as dg
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from pipelines.definitions import defs
-    from pipelines.partitions import partition_key_for, quarterly_partitions
+    from pipelines.ingest.changes import has_loaded, plan_changes
+    from pipelines.partitions import partition_key_for, quarter_label, quarterly_partitions
 
     keys = quarterly_partitions.get_partition_keys()
     start = partition_key_for(first) if first else keys[0]
@@ -117,18 +149,59 @@ def run_refresh(first: str | None = None, last: str | None = None) -> int:
             instance = dg.DagsterInstance.get()
             release_dead_cli_runs(instance)
             cli_tags = {CLI_TAG: "cli", PID_TAG: str(os.getpid())}
-            log.info("step 1/2: ingest record sources for partitions %s..%s", start, end)
-            ingest = defs.resolve_job_def("ingest_records").execute_in_process(
-                instance=instance,
-                tags={ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end, **cli_tags},
-                raise_on_error=False,
+            incremental = not (first or last or full) and has_loaded(warehouse_path())
+            # (asset selection or None for all record sources, first key, last key)
+            runs: list[tuple[list[dg.AssetKey] | None, str, str]] = []
+            if incremental:
+                by_range: dict[tuple[str, str], list[dg.AssetKey]] = {}
+                for ch in plan_changes(warehouse_path(), raw_root()):
+                    if not ch.files:
+                        continue
+                    log.info(
+                        "[%s] %d new, %d changed, %d removed file(s): quarters %s",
+                        ch.source,
+                        len(ch.new),
+                        len(ch.changed),
+                        len(ch.removed),
+                        ", ".join(quarter_label(k) for k in sorted(ch.quarters)) or "-",
+                    )
+                    for a, b in _ranges(ch.quarters):
+                        by_range.setdefault((a, b), []).append(dg.AssetKey(["raw", ch.source]))
+                # one ingest run per quarter range, for all the sources that need that range
+                runs = [(keys_, a, b) for (a, b), keys_ in sorted(by_range.items())]
+                if not runs:
+                    log.info("step 1/2: no record file new, changed or removed since the last load")
+            else:
+                runs = [(None, start, end)]
+            for n, (selection, a, b) in enumerate(runs, 1):
+                what = ", ".join(k.path[-1] for k in selection) if selection else "all record sources"
+                log.info(
+                    "step 1/2 (%d/%d): ingest %s for %s..%s",
+                    n,
+                    len(runs),
+                    what,
+                    quarter_label(a),
+                    quarter_label(b),
+                )
+                ingest = defs.resolve_job_def("ingest_records").execute_in_process(
+                    instance=instance,
+                    tags={ASSET_PARTITION_RANGE_START_TAG: a, ASSET_PARTITION_RANGE_END_TAG: b, **cli_tags},
+                    asset_selection=selection,
+                    raise_on_error=False,
+                )
+                if not ingest.success:
+                    log.error("ingest failed; the serving copy was not touched / 导入失败,已发布数据未改变")
+                    return 1
+            release_memory()  # the ingest's frames are gone: hand their pages back before dbt runs
+            log.info(
+                "step 2/2: reference sources, dbt build%s (models, tests, unit tests), publish",
+                " --full-refresh" if full else "",
             )
-            if not ingest.success:
-                log.error("ingest failed; the serving copy was not touched / 导入失败,已发布数据未改变")
-                return 1
-            log.info("step 2/2: reference sources, dbt build (models, tests, unit tests), publish")
             transform = defs.resolve_job_def("transform_and_publish").execute_in_process(
-                instance=instance, tags=cli_tags, raise_on_error=False
+                instance=instance,
+                tags=cli_tags,
+                run_config=full_refresh_config(full),
+                raise_on_error=False,
             )
             if not transform.success:
                 log.error(

@@ -3,6 +3,7 @@
 SAFETY_RAW         raw drop to load (default: the embedded sample raw/sample)
 SAFETY_WAREHOUSE   the writer's DuckDB file (default: .warehouse/warehouse.duckdb)
 SAFETY_SERVING     the published read-only copy (default: serving.duckdb beside the warehouse)
+SAFETY_DUCKDB_MEMORY  DuckDB memory limit of the writer's connections and dbt (default 1536MB)
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ def warehouse_path() -> Path:
 def serving_path() -> Path:
     default = warehouse_path().with_name("serving.duckdb")
     return Path(os.environ.get("SAFETY_SERVING", default)).resolve()
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB memory limit of the pipeline's connections (dbt's profile reads the same variable)."""
+    return os.environ.get("SAFETY_DUCKDB_MEMORY", "1536MB")
 
 
 def is_sample(raw: Path | None = None) -> bool:

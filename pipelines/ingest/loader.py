@@ -104,6 +104,18 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> None:
             column_name VARCHAR, bad_value VARCHAR, rule VARCHAR, message_zh VARCHAR,
             message_en VARCHAR, loaded_at TIMESTAMP, severity VARCHAR)"""
     )
+    # Which quarters each loaded file's rows are dated in: lets a partition reload read only the
+    # files that can hold rows of its window (plus new and changed files), not the whole drop.
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS raw.file_quarters (
+            source VARCHAR, file_path VARCHAR, file_sha256 VARCHAR, quarter_start DATE)"""
+    )
+    # Every replace of a record window, with its commit time (microseconds): dbt's incremental
+    # models rebuild the quarters of the windows replaced since their last build.
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS raw.load_windows (
+            load_id VARCHAR, source VARCHAR, window_start DATE, window_end DATE, replaced_at TIMESTAMP)"""
+    )
     # Warehouses created before warnings existed: add the columns (old rows were all errors).
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS rows_warned BIGINT DEFAULT 0")
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS rule VARCHAR")
@@ -212,6 +224,79 @@ def _duplicates(frame: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, pl.D
     return joined.filter(~is_dup).drop("__first_file", "__first_row"), rejects.cast(REJECT_SCHEMA)  # type: ignore[arg-type]
 
 
+class _Staging:
+    """A temp table holding the rows parsed so far in this load (DuckDB spills it to disk)."""
+
+    FLUSH_ROWS = 200_000  # small files are inserted together: one INSERT per file is slow
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:
+        self.con, self.table, self.rows = con, f"temp.main._staged_{source.name}", 0
+        self._buffer: list[pl.DataFrame] = []
+        self._buffered = 0
+        cols = ", ".join(f'"{c.name}" {_SQL_TYPES[c.dtype]}' for c in source.columns)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _staged_{source.name} ({cols}, {_LINEAGE_DDL})")
+
+    def append(self, frame: pl.DataFrame) -> None:
+        self._buffer.append(frame)
+        self._buffered += frame.height
+        self.rows += frame.height
+        if self._buffered >= self.FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._buffer:
+            arrow = pl.concat(self._buffer, how="diagonal_relaxed").to_arrow()  # noqa: F841  (read by name)
+            self.con.execute(f"INSERT INTO {self.table} BY NAME SELECT * FROM arrow")
+            self._buffer, self._buffered = [], 0
+
+    def drop(self) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {self.table}")
+
+
+def quarter_start(d: dt.date) -> dt.date:
+    return dt.date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+def _quarters_of(parsed_good: pl.DataFrame, source: Source) -> list[dt.date | None]:
+    """Quarters of a file's parseable row dates (before region and range checks): every window
+    this file can contribute rows to. [None] for a file without a dated row (a zero report)."""
+    d = pl.col(source.date_column).cast(pl.Date)  # type: ignore[arg-type]
+    starts = (
+        parsed_good.select(pl.date(d.dt.year(), (d.dt.quarter() - 1) * 3 + 1, 1).alias("q"))
+        .get_column("q")
+        .drop_nulls()
+        .unique()
+    )
+    return sorted(starts.to_list()) or [None]
+
+
+def files_for_window(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    raw_root: Path,
+    files: list[Path],
+    window: tuple[dt.date, dt.date],
+) -> list[Path]:
+    """The files a window reload must read: new or changed files (by sha256), and unchanged files
+    whose rows, when last read, fell in a quarter of the window. An unchanged file's content is
+    the same, so the files left out hold no row of the window: reading them would only be
+    filtered away. This is what keeps a one-quarter refresh proportional to that quarter."""
+    known: dict[str, tuple[str, bool]] = {}
+    for path, sha, hit in con.execute(
+        "SELECT file_path, any_value(file_sha256), bool_or(quarter_start >= ? AND quarter_start < ?)"
+        " FROM raw.file_quarters WHERE source = ? GROUP BY file_path",
+        [window[0], window[1], source.name],
+    ).fetchall():
+        known[path] = (sha, bool(hit))
+    keep = []
+    for path in files:
+        rel = path.relative_to(raw_root).as_posix()
+        seen = known.get(rel)
+        if seen is None or seen[1] or seen[0] != sha256_of(path):
+            keep.append(path)
+    return keep
+
+
 def load_source(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -229,11 +314,17 @@ def load_source(
     ensure_tables(con, source)
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     result = LoadResult(source=source.name, load_id=load_id, window=window)
-    frames: list[pl.DataFrame] = []
+    staged = _Staging(con, source)
+    key_parts: list[pl.DataFrame] = []
+    good_rows: dict[str, int] = {}
     reject_parts: list[pl.DataFrame] = []
     warning_parts: list[pl.DataFrame] = []
     files = list_files(raw_root, source)
     progress(f"[{source.name}] {len(files)} file(s) under {raw_root / source.name}")
+    if source.kind == "record" and window is not None:
+        files = files_for_window(con, source, raw_root, files, window)
+        progress(f"[{source.name}] {len(files)} file(s) new, changed or holding rows of the window")
+    file_quarters: dict[str, tuple[str, list[dt.date | None]]] = {}
     for path in files:
         try:
             raw = read_raw_file(path, raw_root, source)
@@ -261,6 +352,8 @@ def load_source(
         parsed = parse_frame(raw.frame, source, raw.relpath, raw.scale_factors)
         regions = check_regions(parsed.good, source, raw.relpath)
         good = regions.good
+        if source.date_column:
+            file_quarters[raw.relpath] = (raw.sha256, _quarters_of(parsed.good, source))
         file_rejects = [parsed.rejects, regions.rejects]
         if source.date_column and date_range is not None:
             d = pl.col(source.date_column).cast(pl.Date)
@@ -301,31 +394,40 @@ def load_source(
         rejects = pl.concat(file_rejects).with_columns(pl.col("file_path").fill_null(raw.relpath))
         rep.rows_rejected = rejects["row_number"].n_unique() if rejects.height else 0
         reject_parts.append(rejects.with_columns(pl.lit(raw.sha256).alias("file_sha256")))
-        frames.append(
-            good.with_columns(
-                pl.lit(raw.relpath).alias("_file_path"),
-                pl.lit(raw.sha256).alias("_file_sha256"),
-                pl.lit(load_id).alias("_load_id"),
-                pl.lit(loaded_at).alias("_loaded_at"),
-            )
+        # Rows go to a DuckDB temp table file by file (spilled to disk when large), so memory
+        # holds one file plus the natural keys, not the whole window: 10M-record loads fit.
+        rows = good.with_columns(
+            pl.lit(raw.relpath).alias("_file_path"),
+            pl.lit(raw.sha256).alias("_file_sha256"),
+            pl.lit(load_id).alias("_load_id"),
+            pl.lit(loaded_at).alias("_loaded_at"),
+            _released_on(source).alias("_released_on"),
         )
+        if rows.height:
+            staged.append(rows)
+            key_parts.append(rows.select([*_KEYS[source.name], "_file_path", "_row_number"]))
+        good_rows[raw.relpath] = rows.height
         result.files.append(rep)
 
-    batch = pl.concat(frames, how="diagonal_relaxed") if frames else None
-    if batch is not None and batch.height:
-        batch, dup_rejects = _duplicates(batch, source)
-        if dup_rejects.height:
-            sha = {f.file_path: f.file_sha256 for f in result.files}
-            reject_parts.append(
-                dup_rejects.with_columns(pl.col("file_path").replace_strict(sha).alias("file_sha256"))
-            )
-            for f in result.files:
-                f.rows_rejected += dup_rejects.filter(pl.col("file_path") == f.file_path).height
-        batch = batch.with_columns(_released_on(source).alias("_released_on"))
+    dup_rejects = pl.concat(key_parts, how="diagonal_relaxed") if key_parts else None
+    if dup_rejects is not None:
+        _kept, dup_rejects = _duplicates(dup_rejects, source)
+        del _kept
+    dups = (
+        dup_rejects.select(pl.col("file_path").alias("_file_path"), pl.col("row_number").alias("_row_number"))
+        if dup_rejects is not None
+        else pl.DataFrame(schema={"_file_path": pl.Utf8, "_row_number": pl.Int64})
+    )
+    if dup_rejects is not None and dup_rejects.height:
+        sha = {f.file_path: f.file_sha256 for f in result.files}
+        reject_parts.append(
+            dup_rejects.with_columns(pl.col("file_path").replace_strict(sha).alias("file_sha256"))
+        )
+    n_dups = dict(dups.group_by("_file_path").len().iter_rows()) if dups.height else {}
     for f in result.files:
+        f.rows_rejected += n_dups.get(f.file_path, 0)
         if f.status != "rejected":
-            accepted = 0 if batch is None else batch.filter(pl.col("_file_path") == f.file_path).height
-            f.rows_accepted = accepted
+            f.rows_accepted = good_rows.get(f.file_path, 0) - n_dups.get(f.file_path, 0)
             if f.rows_rejected:
                 f.status = "partial"
     parts = [p.with_columns(pl.lit("error").alias("severity")) for p in reject_parts]
@@ -335,7 +437,7 @@ def load_source(
         if parts
         else pl.DataFrame(schema={**REJECT_SCHEMA, "file_sha256": pl.Utf8, "severity": pl.Utf8})
     )
-    _write(con, source, result, batch, rejects_all, window, loaded_at)
+    _write(con, source, result, staged, dups, rejects_all, window, loaded_at, file_quarters)
     progress(
         f"[{source.name}] inserted {result.rows_inserted} row(s), replaced {result.rows_deleted}, "
         f"rejected {result.rows_rejected} row(s) and {len(result.files_rejected)} whole file(s)"
@@ -347,10 +449,12 @@ def _write(
     con: duckdb.DuckDBPyConnection,
     source: Source,
     result: LoadResult,
-    batch: pl.DataFrame | None,
+    staged: _Staging,
+    dups: pl.DataFrame,
     rejects: pl.DataFrame,
     window: tuple[dt.date, dt.date] | None,
     loaded_at: dt.datetime,
+    file_quarters: dict[str, tuple[str, list[dt.date | None]]] | None = None,
 ) -> None:
     cols = [
         *source.column_names,
@@ -377,6 +481,16 @@ def _write(
                 f"SELECT count(*) FROM {table} WHERE {where}", params
             ).fetchone()[0]
             con.execute(f"DELETE FROM {table} WHERE {where}", params)
+            con.execute(
+                "INSERT INTO raw.load_windows VALUES (?, ?, ?, ?, ?)",
+                [
+                    result.load_id,
+                    source.name,
+                    window[0] if window else None,
+                    window[1] if window else None,
+                    dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                ],
+            )
         else:
             # Each file's rows are replaced by its current content; other files' rows
             # (earlier releases) stay, which is what keeps every vintage queryable.
@@ -386,12 +500,32 @@ def _write(
                     f"SELECT count(*) FROM {table} WHERE _file_path IN (SELECT unnest(?))", [paths]
                 ).fetchone()[0]
                 con.execute(f"DELETE FROM {table} WHERE _file_path IN (SELECT unnest(?))", [paths])
-        if batch is not None and batch.height:
-            arrow = batch.select(cols).to_arrow()  # noqa: F841  (read by DuckDB by name)
+        if staged.rows:
+            staged.flush()
+            dup_keys = dups.to_arrow()  # noqa: F841  (read by DuckDB by name)
+            quoted = ", ".join(f'"{c}"' for c in cols)
+            result.rows_inserted = con.execute(  # type: ignore[index]
+                f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {staged.table} AS s"
+                " WHERE NOT EXISTS (SELECT 1 FROM dup_keys AS d"
+                " WHERE d._file_path = s._file_path AND d._row_number = s._row_number)"
+            ).fetchone()[0]
+        if file_quarters:
+            fq = pl.DataFrame(  # noqa: F841  (read by DuckDB by name)
+                [
+                    {"file_path": f, "file_sha256": sha, "quarter_start": q}
+                    for f, (sha, quarters) in file_quarters.items()
+                    for q in quarters
+                ],
+                schema={"file_path": pl.Utf8, "file_sha256": pl.Utf8, "quarter_start": pl.Date},
+            ).to_arrow()
             con.execute(
-                f"INSERT INTO {table} ({', '.join(chr(34) + c + chr(34) for c in cols)}) SELECT * FROM arrow"
+                "DELETE FROM raw.file_quarters WHERE source = ? AND file_path IN (SELECT unnest(?))",
+                [source.name, list(file_quarters)],
             )
-            result.rows_inserted = batch.height
+            con.execute(
+                "INSERT INTO raw.file_quarters SELECT ?, file_path, file_sha256, quarter_start FROM fq",
+                [source.name],
+            )
         # Rejects of a file are replaced on each load of that file, so re-runs do not pile up.
         file_paths = [f.file_path for f in result.files]
         if file_paths:
@@ -460,3 +594,5 @@ def _write(
     except Exception:
         con.execute("ROLLBACK")
         raise
+    finally:
+        staged.drop()

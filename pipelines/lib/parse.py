@@ -47,6 +47,7 @@ def seed_rows(name: str) -> tuple[dict[str, str], ...]:
         return tuple(csv.DictReader(f))
 
 
+@cache
 def region_validity() -> pl.DataFrame:
     rows = seed_rows("regions")
     return pl.DataFrame(
@@ -198,7 +199,12 @@ def parse_frame(raw: pl.DataFrame, source: Source, file_path: str, scale: dict[s
     checks += _source_rules(source)
     masks = df.with_columns([m.fill_null(False).alias(f"__bad{i}") for i, (m, *_rest) in enumerate(checks)])
     reject_parts = []
+    # one pass counts the failures of every rule; only failing rules are filtered (most files
+    # fail none, and a filter per rule per file dominated loading many small files)
+    n_bad = masks.select(pl.col(f"__bad{i}").sum() for i in range(len(checks))).row(0) if checks else ()
     for i, (_m, column, rule, zh, en) in enumerate(checks):
+        if not n_bad[i]:
+            continue
         bad = masks.filter(pl.col(f"__bad{i}"))
         if bad.height:
             reject_parts.append(

@@ -40,7 +40,7 @@ import polars as pl
 
 from pipelines.lib.contracts import Source
 
-SUPPORTED_SUFFIXES = (".csv", ".xlsx")
+SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".parquet")
 DEFAULT_MAX_FILE_MB = 500.0
 HEADER_SCAN_ROWS = 10  # the header must be among this many first non-blank rows
 _CHUNK_ROWS = 100_000  # rows turned into a frame at a time, so memory stays bounded
@@ -363,6 +363,8 @@ def read_raw_file(path: Path, raw_root: Path, source: Source) -> RawFile:
             f"The file is {_size(size)}, above the {_size(limit)} limit (SAFETY_MAX_FILE_MB); nothing "
             "was loaded, split it by quarter or region",
         )
+    if path.suffix.lower() == ".parquet":
+        return _read_parquet(path, rel, source)
     is_csv = path.suffix.lower() != ".xlsx"
     encoding = _csv_encoding(path, rel) if is_csv else "xlsx"
     rows = _csv_rows(path, encoding, rel) if is_csv else _xlsx_rows(path, rel)
@@ -443,6 +445,76 @@ def _read_rows(path: Path, rel: str, source: Source, encoding: str, rows: Iterat
         scale_factors=factors,
         header_row=header_row,
         notes=tuple(notes),
+    )
+
+
+def _as_text(col: pl.Series) -> pl.Series:
+    """A typed Parquet column as the text a CSV export would hold, for the same parser."""
+    if col.dtype == pl.Datetime:
+        return col.dt.strftime("%Y-%m-%d %H:%M:%S")
+    if col.dtype == pl.Date:
+        return col.dt.strftime("%Y-%m-%d")
+    if col.dtype == pl.Boolean:
+        return col.cast(pl.Utf8).str.to_lowercase()
+    return col.cast(pl.Utf8)
+
+
+def _read_parquet(path: Path, rel: str, source: Source) -> RawFile:
+    """Parquet (bulk exports of provincial systems): column names map like CSV headers, values are
+    typed by the writer but go through the same text parser and row rules, so a bad value is
+    quarantined the same way. Row numbers count as in a spreadsheet (first data row = 2)."""
+    try:
+        raw = pl.read_parquet(path)
+    except Exception as exc:
+        raise FileRejected(
+            rel,
+            "unreadable_parquet",
+            f"Parquet文件无法读取,未导入任何数据:{exc}",
+            f"Unreadable Parquet file; nothing was loaded: {exc}",
+        ) from exc
+    hmap = header_map(source)
+    columns: dict[str, pl.Series] = {}
+    factors: dict[str, float] = {}
+    for name in raw.columns:
+        hit = hmap.get(normalise_header(name))
+        if hit is None:
+            continue
+        if hit[0] in columns:
+            raise FileRejected(
+                rel,
+                "duplicate_column",
+                f"字段“{hit[0]}”出现了两次(第二次为“{name}”)",
+                f"Column '{hit[0]}' appears twice (second as '{name}')",
+            )
+        columns[hit[0]] = _as_text(raw.get_column(name)).alias(hit[0])
+        factors[hit[0]] = hit[1]
+    missing = [c.name for c in source.columns if c.required and c.name not in columns]
+    if missing:
+        raise FileRejected(
+            rel,
+            "missing_columns",
+            f"缺少必填字段:{'、'.join(missing)}",
+            f"Missing required columns: {', '.join(missing)}",
+        )
+    n = raw.height
+    frame = pl.DataFrame([pl.Series("_row_number", range(2, n + 2), dtype=pl.Int64), *columns.values()])
+    frame = frame.with_columns(
+        pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c).str.strip_chars()).alias(c) for c in columns
+    )
+    for col in source.columns:
+        if col.name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))
+    notes: tuple[tuple[str, str], ...] = ()
+    if n == 0:
+        notes = (("文件没有数据行:按零报告导入(0行)", "No data rows: loaded as a zero report (0 rows)"),)
+    return RawFile(
+        path=path,
+        relpath=rel,
+        sha256=sha256_of(path),
+        encoding="parquet",
+        frame=frame.select(["_row_number", *source.column_names]),
+        scale_factors=factors,
+        notes=notes,
     )
 
 

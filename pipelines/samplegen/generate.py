@@ -1,6 +1,10 @@
 """Generate the embedded sample raw drop (``raw/sample``) deterministically.
 
     python -m pipelines.samplegen --out raw/sample [--seed 20261123] [--scale 1.0]
+    python -m pipelines.samplegen --out /data/10M --records 10M --format csv|parquet   # scale mode
+
+The scale mode (``scale.py``) writes SYNTHETIC volume only (1M-50M records, skewed, seasonal) for
+benchmarks; the embedded sample below is what the tests pin.
 
 Same seed and scale give byte-identical files. ``scale`` multiplies the record counts of the large
 submitting units (广西, 温州) - the seeded figures listed in ``raw/sample/README.md`` hold only at
@@ -89,7 +93,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output folder (e.g. raw/sample)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies record counts of 广西 and 温州")
+    parser.add_argument(
+        "--records",
+        help="scale mode: about this many SYNTHETIC record rows in all (1M, 10M, 50M), "
+        "see pipelines/samplegen/scale.py; the embedded sample's options are then ignored",
+    )
+    parser.add_argument(
+        "--format", choices=("csv", "parquet"), default="csv", help="scale mode: GBK CSV or Parquet"
+    )
     args = parser.parse_args(argv)
+    if args.records:
+        from .scale import generate_scale, parse_count
+
+        written = generate_scale(args.out, parse_count(args.records), args.format, args.seed)
+        print(f"wrote {sum(written.values())} SYNTHETIC record rows {written} to {args.out}")
+        return 0
     result = generate(args.out, seed=args.seed, scale=args.scale)
     n_rows = sum(f["rows"] for f in result["files"].values())
     n_bytes = sum(f["bytes"] for f in result["files"].values())

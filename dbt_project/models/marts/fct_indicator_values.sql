@@ -49,7 +49,7 @@ plan_cumulative as (
         min(a.coverage_k) as coverage_k,
         max(a.coverage_n) as coverage_n,
         sum(a.n_records) as n_records,
-        string_agg(distinct a.value_source, '+') as value_source
+        string_agg(distinct a.value_source, '+' order by a.value_source) as value_source
     from annual as a
     inner join indicators as i on a.indicator_code = i.indicator_code
     inner join (select unnest([1, 2, 3, 4, 5]) as year_index) as k on a.year_index <= k.year_index
@@ -248,7 +248,7 @@ missing as (
     select
         f.region_code, f.indicator_code, f.period_type, f.period, f.year, f.quarter,
         count(distinct mr.unit_id || '/' || cast(mr.quarter_start as varchar)) as missing_submissions,
-        string_agg(distinct mr.unit_id, ', ') as missing_units
+        string_agg(distinct mr.unit_id, ', ' order by mr.unit_id) as missing_units
     from flagged as f
     inner join indicator_sources as isrc on f.indicator_code = isrc.indicator_code
     inner join missing_by_region as mr

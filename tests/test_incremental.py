@@ -1,0 +1,145 @@
+"""Incremental refresh gives exactly the numbers of a full refresh, and does only the new work.
+
+A copy of the embedded sample is refreshed without its 2026Q3 record files, with one 2025Q1
+fires file cut short and one extra fires file; then the 2026Q3 files arrive (their 补报 and
+续报/核报 rows revise 2026Q2), the cut file is restored (a corrected resubmission) and the extra
+file is removed. The incremental refresh must reload only the quarters those files touch and
+end with marts identical, row for row, to a full refresh of the complete sample.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+SAMPLE = ROOT / "raw" / "sample"
+RECORD_SOURCES = ("accidents", "road_traffic", "fires", "disasters", "enforcement")
+CUT = "fires/371521_阳谷_2025Q1.csv"  # cut to its first 3 rows, restored later (changed file)
+EXTRA = "fires/371521_阳谷_补充_2024.csv"  # 2 extra fires, removed later (removed file)
+COMPARED = ("fct_indicator_values", "fct_breakdowns", "fct_plan_progress", "fct_reconciliation")
+
+
+def _q(s: str) -> dt.date:
+    return dt.date.fromisoformat(s)
+
+
+@pytest.fixture(scope="module")
+def incremental(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    tmp = tmp_path_factory.mktemp("incremental")
+    drop, held = tmp / "raw", tmp / "held"
+    shutil.copytree(SAMPLE, drop)
+    held.mkdir()
+    for path in sorted(drop.glob("*/*2026Q3*")):
+        if path.parent.name in RECORD_SOURCES:
+            (held / path.parent.name).mkdir(exist_ok=True)
+            path.rename(held / path.parent.name / path.name)
+    lines = (SAMPLE / CUT).read_bytes().splitlines(keepends=True)
+    (drop / CUT).write_bytes(b"".join(lines[:4]))
+    src = (SAMPLE / "fires" / "371521_阳谷_2024.csv").read_bytes().splitlines(keepends=True)
+    extra = [src[0]] + [line.replace(b"FI-371521-2024-", b"FI-371521-2024-X") for line in src[1:3]]
+    (drop / EXTRA).write_bytes(b"".join(extra))
+
+    wh = tmp / "warehouse.duckdb"
+    run_cli("refresh", "--raw", str(drop), "--warehouse", str(wh))
+
+    for path in sorted(held.glob("*/*")):
+        path.rename(drop / path.parent.name / path.name)
+    shutil.copyfile(SAMPLE / CUT, drop / CUT)
+    (drop / EXTRA).unlink()
+    second = run_cli("refresh", "--raw", str(drop), "--warehouse", str(wh))
+    return wh, second.stderr
+
+
+def _windows(wh: Path) -> dict[str, set[dt.date]]:
+    """Quarters each record source reloaded in the last refresh (from raw.load_windows)."""
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT source, window_start, window_end FROM raw.load_windows "
+            "WHERE replaced_at > (SELECT max(replaced_at) FROM raw.load_windows "
+            "  WHERE load_id = (SELECT arg_min(load_id, replaced_at) FROM raw.load_windows))"
+        ).fetchall()
+    finally:
+        con.close()
+    out: dict[str, set[dt.date]] = {}
+    for source, start, end in rows:
+        q = start
+        while q < end:
+            out.setdefault(source, set()).add(q)
+            q = dt.date(q.year + 1, 1, 1) if q.month == 10 else dt.date(q.year, q.month + 3, 1)
+    return out
+
+
+def test_incremental_refresh_reloads_only_the_quarters_of_new_changed_and_removed_files(
+    incremental: tuple[Path, str],
+) -> None:
+    wh, log = incremental
+    assert "[fires] 4 new, 1 changed, 1 removed file(s): quarters 2024Q1, 2025Q1, 2026Q3" in log
+    assert "[enforcement] 4 new, 0 changed, 0 removed file(s): quarters 2026Q3" in log
+    assert _windows(wh) == {
+        "accidents": {_q("2026-04-01"), _q("2026-07-01")},  # 2026Q3 files revise 2026Q2
+        "disasters": {_q("2026-04-01"), _q("2026-07-01")},
+        "road_traffic": {_q("2026-07-01")},
+        "enforcement": {_q("2026-07-01")},
+        "fires": {_q("2024-01-01"), _q("2025-01-01"), _q("2026-07-01")},
+    }
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        # the second ingest read only the files holding rows of the reloaded quarters, not the
+        # whole drop (the sample's files are yearly up to 2024, quarterly from 2025)
+        read = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT file_path FROM raw.load_log WHERE source = 'fires' AND loaded_at > "
+                "(SELECT min(loaded_at) FROM raw.load_log WHERE source = 'fires')"
+            ).fetchall()
+        }
+        expected = {
+            f"fires/{p.name}"
+            for pattern in ("*_2024.*", "*_2025Q1.*", "*_2026Q3.*")
+            for p in (SAMPLE / "fires").glob(pattern)
+        }
+        assert read == expected and len(expected) == 12
+        assert not con.execute("SELECT count(*) FROM raw.fires WHERE fire_id LIKE '%-X%'").fetchone()[0]  # type: ignore[index]
+        # dbt rebuilt the fires aggregates of the reloaded quarters only: other quarters keep
+        # the watermark of the first build
+        marks = dict(
+            con.execute(
+                "SELECT year * 10 + quarter, max(_windows_through) FROM intermediate.int_records__quarterly_measures "
+                "WHERE record_source = 'fires' GROUP BY 1"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    first_build = marks[20211]
+    assert marks[20263] > first_build and marks[20251] > first_build and marks[20241] > first_build
+    assert all(m == first_build for k, m in marks.items() if k not in (20241, 20251, 20263))
+
+
+@pytest.mark.parametrize("table", COMPARED)
+def test_incremental_marts_equal_a_full_refresh(
+    incremental: tuple[Path, str], sample_warehouse: Path, table: str
+) -> None:
+    wh, _log = incremental
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{wh.with_name('serving.duckdb')}' AS inc (READ_ONLY)")
+        con.execute(f"ATTACH '{sample_warehouse.with_name('serving.duckdb')}' AS full_ (READ_ONLY)")
+        n_inc = con.execute(f"SELECT count(*) FROM inc.marts.{table}").fetchone()[0]  # type: ignore[index]
+        n_full = con.execute(f"SELECT count(*) FROM full_.marts.{table}").fetchone()[0]  # type: ignore[index]
+        only_inc = con.execute(
+            f"SELECT * FROM (SELECT * FROM inc.marts.{table} EXCEPT ALL SELECT * FROM full_.marts.{table}) LIMIT 5"
+        ).fetchall()
+        only_full = con.execute(
+            f"SELECT * FROM (SELECT * FROM full_.marts.{table} EXCEPT ALL SELECT * FROM inc.marts.{table}) LIMIT 5"
+        ).fetchall()
+    finally:
+        con.close()
+    assert n_inc == n_full > 0
+    assert only_inc == [] and only_full == []
