@@ -20,7 +20,7 @@ log = logging.getLogger("safety_stats.asof")
 
 def build_as_of(as_of: dt.date, workdir: Path | None = None) -> Path:
     """Returns the path of a scratch DuckDB holding marts computed as known on `as_of`."""
-    from pipelines.dbt_assets import dbt_executable
+    from pipelines.dbt_cli import dbt_args
     from pipelines.refresh import writer_lock
 
     scratch_dir = workdir or Path(tempfile.mkdtemp(prefix="asof-"))
@@ -31,15 +31,7 @@ def build_as_of(as_of: dt.date, workdir: Path | None = None) -> Path:
     log.info("rebuilding marts as known on %s in %s", as_of, scratch)
     subprocess.run(
         [
-            dbt_executable(),
-            "run",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(scratch_dir / "dbt_target"),
+            *dbt_args("run", target_path=scratch_dir / "dbt_target"),
             "--vars",
             json.dumps({"as_of": as_of.isoformat()}),
             "--select",

@@ -20,6 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.dbt_cli import dbt_args
 from pipelines.settings import DBT_PROJECT_DIR, PROJECT_ROOT, quiet_telemetry, serving_path
 
 OUTPUT = PROJECT_ROOT / "dashboards" / "static" / "data_dictionary.html"
@@ -48,17 +49,7 @@ def build(
         target = work / "target"
         proc = subprocess.run(
             [
-                str(Path(sys.executable).with_name("dbt")),
-                "docs",
-                "generate",
-                "--static",
-                "--quiet",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(target),
+                *dbt_args("docs", "generate", "--static", target_path=target),
                 "--log-path",
                 str(work / "logs"),
             ],

@@ -2,7 +2,6 @@
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,14 +15,11 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from pipelines.dbt_cli import dbt_args
 from pipelines.ingest.assets import WRITER_POOL
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_path
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-
-def dbt_executable() -> str:
-    return str(Path(sys.executable).with_name("dbt"))
 
 
 def _newest_source_mtime() -> float:
@@ -40,15 +36,7 @@ def prepare_manifest() -> Path:
         return manifest
     env = {**os.environ, "SAFETY_WAREHOUSE": os.environ.get("SAFETY_WAREHOUSE", str(warehouse_path()))}
     subprocess.run(
-        [
-            dbt_executable(),
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
+        dbt_args("parse"),
         check=True,
         env=env,
         cwd=DBT_PROJECT_DIR,

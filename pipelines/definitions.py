@@ -23,7 +23,8 @@ from pipelines.automation import (  # noqa: E402
     transform_after_ingest,
     transform_job,
 )
-from pipelines.dbt_assets import dbt_executable, dbt_project, warehouse_dbt_assets  # noqa: E402
+from pipelines.dbt_assets import dbt_project, warehouse_dbt_assets  # noqa: E402
+from pipelines.dbt_cli import dbt_executable  # noqa: E402
 from pipelines.ingest.assets import WRITER_POOL, ingest_assets  # noqa: E402
 from pipelines.publish import publish  # noqa: E402
 from pipelines.quality.freshness_checks import source_freshness_checks  # noqa: E402
