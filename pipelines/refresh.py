@@ -111,12 +111,6 @@ def writer_lock() -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _ranges(keys: set[str]) -> list[tuple[str, str]]:
-    from pipelines.automation import contiguous_ranges
-
-    return contiguous_ranges(keys)
-
-
 def run_refresh(first: str | None = None, last: str | None = None, full: bool = False) -> int:
     """Ingest, then dbt build and publish.
 
@@ -130,6 +124,7 @@ def run_refresh(first: str | None = None, last: str | None = None, full: bool = 
     import dagster as dg
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+    from pipelines.automation import contiguous_ranges
     from pipelines.definitions import defs
     from pipelines.ingest.changes import has_loaded, plan_changes
     from pipelines.partitions import partition_key_for, quarter_label, quarterly_partitions
@@ -165,7 +160,7 @@ def run_refresh(first: str | None = None, last: str | None = None, full: bool = 
                         len(ch.removed),
                         ", ".join(quarter_label(k) for k in sorted(ch.quarters)) or "-",
                     )
-                    for a, b in _ranges(ch.quarters):
+                    for a, b in contiguous_ranges(ch.quarters):
                         by_range.setdefault((a, b), []).append(dg.AssetKey(["raw", ch.source]))
                 # one ingest run per quarter range, for all the sources that need that range
                 runs = [(keys_, a, b) for (a, b), keys_ in sorted(by_range.items())]

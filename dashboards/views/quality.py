@@ -102,10 +102,6 @@ def source_name(code: str, lang: str) -> str:
     return code
 
 
-def _blank_na(series: pd.Series) -> pd.Series:
-    return series.astype(object).where(series.notna(), "—")
-
-
 def freshness_section(ctx: Context) -> None:
     """数据时效: per record source, the quarter due vs the latest complete quarter."""
     lang = ctx.lang
@@ -149,8 +145,12 @@ def submissions_section(ctx: Context) -> None:
                 t("col_submitted", lang): rates["n_submitted"],
                 t("col_missing", lang): rates["n_missing"],
                 t("col_late", lang): rates["n_late"],
-                t("col_submission_rate", lang): _blank_na(rates["submission_rate_pct"]),
-                t("col_timeliness_rate", lang): _blank_na(rates["timeliness_rate_pct"]),
+                t("col_submission_rate", lang): rates["submission_rate_pct"].map(
+                    lambda v: format_number(v, lang)
+                ),
+                t("col_timeliness_rate", lang): rates["timeliness_rate_pct"].map(
+                    lambda v: format_number(v, lang)
+                ),
             }
         ),
         lang,
@@ -173,7 +173,9 @@ def submissions_section(ctx: Context) -> None:
                     t("col_period", lang): out["period"],
                     t("col_status", lang): out["status"].map(lambda s: t(f"sub_{s}", lang)),
                     t("col_deadline", lang): out["deadline"].astype(str).str[:10],
-                    t("col_days_late", lang): _blank_na(out["days_late"]),
+                    t("col_days_late", lang): out["days_late"].map(
+                        lambda v: format_number(v, lang, integer=True)
+                    ),
                 }
             ),
             lang,

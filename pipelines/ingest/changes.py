@@ -15,7 +15,6 @@ loaded by one ingest run (delete + insert of the range), exactly as a `--from/--
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,7 +75,7 @@ def plan_changes(warehouse: Path, root: Path) -> list[SourceChanges]:
                 "SELECT file_path, quarter_start FROM raw.file_quarters WHERE source = ? AND quarter_start IS NOT NULL",
                 [source.name],
             ).fetchall():
-                old_quarters.setdefault(path, set()).add(_key(q))
+                old_quarters.setdefault(path, set()).add(q.isoformat())
             ch = SourceChanges(source.name)
             current = {p.relative_to(root).as_posix(): p for p in list_files(root, source)}
             for rel, path in current.items():
@@ -92,7 +91,3 @@ def plan_changes(warehouse: Path, root: Path) -> list[SourceChanges]:
         return out
     finally:
         con.close()
-
-
-def _key(q: dt.date) -> str:
-    return q.isoformat()

@@ -253,10 +253,6 @@ class _Staging:
         self.con.execute(f"DROP TABLE IF EXISTS {self.table}")
 
 
-def quarter_start(d: dt.date) -> dt.date:
-    return dt.date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
-
-
 def _quarters_of(parsed_good: pl.DataFrame, source: Source) -> list[dt.date | None]:
     """Quarters of a file's parseable row dates (before region and range checks): every window
     this file can contribute rows to. [None] for a file without a dated row (a zero report)."""
