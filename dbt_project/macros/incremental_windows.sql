@@ -9,23 +9,44 @@
     )
 {%- endmacro %}
 
-{#- True when `date_expr` of a row whose raw source is `source_expr` (SQL) falls in a window
-    replaced since the last build. -#}
-{% macro in_replaced_windows(source_expr, date_expr) -%}
-    exists (
-        select 1 from ({{ replaced_windows() }}) as w
-        where w.source = {{ source_expr }}
-            and (
-                w.window_start is null
-                or (cast({{ date_expr }} as date) >= w.window_start and cast({{ date_expr }} as date) < w.window_end)
-            )
-    )
+{#- Filter (SQL) on `date_col` of the records of raw `source`: true for the rows in a window
+    replaced since the model's last build. The windows are read when the model runs and written
+    into the SQL as constant date ranges, so DuckDB skips row groups by their min/max dates
+    instead of testing every row against a subquery (a scan of the recent quarters, not of ten
+    years). A window with a null start means the whole source; no window means no row. -#}
+{% macro in_replaced_windows(source, date_col) -%}
+    {%- if not execute -%}
+    true
+    {%- else -%}
+    {%- set windows = run_query(
+        "select window_start, window_end from (" ~ replaced_windows() ~ ") as w where w.source = '" ~ source ~ "'"
+    ) -%}
+    {%- set ranges = [] -%}
+    {%- set everything = [] -%}
+    {%- for w in windows.rows -%}
+        {%- if w[0] is none -%}
+            {%- do everything.append(true) -%}
+        {%- else -%}
+            {%- do ranges.append("(" ~ date_col ~ " >= '" ~ w[0] ~ "' and " ~ date_col ~ " < '" ~ w[1] ~ "')") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if everything -%}
+    true
+    {%- elif ranges -%}
+    ({{ ranges | unique | join(' or ') }})
+    {%- else -%}
+    false
+    {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
 
-{#- Pre-hook of int_records__quarterly_measures: drop the aggregates about to be recomputed -
-    quarters of replaced windows of the windowed sources, and all rows of the others. Portable
-    SQL (extract, exists), no engine-specific date constructor. -#}
-{% macro replaced_quarters_delete(windowed_sources) -%}
+{#- Pre-hook of the incremental record aggregates (int_records__quarterly_measures,
+    int_breakdowns__quarterly): drop the aggregates about to be recomputed - quarters of replaced
+    windows of the windowed sources (var windowed_record_sources, the one list both the hook and
+    the models' bodies read), and all rows of the others. Portable SQL (extract, exists), no
+    engine-specific date constructor. -#}
+{% macro replaced_quarters_delete() -%}
+    {%- set windowed_sources = var('windowed_record_sources') -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as t
     where t.record_source not in ('{{ windowed_sources | join("', '") }}')

@@ -11,7 +11,7 @@
 {{ config(
     materialized='incremental',
     full_refresh=(true if var('as_of', none) else none),
-    pre_hook="{{ replaced_quarters_delete(['road_traffic', 'fires', 'enforcement']) }}",
+    pre_hook="{{ replaced_quarters_delete() }}",
 ) }}
 {%- set acc_measures = [
     ('ps_accidents', 'count(*)', 'true'),
@@ -25,20 +25,20 @@
     ('imc_deaths', 'sum(deaths_incl_missing)', 'in_imc'),
     ('se_deaths', 'sum(deaths_incl_missing)', 'involves_special_equipment'),
 ] -%}
-{#- (model, date column, measures, raw source, recomputed only for replaced windows?) -#}
+{#- (model, date column, measures, raw source) -#}
 {%- set simple = [
-    ('int_accidents_in_scope', 'occurred_at', acc_measures, 'accidents', false),
+    ('int_accidents_in_scope', 'occurred_at', acc_measures, 'accidents'),
     ('stg_raw__road_traffic', 'occurred_at', [
         ('road_accidents', 'count(*)', 'true'),
         ('road_deaths', 'sum(deaths)', 'true'),
         ('road_injuries', 'sum(injuries)', 'true'),
-    ], 'road_traffic', true),
+    ], 'road_traffic'),
     ('stg_raw__fires', 'occurred_at', [
         ('fire_count', 'count(*)', 'true'),
         ('fire_deaths', 'sum(deaths)', 'true'),
         ('fire_injuries', 'sum(injuries)', 'true'),
         ('fire_direct_loss', 'sum(direct_loss_wan)', 'true'),
-    ], 'fires', true),
+    ], 'fires'),
     ('int_disasters__latest', 'started_on', [
         ('nd_affected_person_times', 'sum(affected_person_times)', 'true'),
         ('nd_deaths', 'sum(deaths)', 'true'),
@@ -50,7 +50,7 @@
         ('nd_direct_loss', 'sum(direct_loss_wan)', 'true'),
         ('forest_fire_count', 'count(distinct event_id)', "hazard_code = 'forest_grassland_fire'"),
         ('forest_damaged_area', 'sum(burned_forest_ha)', "hazard_code = 'forest_grassland_fire'"),
-    ], 'disasters', false),
+    ], 'disasters'),
     ('stg_raw__enforcement', 'inspected_on', [
         ('enf_inspections', 'count(*)', 'true'),
         ('enf_penalties', 'count(*)', 'is_penalised'),
@@ -60,7 +60,7 @@
         ('hazards_found', 'sum(hazards_found)', 'true'),
         ('hazards_major_found', 'sum(hazards_major_found)', 'true'),
         ('hazards_rectified', 'sum(hazards_rectified)', 'true'),
-    ], 'enforcement', true),
+    ], 'enforcement'),
 ] %}
 
 with int_accidents_in_scope as (
@@ -70,7 +70,7 @@ with int_accidents_in_scope as (
 ),
 
 unioned as (
-{%- for model, date_col, measures, raw_source, by_window in simple %}
+{%- for model, date_col, measures, raw_source in simple %}
 {%- set outer = loop %}
 {%- for code, agg, cond in measures %}
     select
@@ -84,8 +84,8 @@ unioned as (
         max({{ 'released_on' if model.startswith('int_') else '_released_on' }}) as released_on
     from {{ model if model == 'int_accidents_in_scope' else ref(model) }}
     where {{ cond }}
-    {%- if by_window and is_incremental() %}
-        and {{ in_replaced_windows("'" ~ raw_source ~ "'", date_col) }}
+    {%- if raw_source in var('windowed_record_sources') and is_incremental() %}
+        and {{ in_replaced_windows(raw_source, date_col) }}
     {%- endif %}
     group by 1, 2, 3
     {% if not (outer.last and loop.last) %}union all{% endif %}

@@ -9,105 +9,31 @@
 -- Production-safety accidents exclude written-off records and sectors outside the production-
 -- safety scope, like the headline counts, so a breakdown sums to ps_accidents / ps_deaths.
 -- Road accidents listing several vehicle kinds count once under each kind: the vehicle_kind
--- breakdown does not add up to road_accidents (operating_vehicle does).
-{%- set ps = [('ps_accidents', 'count'), ('ps_deaths', 'deaths_incl_missing')] %}
-{%- set road = [('road_accidents', 'count'), ('road_deaths', 'deaths')] %}
-{%- set fire = [('fire_count', 'count'), ('fire_deaths', 'deaths')] %}
-{%- set nd = [
-    ('nd_affected_person_times', 'affected_person_times'),
-    ('nd_deaths_missing', 'deaths + missing'),
-    ('nd_direct_loss', 'direct_loss_wan'),
-    ('nd_relocated', 'relocated'),
-] %}
-{%- set enf = [
-    ('enf_inspections', 'count'),
-    ('enf_penalties', 'case when is_penalised then 1 else 0 end'),
-    ('enf_fines', 'fine_wan'),
-    ('hazards_found', 'hazards_found'),
-    ('hazards_rectified', 'hazards_rectified'),
-] %}
-{#- (domain, breakdown, record CTE, category expression, measures) -#}
-{%- set breakdowns = [
-    ('production_safety', 'sector', 'acc', 'sector_code', ps),
-    ('production_safety', 'category', 'acc', 'category_code', ps),
-    ('production_safety', 'grade', 'acc', 'grade_code', ps),
-    ('production_safety', 'month', 'acc', 'month_code', ps),
-    ('road_traffic', 'operating_vehicle', 'road', 'operating_code', road),
-    ('road_traffic', 'vehicle_kind', 'road_kinds', 'vehicle_kind', road),
-    ('fire', 'place_type', 'fires', 'place_type', fire),
-    ('fire', 'cause', 'fires', 'cause', fire),
-    ('natural_disaster', 'hazard', 'disasters', 'hazard_code', nd),
-    ('enforcement', 'sector', 'enf', 'sector_code', enf),
-    ('enforcement', 'inspection_kind', 'enf', 'inspection_kind', enf),
-] %}
+-- breakdown does not add up to road_accidents (operating_vehicle does). The record aggregates
+-- (scope, vehicle kinds, one scan per source) are int_breakdowns__quarterly.
+--
+-- Year-incremental (macros/incremental_years.sql): a build rebuilds only the years whose inputs
+-- changed since the last build (record aggregates, coverage; macros/marts/
+-- fct_breakdowns_inputs.sql) and the year after each (同比); a change to a seed, to the set of
+-- categories or to this SQL rebuilds every year. YTD is a running sum within the year.
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    full_refresh=(true if var('as_of', none) else none),
+    pre_hook="{{ year_state_pre_hook(fct_breakdowns_inputs()) }}",
+    post_hook="{{ year_state_post_hook(fct_breakdowns_inputs()) }}",
+) }}
+{#- the years this build rewrites (incremental): inputs changed, or the year before did -#}
+{%- set rebuild = recompute_years(fct_breakdowns_inputs()) if is_incremental() else [] %}
 {%- set domain_measures = [
-    ('production_safety', ps),
-    ('road_traffic', road),
-    ('fire', fire),
-    ('natural_disaster', nd),
-    ('enforcement', enf),
+    ('production_safety', ['ps_accidents', 'ps_deaths']),
+    ('road_traffic', ['road_accidents', 'road_deaths']),
+    ('fire', ['fire_count', 'fire_deaths']),
+    ('natural_disaster', ['nd_affected_person_times', 'nd_deaths_missing', 'nd_direct_loss', 'nd_relocated']),
+    ('enforcement', ['enf_inspections', 'enf_penalties', 'enf_fines', 'hazards_found', 'hazards_rectified']),
 ] %}
 
-with acc as (
-    select
-        region_code, occurred_at as event_at, released_on, sector_code, category_code, grade_code,
-        lpad(cast(extract(month from occurred_at) as varchar), 2, '0') as month_code,
-        deaths_incl_missing
-    from {{ ref('int_accidents__current') }}
-    where not is_written_off and in_ps_total
-),
-
-road as (
-    select
-        accident_id, region_code, occurred_at as event_at, _released_on as released_on,
-        case when involves_operating_vehicle then 'operating' else 'non_operating' end as operating_code,
-        vehicle_kinds, deaths
-    from {{ ref('stg_raw__road_traffic') }}
-),
-
-road_kinds as (
-    -- One row per accident and distinct vehicle kind it lists (';', '；' or '、' separated).
-    select distinct
-        accident_id, region_code, event_at, released_on, deaths,
-        nullif(trim(kind), '') as vehicle_kind
-    from (
-        select
-            r.*,
-            unnest(string_split(replace(replace(coalesce(r.vehicle_kinds, ''), '；', ';'), '、', ';'), ';')) as kind
-        from road as r
-    ) as k
-),
-
-road_kinds_clean as (
-    -- an accident whose list is empty still counts once, as 'unknown'
-    select * from road_kinds where vehicle_kind is not null
-    union all
-    select * from road_kinds as k
-    where k.vehicle_kind is null and not exists (
-        select 1 from road_kinds as o where o.accident_id = k.accident_id and o.vehicle_kind is not null
-    )
-),
-
-fires as (
-    select region_code, occurred_at as event_at, _released_on as released_on, place_type, cause, deaths
-    from {{ ref('stg_raw__fires') }}
-),
-
-disasters as (
-    select
-        region_code, started_on as event_at, released_on, hazard_code,
-        affected_person_times, deaths, missing, direct_loss_wan, relocated
-    from {{ ref('int_disasters__latest') }}
-),
-
-enf as (
-    select
-        region_code, inspected_on as event_at, _released_on as released_on, sector_code,
-        inspection_kind, is_penalised, fine_wan, hazards_found, hazards_rectified
-    from {{ ref('stg_raw__enforcement') }}
-),
-
-source_of_domain as (
+with source_of_domain as (
     select * from (values
         ('production_safety', 'accidents'),
         ('road_traffic', 'road_traffic'),
@@ -123,7 +49,7 @@ domain_measures as (
     from (values
         {%- for domain, measures in domain_measures %}
         {%- set outer = loop %}
-        {%- for code, expr in measures %}
+        {%- for code in measures %}
         ('{{ domain }}', '{{ code }}'){% if not (outer.last and loop.last) %},{% endif %}
         {%- endfor %}
         {%- endfor %}
@@ -131,30 +57,15 @@ domain_measures as (
     inner join {{ ref('measures') }} as m on d.measure_code = m.measure_code
 ),
 
-records as (
-    -- Per region code as written on the records, quarter and category.
-{%- for domain, breakdown, cte, cat, measures in breakdowns %}
-{%- set outer = loop %}
-{%- for code, expr in measures %}
-    select
-        region_code,
-        cast(extract(year from event_at) as integer) as year,
-        cast(extract(quarter from event_at) as integer) as quarter,
-        '{{ domain }}' as domain,
-        '{{ breakdown }}' as breakdown,
-        coalesce(nullif(trim(cast({{ cat }} as varchar)), ''), 'unknown') as category_code,
-        '{{ code }}' as measure_code,
-        {{ 'cast(count(*) as double)' if expr == 'count' else exact_sum(expr) }} as value,
-        count(*) as n_records,
-        max(released_on) as released_on
-    from {{ 'road_kinds_clean' if cte == 'road_kinds' else cte }}
-    group by 1, 2, 3, 4, 5, 6
-    {% if not (outer.last and loop.last) %}union all{% endif %}
-{%- endfor %}
-{%- endfor %}
-),
-
 closure as (select * from {{ ref('int_regions__closure') }}),
+
+records as (
+    select * from {{ ref('int_breakdowns__quarterly') }}
+    {%- if is_incremental() %}
+    -- the years this build writes and the year before each (同比 base)
+    where year in ({{ year_list(with_previous_years(rebuild)) }})
+    {%- endif %}
+),
 
 rolled as (
     select
@@ -181,14 +92,31 @@ months as (
 ),
 
 categories as (
-    -- Every category a region has ever recorded; for months all twelve.
-    select distinct region_code, domain, breakdown, category_code, cast(null as integer) as month_no
-    from rolled
+    -- Every category a region has ever recorded (all years); for months all twelve.
+    with ever as (
+        select distinct c.ancestor_code as region_code, r.domain, r.breakdown, r.category_code
+        from (
+            select distinct region_code, domain, breakdown, category_code
+            from {{ ref('int_breakdowns__quarterly') }}
+        ) as r
+        inner join closure as c on r.region_code = c.descendant_code
+    )
+
+    select region_code, domain, breakdown, category_code, cast(null as integer) as month_no
+    from ever
     where breakdown <> 'month'
     union all
     select r.region_code, r.domain, r.breakdown, m.category_code, m.month_no
-    from (select distinct region_code, domain, breakdown from rolled where breakdown = 'month') as r
+    from (select distinct region_code, domain, breakdown from ever where breakdown = 'month') as r
     cross join months as m
+),
+
+coverage as (
+    select * from {{ ref('int_coverage__quarterly') }}
+    {%- if is_incremental() %}
+    -- the years this build writes and the year before each (同比 base)
+    where year in ({{ year_list(with_previous_years(rebuild)) }})
+    {%- endif %}
 ),
 
 quarterly as (
@@ -207,7 +135,7 @@ quarterly as (
         cv.is_complete,
         cv.n_children,
         cv.k_children_complete
-    from {{ ref('int_coverage__quarterly') }} as cv
+    from coverage as cv
     inner join source_of_domain as sd on cv.source = sd.source
     inner join categories as u on cv.region_code = u.region_code and sd.domain = u.domain
     inner join domain_measures as dm on u.domain = dm.domain
@@ -224,36 +152,29 @@ quarterly as (
 ),
 
 ytd as (
-    -- For months, only the quarters holding the month exist: a month is complete with its year.
+    -- Running sums within the year. Complete when every quarter so far is loaded and complete.
     select
-        q.region_code,
-        q.year,
-        q.quarter,
-        q.domain,
-        q.breakdown,
-        q.category_code,
-        q.measure_code,
-        q.unit,
-        {{ exact_sum('p.value') }} as value,
-        sum(p.n_records) as n_records,
-        max(p.released_on) as released_on,
-        count(*) = q.quarter and bool_and(p.is_complete) as is_complete,
-        q.n_children,
-        q.k_children_complete
-    from quarterly as q
-    inner join quarterly as p
-        on
-            q.region_code = p.region_code
-            and q.domain = p.domain
-            and q.breakdown = p.breakdown
-            and q.category_code = p.category_code
-            and q.measure_code = p.measure_code
-            and q.year = p.year
-            and p.quarter <= q.quarter
-    where q.breakdown <> 'month'
-    group by
-        q.region_code, q.year, q.quarter, q.domain, q.breakdown, q.category_code, q.measure_code,
-        q.unit, q.n_children, q.k_children_complete
+        region_code,
+        year,
+        quarter,
+        domain,
+        breakdown,
+        category_code,
+        measure_code,
+        unit,
+        cast(sum(cast(value as decimal(38, 10))) over w as double) as value,
+        sum(n_records) over w as n_records,
+        max(released_on) over w as released_on,
+        count(*) over w = quarter
+        and min(case when is_complete then 1 else 0 end) over w = 1 as is_complete,
+        n_children,
+        k_children_complete
+    from quarterly
+    where breakdown <> 'month'
+    window w as (
+        partition by region_code, year, domain, breakdown, category_code, measure_code
+        order by quarter rows between unbounded preceding and current row
+    )
 ),
 
 month_years as (
@@ -281,7 +202,7 @@ month_years as (
             bool_and(c.is_complete) as all_complete,
             max(case when c.quarter = 4 then c.n_children end) as n_children,
             max(case when c.quarter = 4 then c.k_children_complete end) as k_children_complete
-        from {{ ref('int_coverage__quarterly') }} as c
+        from coverage as c
         inner join source_of_domain as d on c.source = d.source
         group by 1, 2, 3
         having max(c.quarter) = 4
@@ -315,51 +236,72 @@ periodic as (
     from month_years
 ),
 
-dated as (
+period_labels as (
+    -- one row per period: its label, and the span a 同比 covers (start of the base period to the
+    -- end of this one) for the series-break test
     select
-        p.*,
-        case p.period_type
-            when 'year' then cast(p.year as varchar)
-            else cast(p.year as varchar) || 'Q' || cast(p.quarter as varchar)
+        period_type,
+        year,
+        quarter,
+        case period_type
+            when 'year' then cast(year as varchar)
+            else cast(year as varchar) || 'Q' || cast(quarter as varchar)
         end as period,
-        case p.period_type
-            when 'quarter' then make_date(p.year - 1, 3 * p.quarter - 2, 1)
-            else make_date(p.year - 1, 1, 1)
+        case period_type
+            when 'quarter' then make_date(year - 1, 3 * quarter - 2, 1)
+            else make_date(year - 1, 1, 1)
         end as yoy_base_start,
-        case p.period_type
-            when 'year' then make_date(p.year, 12, 31)
-            else last_day(make_date(p.year, 3 * p.quarter, 1))
+        case period_type
+            when 'year' then make_date(year, 12, 31)
+            else last_day(make_date(year, 3 * quarter, 1))
         end as period_end
-    from periodic as p
+    from (select distinct period_type, year, quarter from periodic) as p
 ),
 
-breaks as (
-    select measure_code, effective_from from {{ ref('series_breaks') }} where not restated_base
+broken as (
+    -- (period, measure) whose 同比 would cross a registered series break: no 同比
+    select distinct l.period_type, l.year, l.quarter, b.measure_code
+    from period_labels as l
+    inner join {{ ref('series_breaks') }} as b
+        on b.effective_from > l.yoy_base_start and b.effective_from <= l.period_end
+    where not b.restated_base
+),
+
+previous_year as (
+    -- each row moved one year on: the 同比 base of the row it now lines up with
+    select
+        region_code, period_type, year + 1 as year, coalesce(quarter, 0) as quarter_key, domain,
+        breakdown, category_code, measure_code, value
+    from periodic
 ),
 
 compared as (
-    -- 同比 against the same category a year earlier; null across a registered series break.
     select
-        d.*,
-        case
-            when exists (
-                select 1 from breaks as b
-                where b.measure_code = d.measure_code
-                    and b.effective_from > d.yoy_base_start and b.effective_from <= d.period_end
-            ) then null
-            else y.value
-        end as yoy_base_value
-    from dated as d
-    left join periodic as y
+        p.*,
+        l.period,
+        case when k.measure_code is null then y.value end as yoy_base_value
+    from periodic as p
+    inner join period_labels as l
+        on p.period_type = l.period_type and p.year = l.year and coalesce(p.quarter, 0) = coalesce(l.quarter, 0)
+    left join broken as k
         on
-            d.region_code = y.region_code
-            and d.period_type = y.period_type
-            and y.year = d.year - 1
-            and d.quarter is not distinct from y.quarter
-            and d.domain = y.domain
-            and d.breakdown = y.breakdown
-            and d.category_code = y.category_code
-            and d.measure_code = y.measure_code
+            p.period_type = k.period_type
+            and p.year = k.year
+            and coalesce(p.quarter, 0) = coalesce(k.quarter, 0)
+            and p.measure_code = k.measure_code
+    left join previous_year as y
+        on
+            p.region_code = y.region_code
+            and p.period_type = y.period_type
+            and p.year = y.year
+            and coalesce(p.quarter, 0) = y.quarter_key
+            and p.domain = y.domain
+            and p.breakdown = y.breakdown
+            and p.category_code = y.category_code
+            and p.measure_code = y.measure_code
+    {%- if is_incremental() %}
+    where p.year in ({{ year_list(rebuild) }})
+    {%- endif %}
 ),
 
 sector_names as (
