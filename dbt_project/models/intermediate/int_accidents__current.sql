@@ -41,13 +41,13 @@ graded as (
     -- Grade by 条例 art. 3: the highest grade whose deaths, serious-injury or loss threshold is met.
     select
         l.accident_id,
-        max_by(g.grade_code, g.grade_rank) as derived_grade_code
+        g.grade_code as derived_grade_code,
+        row_number() over (partition by l.accident_id order by g.grade_rank desc) as grade_order
     from latest as l
     inner join grades as g
         on l.deaths_incl_missing >= g.min_deaths
         or l.serious_injuries >= g.min_serious_injuries and g.min_serious_injuries > 0
         or coalesce(l.direct_loss_wan, 0) >= g.min_loss_wan and g.min_loss_wan > 0
-    group by l.accident_id
 )
 
 select
@@ -82,7 +82,7 @@ select
     l._load_id,
     greatest(l._released_on, cast(w.written_off_at as date)) as released_on
 from latest as l
-left join graded as gr on l.accident_id = gr.accident_id
+left join graded as gr on l.accident_id = gr.accident_id and gr.grade_order = 1
 left join written_off as w on l.accident_id = w.accident_id
 left join sectors as s
     on l.sector_code = s.sector_code

@@ -28,8 +28,8 @@ inferred_units as (
     select distinct
         r.source,
         r.region_code,
-        make_date(r.year, 1, 1) as valid_from,
-        make_date(r.year, 12, 31) as valid_to,
+        {{ date_from_parts('r.year', 1, 1) }} as valid_from,
+        {{ date_from_parts('r.year', 12, 31) }} as valid_to,
         'inferred' as basis
     from records as r
     where not exists (
@@ -138,7 +138,7 @@ children as (
         v.quarter,
         v.parent_code as region_code,
         count(*) as n_children,
-        count(*) filter (where p.n_covered_leaves = p.n_leaves) as k_children_complete
+        count(case when p.n_covered_leaves = p.n_leaves then 1 end) as k_children_complete
     from valid_regions as v
     inner join per_region as p
         on

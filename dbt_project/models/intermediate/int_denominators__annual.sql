@@ -19,8 +19,8 @@ valid_children as (
     from regions as r
     cross join (select distinct year from own) as y
     where r.parent_code is not null
-        and (r.valid_from is null or r.valid_from <= make_date(y.year, 12, 31))
-        and (r.valid_to is null or r.valid_to >= make_date(y.year, 12, 31))
+        and (r.valid_from is null or r.valid_from <= {{ date_from_parts('y.year', 12, 31) }})
+        and (r.valid_to is null or r.valid_to >= {{ date_from_parts('y.year', 12, 31) }})
     group by 1, 2
 ),
 

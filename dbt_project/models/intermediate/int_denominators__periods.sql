@@ -18,9 +18,17 @@ cumulative as (
     )
 ),
 
+year_bounds as (
+    select min(year) as first_year, max(year) + 1 as last_year
+    from (select year from annual union all select year from cumulative) as y
+),
+
 years as (
-    select unnest(range(min(year), max(year) + 2)) as year
-    from (select year from annual union all select year from cumulative)
+    -- Every year from the first with data to the one after the last (the spine holds 200 years).
+    select b.first_year + s.generated_number - 1 as year
+    from year_bounds as b
+    cross join ({{ dbt.generate_series(200) }}) as s
+    where b.first_year + s.generated_number - 1 <= b.last_year
 ),
 
 period_keys as (
@@ -28,8 +36,8 @@ period_keys as (
     union all
     select pt.period_type, y.year, q.quarter
     from years as y
-    cross join (select unnest([1, 2, 3, 4]) as quarter) as q
-    cross join (select unnest(['quarter', 'ytd']) as period_type) as pt
+    cross join {{ values_table('quarter', [1, 2, 3, 4]) }} as q
+    cross join {{ values_table('period_type', ['quarter', 'ytd']) }} as pt
 ),
 
 region_measures as (

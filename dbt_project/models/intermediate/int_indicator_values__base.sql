@@ -42,7 +42,7 @@ counts as (
     select
         mv.region_code, i.indicator_code, mv.period_type, mv.year, mv.quarter,
         mv.value, mv.value as numerator, cast(null as double) as denominator,
-        cast(null as integer) as denominator_year, cast(null as varchar) as denominator_basis,
+        cast(null as integer) as denominator_year, cast(null as {{ dbt.type_string() }}) as denominator_basis,
         mv.value_source, mv.is_complete, mv.coverage_k, mv.coverage_n, mv.n_records,
         mv.records_value, mv.report_value, mv.released_on
     from indicators as i

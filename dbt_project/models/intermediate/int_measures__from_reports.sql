@@ -22,7 +22,7 @@ from_months as (
     select
         region_code, measure_code, year, 'quarter' as period_type, quarter,
         {{ exact_sum('value') }} as value, max(released_on) as released_on, 2 as priority,
-        'months ' || string_agg(period, ',' order by period) as derived_from
+        'months ' || {{ dbt.listagg('period', "','", 'order by period') }} as derived_from
     from published
     where period_grain = 'month'
     group by region_code, measure_code, year, quarter

@@ -50,8 +50,8 @@ select
     case
         when r.period like '____Q_' then cast(substr(r.period, 6, 1) as integer)
         when r.period like '____M01-__' and cast(substr(r.period, 9, 2) as integer) % 3 = 0
-            then cast(substr(r.period, 9, 2) as integer) // 3
-        when r.period like '____M__' then (cast(substr(r.period, 6, 2) as integer) + 2) // 3
+            then {{ int_div('cast(substr(r.period, 9, 2) as integer)', 3) }}
+        when r.period like '____M__' then {{ int_div('cast(substr(r.period, 6, 2) as integer) + 2', 3) }}
     end as quarter,
     case
         when r.period like '____M01-__' then cast(substr(r.period, 9, 2) as integer)

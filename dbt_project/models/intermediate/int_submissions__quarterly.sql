@@ -25,9 +25,12 @@ load_log as (
 
 initial_load as (
     -- The first load of each source: files it took were already there, receipt time unknown.
-    select source, arg_min(load_id, loaded_at) as load_id
-    from {{ source('raw', 'load_log') }}
-    group by 1
+    select source, load_id
+    from (
+        select source, load_id, row_number() over (partition by source order by loaded_at, load_id) as load_order
+        from {{ source('raw', 'load_log') }}
+    ) as l
+    where load_order = 1
 ),
 
 files as (
@@ -35,10 +38,13 @@ files as (
         l.source,
         l.file_path,
         min(l.loaded_at) as first_loaded_at,
-        arg_min(l.load_id, l.loaded_at) as first_load_id,
+        min(case when l.load_order = 1 then l.load_id end) as first_load_id,
         count(distinct l.file_sha256) as n_versions,
         max(l.loaded_at) as last_loaded_at
-    from load_log as l
+    from (
+        select *, row_number() over (partition by source, file_path order by loaded_at, load_id) as load_order
+        from load_log
+    ) as l
     group by 1, 2
 ),
 
@@ -48,8 +54,8 @@ record_quarters as (
         '{{ s }}' as source,
         _file_path as file_path,
         region_code,
-        year(cast("{{ col }}" as date)) as year,
-        quarter(cast("{{ col }}" as date)) as quarter
+        extract(year from cast({{ adapter.quote(col) }} as date)) as year,
+        extract(quarter from cast({{ adapter.quote(col) }} as date)) as quarter
     from {{ source('raw', s) }}
     {{ 'union all' if not loop.last }}
     {% endfor %}
@@ -66,7 +72,7 @@ named as (
     select
         f.source,
         f.file_path,
-        regexp_extract(f.file_path, '([^/]+)$', 1) as file_name
+        {{ dbt.split_part('f.file_path', "'/'", -1) }} as file_name
     from files as f
 ),
 
@@ -75,8 +81,9 @@ named_periods as (
         source,
         file_path,
         regexp_extract(file_name, '^(\d{6})', 1) as unit_region_code,
-        try_cast(regexp_extract(file_name, '(?:^|\D)((?:19|20)\d{2})(?:[-_ ]?[Qq]([1-4]))?(?:\D|$)', 1) as integer) as year,
-        try_cast(nullif(regexp_extract(file_name, '(?:^|\D)((?:19|20)\d{2})[-_ ]?[Qq]([1-4])(?:\D|$)', 2), '') as integer) as quarter
+        -- A group that did not match is '' (never a non-number), so nullif + cast needs no try_cast.
+        cast(nullif(regexp_extract(file_name, '(?:^|\D)((?:19|20)\d{2})(?:[-_ ]?[Qq]([1-4]))?(?:\D|$)', 1), '') as integer) as year,
+        cast(nullif(regexp_extract(file_name, '(?:^|\D)((?:19|20)\d{2})[-_ ]?[Qq]([1-4])(?:\D|$)', 2), '') as integer) as quarter
     from named
 ),
 
@@ -89,7 +96,7 @@ unit_file_quarters as (
     select u.unit_id, n.year, q.quarter, n.file_path
     from named_periods as n
     inner join units as u on u.region_code = n.unit_region_code and u.source = n.source
-    inner join (select unnest([1, 2, 3, 4]) as quarter) as q on n.quarter is null or n.quarter = q.quarter
+    inner join {{ values_table('quarter', [1, 2, 3, 4]) }} as q on n.quarter is null or n.quarter = q.quarter
     where n.year is not null and n.unit_region_code <> ''
 ),
 
@@ -105,7 +112,7 @@ expected as (
         q.quarter,
         q.quarter_start,
         q.quarter_end,
-        cast(q.quarter_end + to_days(cast(u.deadline_day as integer)) as date) as deadline
+        cast({{ dbt.dateadd('day', 'u.deadline_day', 'q.quarter_end') }} as date) as deadline
     from units as u
     inner join horizon as h on u.source = h.source
     inner join quarters as q
@@ -125,7 +132,7 @@ received as (
         bool_and(f.first_load_id = il.load_id) as in_initial_load,
         max(f.n_versions) > 1 as is_resubmitted,
         count(distinct f.file_path) as n_files,
-        string_agg(distinct f.file_path, '; ' order by f.file_path) as files
+        {{ dbt.listagg('distinct f.file_path', "'; '", 'order by f.file_path') }} as files
     from unit_file_quarters as ufq
     inner join files as f on ufq.file_path = f.file_path
     inner join initial_load as il on f.source = il.source
@@ -140,7 +147,7 @@ select
     e.region_code,
     e.year,
     e.quarter,
-    cast(e.year as varchar) || 'Q' || cast(e.quarter as varchar) as period,
+    cast(e.year as {{ dbt.type_string() }}) || 'Q' || cast(e.quarter as {{ dbt.type_string() }}) as period,
     e.quarter_start,
     e.quarter_end,
     e.deadline,
@@ -151,7 +158,7 @@ select
     coalesce(r.is_resubmitted, false) as is_resubmitted,
     case
         when r.unit_id is null or r.in_initial_load then null
-        else greatest(date_diff('day', e.deadline, cast(r.first_received_at as date)), 0)
+        else greatest({{ dbt.datediff('e.deadline', 'cast(r.first_received_at as date)', 'day') }}, 0)
     end as days_late,
     case
         when r.unit_id is null and {{ reference_date() }} <= e.deadline then 'pending'

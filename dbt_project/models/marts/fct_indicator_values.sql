@@ -49,10 +49,10 @@ plan_cumulative as (
         min(a.coverage_k) as coverage_k,
         max(a.coverage_n) as coverage_n,
         sum(a.n_records) as n_records,
-        string_agg(distinct a.value_source, '+' order by a.value_source) as value_source
+        {{ dbt.listagg('distinct a.value_source', "'+'", 'order by a.value_source') }} as value_source
     from annual as a
     inner join indicators as i on a.indicator_code = i.indicator_code
-    inner join (select unnest([1, 2, 3, 4, 5]) as year_index) as k on a.year_index <= k.year_index
+    inner join {{ values_table('year_index', [1, 2, 3, 4, 5]) }} as k on a.year_index <= k.year_index
     group by a.region_code, a.indicator_code, a.plan_period, a.first_year, k.year_index, i.kind
     having count(*) = k.year_index
 ),
@@ -67,10 +67,10 @@ plan_rows as (
         c.value_source, c.is_complete, c.coverage_k, c.coverage_n, c.n_records,
         cast(null as double) as records_value, cast(null as double) as report_value,
         c.released_on, c.years_elapsed,
-        make_date(c.first_year, 1, 1) as period_start,
-        make_date(c.first_year + c.years_elapsed - 1, 12, 31) as period_end,
+        {{ date_from_parts('c.first_year', 1, 1) }} as period_start,
+        {{ date_from_parts('c.first_year + c.years_elapsed - 1', 12, 31) }} as period_end,
         prev.value as yoy_base_value,
-        case when prev.value is not null then make_date(c.first_year - 5, 1, 1) end as yoy_base_start,
+        case when prev.value is not null then {{ date_from_parts('c.first_year - 5', 1, 1) }} end as yoy_base_start,
         prev.numerator as yoy_base_numerator,
         prev.denominator as yoy_base_denominator,
         prev.is_complete as yoy_base_complete,
@@ -91,16 +91,16 @@ periodic as (
     select
         b.*,
         case b.period_type
-            when 'year' then cast(b.year as varchar)
-            else cast(b.year as varchar) || 'Q' || cast(b.quarter as varchar)
+            when 'year' then cast(b.year as {{ dbt.type_string() }})
+            else cast(b.year as {{ dbt.type_string() }}) || 'Q' || cast(b.quarter as {{ dbt.type_string() }})
         end as period,
         case b.period_type
-            when 'quarter' then make_date(b.year, 3 * b.quarter - 2, 1)
-            else make_date(b.year, 1, 1)
+            when 'quarter' then {{ quarter_start('b.year', 'b.quarter') }}
+            else {{ date_from_parts('b.year', 1, 1) }}
         end as period_start,
         case b.period_type
-            when 'year' then make_date(b.year, 12, 31)
-            else last_day(make_date(b.year, 3 * b.quarter, 1))
+            when 'year' then {{ date_from_parts('b.year', 12, 31) }}
+            else {{ quarter_end('b.year', 'b.quarter') }}
         end as period_end
     from base as b
 ),
@@ -118,7 +118,7 @@ compared as (
         q.value as qoq_base_value,
         case when q.value is not null then q.period_start end as qoq_base_start,
         prev5.mean_value as prev5_mean,
-        case when prev5.mean_value is not null then make_date(p.year - 5, 1, 1) end as prev5_base_start,
+        case when prev5.mean_value is not null then {{ date_from_parts('p.year - 5', 1, 1) }} end as prev5_base_start,
         y.numerator as yoy_base_numerator,
         y.denominator as yoy_base_denominator,
         y.is_complete as yoy_base_complete,
@@ -205,13 +205,13 @@ flagged as (
                 and b.effective_from > r.prev5_base_start and b.effective_from <= r.period_end
         ) as prev5_break,
         (
-            select string_agg(b.note_zh, ';' order by b.effective_from) from breaks as b
+            select {{ dbt.listagg('b.note_zh', "';'", 'order by b.effective_from') }} from breaks as b
             where b.indicator_code = r.indicator_code
                 and b.effective_from > coalesce(r.prev5_base_start, r.yoy_base_start, r.period_start)
                 and b.effective_from <= r.period_end
         ) as break_note_zh,
         (
-            select string_agg(b.note_en, '; ' order by b.effective_from) from breaks as b
+            select {{ dbt.listagg('b.note_en', "'; '", 'order by b.effective_from') }} from breaks as b
             where b.indicator_code = r.indicator_code
                 and b.effective_from > coalesce(r.prev5_base_start, r.yoy_base_start, r.period_start)
                 and b.effective_from <= r.period_end
@@ -247,8 +247,8 @@ missing as (
     -- Values resting on records whose period contains a quarter with a missing submission.
     select
         f.region_code, f.indicator_code, f.period_type, f.period, f.year, f.quarter,
-        count(distinct mr.unit_id || '/' || cast(mr.quarter_start as varchar)) as missing_submissions,
-        string_agg(distinct mr.unit_id, ', ' order by mr.unit_id) as missing_units
+        count(distinct mr.unit_id || '/' || cast(mr.quarter_start as {{ dbt.type_string() }})) as missing_submissions,
+        {{ dbt.listagg('distinct mr.unit_id', "', '", 'order by mr.unit_id') }} as missing_units
     from flagged as f
     inner join indicator_sources as isrc on f.indicator_code = isrc.indicator_code
     inner join missing_by_region as mr
@@ -277,10 +277,10 @@ select
     f.period_start,
     f.period_end,
     case f.period_type
-        when 'quarter' then cast(f.year as varchar) || '年第' || cast(f.quarter as varchar) || '季度'
-        when 'ytd' then cast(f.year as varchar) || '年1-' || cast(f.quarter * 3 as varchar) || '月'
-        when 'year' then cast(f.year as varchar) || '年'
-        else f.period || '年' || case when f.years_elapsed < 5 then '(前' || cast(f.years_elapsed as varchar) || '年)' else '' end
+        when 'quarter' then cast(f.year as {{ dbt.type_string() }}) || '年第' || cast(f.quarter as {{ dbt.type_string() }}) || '季度'
+        when 'ytd' then cast(f.year as {{ dbt.type_string() }}) || '年1-' || cast(f.quarter * 3 as {{ dbt.type_string() }}) || '月'
+        when 'year' then cast(f.year as {{ dbt.type_string() }}) || '年'
+        else f.period || '年' || case when f.years_elapsed < 5 then '(前' || cast(f.years_elapsed as {{ dbt.type_string() }}) || '年)' else '' end
     end as period_label_zh,
     f.value,
     i.unit_zh as unit,
@@ -392,10 +392,18 @@ p_values as (
 )
 
 select
-    t.* exclude (
-        _scale, _poisson, _yoy_n0, _yoy_d0, _yoy_base_complete, _prev5_n0, _prev5_d0,
-        _prev5_base_complete, _e1, _yoy_e0, _prev5_e0, _yoy_tested, _prev5_tested, _yoy_p, _prev5_p
-    ),
+    -- Every column of `published` and the interval, without the underscored inputs
+    -- (listed, not `t.* exclude (...)`, which only DuckDB and Snowflake accept).
+    t.region_code, t.region_name_zh, t.region_name_en, t.region_level, t.indicator_code,
+    t.indicator_name_zh, t.indicator_name_en, t.indicator_kind, t.period_type, t.period, t.year,
+    t.quarter, t.years_elapsed, t.period_start, t.period_end, t.period_label_zh, t.value, t.unit,
+    t.unit_en, t.numerator, t.denominator, t.numerator_measure, t.denominator_measure,
+    t.denominator_year, t.denominator_basis, t.value_source, t.completeness, t.missing_submissions,
+    t.missing_units, t.coverage_k, t.coverage_n, t.n_records, t.records_value, t.report_value,
+    t.yoy_base_value, t.yoy_abs, t.yoy_pct, t.qoq_base_value, t.qoq_abs, t.qoq_pct, t.prev5_mean,
+    t.vs_prev5_mean_abs, t.vs_prev5_mean_pct, t.break_flag, t.yoy_break, t.prev5_break,
+    t.break_note_zh, t.break_note_en, t.released_on, t.better, t.headline, t.display_order,
+    t.ci_method, t.ci_low, t.ci_high,
     -- Rate ratio = value ÷ base (so yoy_pct = 100 × (ratio − 1)); interval and p-value from the
     -- exact conditional test on events and exposures.
     case when t._yoy_tested then {{ safe_divide('t.value', 't.yoy_base_value') }} end as yoy_rate_ratio,

@@ -6,12 +6,15 @@ with targets as (
     select
         t.*,
         i.kind as indicator_kind,
-        cast(split_part(t.plan_period, '-', 1) as integer) as first_year,
-        cast(coalesce(nullif(split_part(t.plan_period, '-', 2), ''), split_part(t.plan_period, '-', 1)) as integer)
-            as last_year,
-        cast(nullif(split_part(t.baseline_year, '-', 1), '') as integer) as baseline_first_year,
-        cast(coalesce(nullif(split_part(t.baseline_year, '-', 2), ''), nullif(split_part(t.baseline_year, '-', 1), ''))
-            as integer) as baseline_last_year
+        cast({{ dbt.split_part('t.plan_period', "'-'", 1) }} as integer) as first_year,
+        cast(coalesce(
+            nullif({{ dbt.split_part('t.plan_period', "'-'", 2) }}, ''), {{ dbt.split_part('t.plan_period', "'-'", 1) }}
+        ) as integer) as last_year,
+        cast(nullif({{ dbt.split_part('t.baseline_year', "'-'", 1) }}, '') as integer) as baseline_first_year,
+        cast(coalesce(
+            nullif({{ dbt.split_part('t.baseline_year', "'-'", 2) }}, ''),
+            nullif({{ dbt.split_part('t.baseline_year', "'-'", 1) }}, '')
+        ) as integer) as baseline_last_year
     from {{ ref('plan_targets') }} as t
     left join {{ ref('indicators') }} as i on t.indicator_code = i.indicator_code
 ),
@@ -31,16 +34,19 @@ in_plan as (
     select
         a.target_id,
         max(a.year) as latest_year,
-        arg_max(a.value, a.year) as latest_value,
+        max(case when a.recency = 1 then a.value end) as latest_value,
         max(a.value) as max_value,
         min(a.value) as min_value,
         {{ exact_sum('a.value') }} as total_value,
         {{ exact_avg('a.value') }} as mean_value,
         count(*) as years_elapsed,
         max(a.released_on) as released_on
-    from annual as a
-    inner join targets as t on a.target_id = t.target_id
-    where a.year between t.first_year and t.last_year
+    from (
+        select a.*, row_number() over (partition by a.target_id order by a.year desc) as recency
+        from annual as a
+        inner join targets as t on a.target_id = t.target_id
+        where a.year between t.first_year and t.last_year
+    ) as a
     group by a.target_id
 ),
 
@@ -191,7 +197,7 @@ select
         when p.target_kind = 'cumulative_cap' then
             '规划期累计超过上限为“偏离”;累计不超过按年份比例分摊的上限为“正常”,否则“有风险”'
         else '已达到目标值为“已达成”;优于基期到目标的直线路径当年值为“正常”;劣于路径但在 '
-            || cast(cast({{ band }} * 100 as integer) as varchar) || '% 以内为“有风险”;否则为“偏离”;规划期末未达到为“偏离”'
+            || cast(cast({{ band }} * 100 as integer) as {{ dbt.type_string() }}) || '% 以内为“有风险”;否则为“偏离”;规划期末未达到为“偏离”'
     end as status_rule_zh,
     case
         when p.indicator_code is null then 'Not computable from the warehouse data; registered only'
@@ -201,7 +207,7 @@ select
         when p.target_kind = 'cumulative_cap' then
             'Off track once the running total exceeds the cap; on track while within the cap pro-rated by elapsed years; else at risk'
         else 'Met when at or better than the target; on track when at or better than the straight path from baseline to target for that year; at risk when within '
-            || cast(cast({{ band }} * 100 as integer) as varchar) || '% of the path; otherwise off track; at the end of the plan, not met is off track'
+            || cast(cast({{ band }} * 100 as integer) as {{ dbt.type_string() }}) || '% of the path; otherwise off track; at the end of the plan, not met is off track'
     end as status_rule_en,
     p.source_file,
     p.source_quote,

@@ -24,8 +24,8 @@ per_quarter as (
     select
         source, year, quarter,
         year * 4 + quarter - 1 as quarter_index,
-        count(*) filter (where status in ('missing', 'pending')) as n_outstanding,
-        count(*) filter (where status not in ('missing', 'pending')) as n_submitted
+        count(case when status in ('missing', 'pending') then 1 end) as n_outstanding,
+        count(case when status not in ('missing', 'pending') then 1 end) as n_submitted
     from submissions
     group by 1, 2, 3
 ),
@@ -33,8 +33,8 @@ per_quarter as (
 latest as (
     select
         source,
-        max(quarter_index) filter (where n_submitted > 0) as data_index,
-        max(quarter_index) filter (where n_outstanding = 0) as complete_index
+        max(case when n_submitted > 0 then quarter_index end) as data_index,
+        max(case when n_outstanding = 0 then quarter_index end) as complete_index
     from per_quarter
     group by 1
 ),
@@ -43,7 +43,7 @@ expected as (
     select u.source, u.deadline_day, u.n_units, max(q.quarter_index) as expected_index
     from units as u
     inner join quarters as q
-        on cast(q.quarter_end + to_days(cast(u.deadline_day as integer)) as date) < {{ reference_date() }}
+        on cast({{ dbt.dateadd('day', 'u.deadline_day', 'q.quarter_end') }} as date) < {{ reference_date() }}
     group by 1, 2, 3
 ),
 
@@ -75,18 +75,18 @@ select
     j.n_units,
     j.deadline_day,
     j.reference_date,
-    cast(qe.year as varchar) || 'Q' || cast(qe.quarter as varchar) as expected_period,
-    cast(qd.year as varchar) || 'Q' || cast(qd.quarter as varchar) as latest_data_period,
-    cast(qc.year as varchar) || 'Q' || cast(qc.quarter as varchar) as latest_complete_period,
+    cast(qe.year as {{ dbt.type_string() }}) || 'Q' || cast(qe.quarter as {{ dbt.type_string() }}) as expected_period,
+    cast(qd.year as {{ dbt.type_string() }}) || 'Q' || cast(qd.quarter as {{ dbt.type_string() }}) as latest_data_period,
+    cast(qc.year as {{ dbt.type_string() }}) || 'Q' || cast(qc.quarter as {{ dbt.type_string() }}) as latest_complete_period,
     qc.quarter_end as complete_through,
     case when j.complete_index is null then null else j.quarters_behind end as quarters_behind,
     case
         when j.quarters_behind > 0
-            then date_diff(
-                'day',
-                cast(qn.quarter_end + to_days(cast(j.deadline_day as integer)) as date),
-                j.reference_date
-            )
+            then {{ dbt.datediff(
+                "cast(" ~ dbt.dateadd('day', 'j.deadline_day', 'qn.quarter_end') ~ " as date)",
+                'j.reference_date',
+                'day'
+            ) }}
         else 0
     end as days_overdue,
     case

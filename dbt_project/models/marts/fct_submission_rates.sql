@@ -7,17 +7,17 @@ select
     year,
     quarter,
     period,
-    count(*) filter (where status <> 'pending') as n_units_due,
-    count(*) filter (where status not in ('pending', 'missing')) as n_submitted,
-    count(*) filter (where status = 'missing') as n_missing,
-    count(*) filter (where status = 'late') as n_late,
-    count(*) filter (where is_resubmitted) as n_resubmitted,
-    count(*) filter (where is_on_time) as n_on_time,
-    count(*) filter (where is_on_time is not null) as n_timed,
-    round(100.0 * count(*) filter (where status not in ('pending', 'missing'))
-        / nullif(count(*) filter (where status <> 'pending'), 0), 1) as submission_rate_pct,
-    round(100.0 * count(*) filter (where is_on_time)
-        / nullif(count(*) filter (where is_on_time is not null), 0), 1) as timeliness_rate_pct,
-    string_agg(unit_id, ', ' order by unit_id) filter (where status = 'missing') as missing_units
+    count(case when status <> 'pending' then 1 end) as n_units_due,
+    count(case when status not in ('pending', 'missing') then 1 end) as n_submitted,
+    count(case when status = 'missing' then 1 end) as n_missing,
+    count(case when status = 'late' then 1 end) as n_late,
+    count(case when is_resubmitted then 1 end) as n_resubmitted,
+    count(case when is_on_time then 1 end) as n_on_time,
+    count(case when is_on_time is not null then 1 end) as n_timed,
+    round(100.0 * count(case when status not in ('pending', 'missing') then 1 end)
+        / nullif(count(case when status <> 'pending' then 1 end), 0), 1) as submission_rate_pct,
+    round(100.0 * count(case when is_on_time then 1 end)
+        / nullif(count(case when is_on_time is not null then 1 end), 0), 1) as timeliness_rate_pct,
+    {{ dbt.listagg("case when status = 'missing' then unit_id end", "', '", 'order by unit_id') }} as missing_units
 from {{ ref('fct_submissions') }}
 group by source, year, quarter, period
