@@ -362,34 +362,74 @@ def hand_written_sql(drop: Path, fmt: str) -> dict[str, str]:
     q = lambda col: f"year({col}) AS year, quarter({col}) AS quarter"  # noqa: E731
     measures = [
         # (source CTE, date column, measure, aggregate, condition)
-        *[("acc", "occurred_at", m, a, w) for m, a, w in [
-            ("ps_accidents", "count(*)", "true"), ("ps_deaths", "sum(deaths_all)", "true"),
-            ("ps_injuries", "sum(injuries)", "true"),
-            ("ps_accidents_larger", "count(*)", "grade_code = 'larger'"),
-            ("ps_accidents_major", "count(*)", "grade_code = 'major'"),
-            ("ps_accidents_extraordinary", "count(*)", "grade_code = 'extraordinary'"),
-            ("ps_accidents_larger_plus", "count(*)", "grade_code IN ('larger', 'major', 'extraordinary')"),
-            ("ps_accidents_major_plus", "count(*)", "grade_code IN ('major', 'extraordinary')"),
-            ("imc_deaths", "sum(deaths_all)", "in_imc"), ("se_deaths", "sum(deaths_all)", "special_equipment")]],
-        *[("road", "occurred_at", m, a, "true") for m, a in [
-            ("road_accidents", "count(*)"), ("road_deaths", "sum(deaths)"), ("road_injuries", "sum(injuries)")]],
-        *[("fires", "occurred_at", m, a, "true") for m, a in [
-            ("fire_count", "count(*)"), ("fire_deaths", "sum(deaths)"), ("fire_injuries", "sum(injuries)"),
-            ("fire_direct_loss", "sum(direct_loss::DECIMAL(38, 10))")]],
-        *[("dis", "started_on", m, a, w) for m, a, w in [
-            ("nd_affected_person_times", "sum(affected_person_times)", "true"), ("nd_deaths", "sum(deaths)", "true"),
-            ("nd_missing", "sum(missing)", "true"), ("nd_deaths_missing", "sum(deaths + missing)", "true"),
-            ("nd_relocated", "sum(relocated)", "true"), ("nd_collapsed_houses", "sum(collapsed_houses)", "true"),
-            ("nd_crop_affected_area", "sum(crop_affected_ha::DECIMAL(38, 10))", "true"),
-            ("nd_direct_loss", "sum(direct_loss::DECIMAL(38, 10))", "true"),
-            ("forest_fire_count", "count(DISTINCT event_id)", "hazard_code = 'forest_grassland_fire'"),
-            ("forest_damaged_area", "sum(burned_forest_ha::DECIMAL(38, 10))", "hazard_code = 'forest_grassland_fire'")]],
-        *[("enf", "inspected_on", m, a, w) for m, a, w in [
-            ("enf_inspections", "count(*)", "true"), ("enf_penalties", "count(*)", "penalty"),
-            ("enf_fines", "sum(fine::DECIMAL(38, 10))", "true"), ("enf_suspensions", "count(*)", "suspension"),
-            ("enf_closures", "count(*)", "closure"), ("hazards_found", "sum(hazards_found)", "true"),
-            ("hazards_major_found", "sum(hazards_major_found)", "true"),
-            ("hazards_rectified", "sum(hazards_rectified)", "true")]],
+        *[
+            ("acc", "occurred_at", m, a, w)
+            for m, a, w in [
+                ("ps_accidents", "count(*)", "true"),
+                ("ps_deaths", "sum(deaths_all)", "true"),
+                ("ps_injuries", "sum(injuries)", "true"),
+                ("ps_accidents_larger", "count(*)", "grade_code = 'larger'"),
+                ("ps_accidents_major", "count(*)", "grade_code = 'major'"),
+                ("ps_accidents_extraordinary", "count(*)", "grade_code = 'extraordinary'"),
+                (
+                    "ps_accidents_larger_plus",
+                    "count(*)",
+                    "grade_code IN ('larger', 'major', 'extraordinary')",
+                ),
+                ("ps_accidents_major_plus", "count(*)", "grade_code IN ('major', 'extraordinary')"),
+                ("imc_deaths", "sum(deaths_all)", "in_imc"),
+                ("se_deaths", "sum(deaths_all)", "special_equipment"),
+            ]
+        ],
+        *[
+            ("road", "occurred_at", m, a, "true")
+            for m, a in [
+                ("road_accidents", "count(*)"),
+                ("road_deaths", "sum(deaths)"),
+                ("road_injuries", "sum(injuries)"),
+            ]
+        ],
+        *[
+            ("fires", "occurred_at", m, a, "true")
+            for m, a in [
+                ("fire_count", "count(*)"),
+                ("fire_deaths", "sum(deaths)"),
+                ("fire_injuries", "sum(injuries)"),
+                ("fire_direct_loss", "sum(direct_loss::DECIMAL(38, 10))"),
+            ]
+        ],
+        *[
+            ("dis", "started_on", m, a, w)
+            for m, a, w in [
+                ("nd_affected_person_times", "sum(affected_person_times)", "true"),
+                ("nd_deaths", "sum(deaths)", "true"),
+                ("nd_missing", "sum(missing)", "true"),
+                ("nd_deaths_missing", "sum(deaths + missing)", "true"),
+                ("nd_relocated", "sum(relocated)", "true"),
+                ("nd_collapsed_houses", "sum(collapsed_houses)", "true"),
+                ("nd_crop_affected_area", "sum(crop_affected_ha::DECIMAL(38, 10))", "true"),
+                ("nd_direct_loss", "sum(direct_loss::DECIMAL(38, 10))", "true"),
+                ("forest_fire_count", "count(DISTINCT event_id)", "hazard_code = 'forest_grassland_fire'"),
+                (
+                    "forest_damaged_area",
+                    "sum(burned_forest_ha::DECIMAL(38, 10))",
+                    "hazard_code = 'forest_grassland_fire'",
+                ),
+            ]
+        ],
+        *[
+            ("enf", "inspected_on", m, a, w)
+            for m, a, w in [
+                ("enf_inspections", "count(*)", "true"),
+                ("enf_penalties", "count(*)", "penalty"),
+                ("enf_fines", "sum(fine::DECIMAL(38, 10))", "true"),
+                ("enf_suspensions", "count(*)", "suspension"),
+                ("enf_closures", "count(*)", "closure"),
+                ("hazards_found", "sum(hazards_found)", "true"),
+                ("hazards_major_found", "sum(hazards_major_found)", "true"),
+                ("hazards_rectified", "sum(hazards_rectified)", "true"),
+            ]
+        ],
     ]
     leaf = "\n        UNION ALL ".join(
         f"SELECT region_code, {q(d)}, '{m}' AS measure_code, {a}::DOUBLE AS v FROM {src} WHERE {w} GROUP BY ALL"
@@ -404,19 +444,33 @@ def hand_written_sql(drop: Path, fmt: str) -> dict[str, str]:
     ps = [("ps_accidents", "count(*)"), ("ps_deaths", "sum(deaths_all)")]
     road_m = [("road_accidents", "count(*)"), ("road_deaths", "sum(deaths)")]
     fire_m = [("fire_count", "count(*)"), ("fire_deaths", "sum(deaths)")]
-    nd = [("nd_affected_person_times", "sum(affected_person_times)"), ("nd_deaths_missing", "sum(deaths + missing)"),
-          ("nd_direct_loss", "sum(direct_loss::DECIMAL(38, 10))"), ("nd_relocated", "sum(relocated)")]
-    enf_m = [("enf_inspections", "count(*)"), ("enf_penalties", "count(*) FILTER (WHERE penalty)"),
-             ("enf_fines", "sum(fine::DECIMAL(38, 10))"), ("hazards_found", "sum(hazards_found)"),
-             ("hazards_rectified", "sum(hazards_rectified)")]
+    nd = [
+        ("nd_affected_person_times", "sum(affected_person_times)"),
+        ("nd_deaths_missing", "sum(deaths + missing)"),
+        ("nd_direct_loss", "sum(direct_loss::DECIMAL(38, 10))"),
+        ("nd_relocated", "sum(relocated)"),
+    ]
+    enf_m = [
+        ("enf_inspections", "count(*)"),
+        ("enf_penalties", "count(*) FILTER (WHERE penalty)"),
+        ("enf_fines", "sum(fine::DECIMAL(38, 10))"),
+        ("hazards_found", "sum(hazards_found)"),
+        ("hazards_rectified", "sum(hazards_rectified)"),
+    ]
     breakdowns = [
         # (domain, breakdown, source CTE, date column, category expression, measures)
         ("production_safety", "sector", "acc", "occurred_at", c("sector_code"), ps),
         ("production_safety", "category", "acc", "occurred_at", c("category_code"), ps),
         ("production_safety", "grade", "acc", "occurred_at", c("grade_code"), ps),
         ("production_safety", "month", "acc", "occurred_at", "lpad(month(occurred_at)::VARCHAR, 2, '0')", ps),
-        ("road_traffic", "operating_vehicle", "road", "occurred_at",
-         "CASE WHEN coalesce(operating_vehicle, false) THEN 'operating' ELSE 'non_operating' END", road_m),
+        (
+            "road_traffic",
+            "operating_vehicle",
+            "road",
+            "occurred_at",
+            "CASE WHEN coalesce(operating_vehicle, false) THEN 'operating' ELSE 'non_operating' END",
+            road_m,
+        ),
         ("road_traffic", "vehicle_kind", "road_kinds", "occurred_at", "kind", road_m),
         ("fire", "place_type", "fires", "occurred_at", c("place_type"), fire_m),
         ("fire", "cause", "fires", "occurred_at", c("cause"), fire_m),
@@ -482,7 +536,10 @@ def hand_written(drop: Path, fmt: str, warehouse: Path, runs: int = 3) -> dict[s
         con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
         pipe_sql, key = checks[mart]
         pipe_sql = pipe_sql.replace("FROM ", "FROM wh.", 1)
-        on = " AND ".join(f"h.{k} = p.{k}" for k in key) + " AND coalesce(h.quarter, 0) = coalesce(p.quarter, 0)"
+        on = (
+            " AND ".join(f"h.{k} = p.{k}" for k in key)
+            + " AND coalesce(h.quarter, 0) = coalesce(p.quarter, 0)"
+        )
         close = "abs({a} - {b}) <= 1e-6 * greatest(1, abs({a}))"
         n, matched, missing, yoy_n, yoy_equal = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE {close.format(a='h.value', b='p.value')}),"

@@ -85,10 +85,13 @@ rolled as (
 ),
 
 months as (
-    select
-        lpad(cast(m as varchar), 2, '0') as category_code,
-        cast(m as integer) as month_no
-    from (select unnest(range(1, 13)) as m) as t
+    -- the twelve months: code '01'..'12', number, bilingual name
+    select * from (values
+        {%- for name in ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
+                         'September', 'October', 'November', 'December'] %}
+        ('{{ '%02d' % loop.index }}', {{ loop.index }}, '{{ loop.index }}月', '{{ name }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as t (category_code, month_no, name_zh, name_en)
 ),
 
 categories as (
@@ -244,16 +247,16 @@ period_labels as (
         year,
         quarter,
         case period_type
-            when 'year' then cast(year as varchar)
-            else cast(year as varchar) || 'Q' || cast(quarter as varchar)
+            when 'year' then cast(year as {{ dbt.type_string() }})
+            else cast(year as {{ dbt.type_string() }}) || 'Q' || cast(quarter as {{ dbt.type_string() }})
         end as period,
         case period_type
-            when 'quarter' then make_date(year - 1, 3 * quarter - 2, 1)
-            else make_date(year - 1, 1, 1)
+            when 'quarter' then {{ quarter_start('year - 1', 'quarter') }}
+            else {{ date_from_parts('year - 1', 1, 1) }}
         end as yoy_base_start,
         case period_type
-            when 'year' then make_date(year, 12, 31)
-            else last_day(make_date(year, 3 * quarter, 1))
+            when 'year' then {{ date_from_parts('year', 12, 31) }}
+            else {{ quarter_end('year', 'quarter') }}
         end as period_end
     from (select distinct period_type, year, quarter from periodic) as p
 ),
@@ -319,8 +322,7 @@ category_names as (
     union all
     select 'hazard', hazard_code, name_zh, name_en from {{ ref('hazards') }}
     union all
-    select 'month', category_code, cast(month_no as varchar) || '月', monthname(make_date(2000, month_no, 1))
-    from months
+    select 'month', category_code, name_zh, name_en from months
     union all
     select * from (values
         ('operating_vehicle', 'operating', '涉及营运车辆', 'Operating vehicle involved'),
