@@ -47,6 +47,14 @@ BIN = Path(sys.executable).parent
 LAST_QUARTER = "2026Q3"
 RECORD_SOURCES = ("accidents", "road_traffic", "fires", "disasters", "enforcement")
 MARTS = ("fct_indicator_values", "fct_breakdowns", "fct_plan_progress", "fct_reconciliation")
+# The model holding the numbers each mart's hand-written query reproduces. fct_indicator_values
+# divides record numerators by denominators that arrive as GBK CSV and XLSX, which DuckDB cannot
+# read without downloading extensions: its hand-written query stops at the numerators
+# (int_measures__from_records); the whole chain to the mart is reported beside it.
+SAME_NUMBERS_MODEL = {
+    "fct_indicator_values": "int_measures__from_records",
+    "fct_breakdowns": "fct_breakdowns",
+}
 PACKAGES = (
     "duckdb",
     "polars",
@@ -360,80 +368,92 @@ def hand_written_sql(drop: Path, fmt: str) -> dict[str, str]:
 
     c = lambda col: f"coalesce(nullif(trim(CAST({col} AS VARCHAR)), ''), 'unknown')"  # noqa: E731
     q = lambda col: f"year({col}) AS year, quarter({col}) AS quarter"  # noqa: E731
-    measures = [
-        # (source CTE, date column, measure, aggregate, condition)
-        *[
-            ("acc", "occurred_at", m, a, w)
-            for m, a, w in [
-                ("ps_accidents", "count(*)", "true"),
-                ("ps_deaths", "sum(deaths_all)", "true"),
-                ("ps_injuries", "sum(injuries)", "true"),
-                ("ps_accidents_larger", "count(*)", "grade_code = 'larger'"),
-                ("ps_accidents_major", "count(*)", "grade_code = 'major'"),
-                ("ps_accidents_extraordinary", "count(*)", "grade_code = 'extraordinary'"),
+    # One scan per source: its measures as columns, then UNPIVOT to (measure_code, v).
+    # (source CTE, date column, [(measure, aggregate)])
+    sources = [
+        (
+            "acc",
+            "occurred_at",
+            [
+                ("ps_accidents", "count(*)"),
+                ("ps_deaths", "sum(deaths_all)"),
+                ("ps_injuries", "sum(injuries)"),
+                ("ps_accidents_larger", "count(*) FILTER (WHERE grade_code = 'larger')"),
+                ("ps_accidents_major", "count(*) FILTER (WHERE grade_code = 'major')"),
+                ("ps_accidents_extraordinary", "count(*) FILTER (WHERE grade_code = 'extraordinary')"),
                 (
                     "ps_accidents_larger_plus",
-                    "count(*)",
-                    "grade_code IN ('larger', 'major', 'extraordinary')",
+                    "count(*) FILTER (WHERE grade_code IN ('larger', 'major', 'extraordinary'))",
                 ),
-                ("ps_accidents_major_plus", "count(*)", "grade_code IN ('major', 'extraordinary')"),
-                ("imc_deaths", "sum(deaths_all)", "in_imc"),
-                ("se_deaths", "sum(deaths_all)", "special_equipment"),
-            ]
-        ],
-        *[
-            ("road", "occurred_at", m, a, "true")
-            for m, a in [
+                (
+                    "ps_accidents_major_plus",
+                    "count(*) FILTER (WHERE grade_code IN ('major', 'extraordinary'))",
+                ),
+                ("imc_deaths", "sum(deaths_all) FILTER (WHERE in_imc)"),
+                ("se_deaths", "sum(deaths_all) FILTER (WHERE special_equipment)"),
+            ],
+        ),
+        (
+            "road",
+            "occurred_at",
+            [
                 ("road_accidents", "count(*)"),
                 ("road_deaths", "sum(deaths)"),
                 ("road_injuries", "sum(injuries)"),
-            ]
-        ],
-        *[
-            ("fires", "occurred_at", m, a, "true")
-            for m, a in [
+            ],
+        ),
+        (
+            "fires",
+            "occurred_at",
+            [
                 ("fire_count", "count(*)"),
                 ("fire_deaths", "sum(deaths)"),
                 ("fire_injuries", "sum(injuries)"),
                 ("fire_direct_loss", "sum(direct_loss::DECIMAL(38, 10))"),
-            ]
-        ],
-        *[
-            ("dis", "started_on", m, a, w)
-            for m, a, w in [
-                ("nd_affected_person_times", "sum(affected_person_times)", "true"),
-                ("nd_deaths", "sum(deaths)", "true"),
-                ("nd_missing", "sum(missing)", "true"),
-                ("nd_deaths_missing", "sum(deaths + missing)", "true"),
-                ("nd_relocated", "sum(relocated)", "true"),
-                ("nd_collapsed_houses", "sum(collapsed_houses)", "true"),
-                ("nd_crop_affected_area", "sum(crop_affected_ha::DECIMAL(38, 10))", "true"),
-                ("nd_direct_loss", "sum(direct_loss::DECIMAL(38, 10))", "true"),
-                ("forest_fire_count", "count(DISTINCT event_id)", "hazard_code = 'forest_grassland_fire'"),
+            ],
+        ),
+        (
+            "dis",
+            "started_on",
+            [
+                ("nd_affected_person_times", "sum(affected_person_times)"),
+                ("nd_deaths", "sum(deaths)"),
+                ("nd_missing", "sum(missing)"),
+                ("nd_deaths_missing", "sum(deaths + missing)"),
+                ("nd_relocated", "sum(relocated)"),
+                ("nd_collapsed_houses", "sum(collapsed_houses)"),
+                ("nd_crop_affected_area", "sum(crop_affected_ha::DECIMAL(38, 10))"),
+                ("nd_direct_loss", "sum(direct_loss::DECIMAL(38, 10))"),
+                (
+                    "forest_fire_count",
+                    "count(DISTINCT event_id) FILTER (WHERE hazard_code = 'forest_grassland_fire')",
+                ),
                 (
                     "forest_damaged_area",
-                    "sum(burned_forest_ha::DECIMAL(38, 10))",
-                    "hazard_code = 'forest_grassland_fire'",
+                    "sum(burned_forest_ha::DECIMAL(38, 10)) FILTER (WHERE hazard_code = 'forest_grassland_fire')",
                 ),
-            ]
-        ],
-        *[
-            ("enf", "inspected_on", m, a, w)
-            for m, a, w in [
-                ("enf_inspections", "count(*)", "true"),
-                ("enf_penalties", "count(*)", "penalty"),
-                ("enf_fines", "sum(fine::DECIMAL(38, 10))", "true"),
-                ("enf_suspensions", "count(*)", "suspension"),
-                ("enf_closures", "count(*)", "closure"),
-                ("hazards_found", "sum(hazards_found)", "true"),
-                ("hazards_major_found", "sum(hazards_major_found)", "true"),
-                ("hazards_rectified", "sum(hazards_rectified)", "true"),
-            ]
-        ],
+            ],
+        ),
+        (
+            "enf",
+            "inspected_on",
+            [
+                ("enf_inspections", "count(*)"),
+                ("enf_penalties", "count(*) FILTER (WHERE penalty)"),
+                ("enf_fines", "sum(fine::DECIMAL(38, 10))"),
+                ("enf_suspensions", "count(*) FILTER (WHERE suspension)"),
+                ("enf_closures", "count(*) FILTER (WHERE closure)"),
+                ("hazards_found", "sum(hazards_found)"),
+                ("hazards_major_found", "sum(hazards_major_found)"),
+                ("hazards_rectified", "sum(hazards_rectified)"),
+            ],
+        ),
     ]
     leaf = "\n        UNION ALL ".join(
-        f"SELECT region_code, {q(d)}, '{m}' AS measure_code, {a}::DOUBLE AS v FROM {src} WHERE {w} GROUP BY ALL"
-        for src, d, m, a, w in measures
+        f"(UNPIVOT (SELECT region_code, {q(d)}, "
+        + ", ".join(f"{a}::DOUBLE AS {m}" for m, a in ms)
+        + f" FROM {src} GROUP BY ALL) ON {', '.join(m for m, _ in ms)} INTO NAME measure_code VALUE v)"
+        for src, d, ms in sources
     )
     indicator_numerators = f"""
     WITH {records},
@@ -457,33 +477,58 @@ def hand_written_sql(drop: Path, fmt: str) -> dict[str, str]:
         ("hazards_found", "sum(hazards_found)"),
         ("hazards_rectified", "sum(hazards_rectified)"),
     ]
-    breakdowns = [
-        # (domain, breakdown, source CTE, date column, category expression, measures)
-        ("production_safety", "sector", "acc", "occurred_at", c("sector_code"), ps),
-        ("production_safety", "category", "acc", "occurred_at", c("category_code"), ps),
-        ("production_safety", "grade", "acc", "occurred_at", c("grade_code"), ps),
-        ("production_safety", "month", "acc", "occurred_at", "lpad(month(occurred_at)::VARCHAR, 2, '0')", ps),
+    # (domain, source CTE, date column, [(breakdown, category expression)], measures): one scan
+    # per source, GROUPING SETS over its breakdowns, then UNPIVOT
+    grouped = [
+        (
+            "production_safety",
+            "acc",
+            "occurred_at",
+            [
+                ("sector", c("sector_code")),
+                ("category", c("category_code")),
+                ("grade", c("grade_code")),
+                ("month", "lpad(month(occurred_at)::VARCHAR, 2, '0')"),
+            ],
+            ps,
+        ),
         (
             "road_traffic",
-            "operating_vehicle",
             "road",
             "occurred_at",
-            "CASE WHEN coalesce(operating_vehicle, false) THEN 'operating' ELSE 'non_operating' END",
+            [
+                (
+                    "operating_vehicle",
+                    "CASE WHEN coalesce(operating_vehicle, false) THEN 'operating' ELSE 'non_operating' END",
+                )
+            ],
             road_m,
         ),
-        ("road_traffic", "vehicle_kind", "road_kinds", "occurred_at", "kind", road_m),
-        ("fire", "place_type", "fires", "occurred_at", c("place_type"), fire_m),
-        ("fire", "cause", "fires", "occurred_at", c("cause"), fire_m),
-        ("natural_disaster", "hazard", "dis", "started_on", c("hazard_code"), nd),
-        ("enforcement", "sector", "enf", "inspected_on", c("sector_code"), enf_m),
-        ("enforcement", "inspection_kind", "enf", "inspected_on", c("inspection_kind"), enf_m),
+        ("road_traffic", "road_kinds", "occurred_at", [("vehicle_kind", "kind")], road_m),
+        ("fire", "fires", "occurred_at", [("place_type", c("place_type")), ("cause", c("cause"))], fire_m),
+        ("natural_disaster", "dis", "started_on", [("hazard", c("hazard_code"))], nd),
+        (
+            "enforcement",
+            "enf",
+            "inspected_on",
+            [("sector", c("sector_code")), ("inspection_kind", c("inspection_kind"))],
+            enf_m,
+        ),
     ]
-    bleaf = "\n        UNION ALL ".join(
-        f"SELECT region_code, {q(d)}, '{dom}' AS domain, '{bd}' AS breakdown, {cat} AS category_code, "
-        f"'{m}' AS measure_code, {a}::DOUBLE AS v FROM {src} GROUP BY ALL"
-        for dom, bd, src, d, cat, ms in breakdowns
-        for m, a in ms
-    )
+
+    def scan(dom: str, src: str, d: str, bds: list[tuple[str, str]], ms: list[tuple[str, str]]) -> str:
+        cats = ", ".join(f"{expr} AS c_{bd}" for bd, expr in bds)
+        which = " ".join(f"WHEN GROUPING(c_{bd}) = 0 THEN '{bd}'" for bd, _ in bds)
+        sets = ", ".join(f"(region_code, year, quarter, c_{bd})" for bd, _ in bds)
+        return (
+            f"(UNPIVOT (SELECT region_code, year, quarter, '{dom}' AS domain, CASE {which} END AS breakdown, "
+            f"coalesce({', '.join(f'c_{bd}' for bd, _ in bds)}) AS category_code, "
+            + ", ".join(f"{a}::DOUBLE AS {m}" for m, a in ms)
+            + f" FROM (SELECT *, {q(d)}, {cats} FROM {src}) GROUP BY GROUPING SETS ({sets}))"
+            f" ON {', '.join(m for m, _ in ms)} INTO NAME measure_code VALUE v)"
+        )
+
+    bleaf = "\n        UNION ALL ".join(scan(*g) for g in grouped)
     keys = "domain, breakdown, category_code, measure_code"
     breakdown_values = f"""
     WITH {records},
@@ -650,10 +695,17 @@ def bench_size(size: str, fmt: str, data_root: Path, work: Path, incremental: bo
         hand = hand_written(wdir / "drop_full", fmt, full_wh)
         model_s = result["full_refresh"]["dbt_model_s"]
         for mart, h in hand.items():
-            chain = upstream_models(mart)
+            # like for like: the dbt models that compute the numbers the hand-written query computes
+            same = SAME_NUMBERS_MODEL[mart]
+            chain = upstream_models(same)
+            h["pipeline_model"] = same
             h["pipeline_dbt_chain_s"] = round(sum(model_s.get(m, 0.0) for m in chain), 2)
             h["pipeline_dbt_chain_models"] = len(chain)
             h["ratio_dbt_chain_to_hand"] = round(h["pipeline_dbt_chain_s"] / h["hand_written_s"], 2)
+            whole = upstream_models(mart)
+            h["whole_mart_dbt_chain_s"] = round(sum(model_s.get(m, 0.0) for m in whole), 2)
+            h["whole_mart_dbt_chain_models"] = len(whole)
+            h["ratio_whole_mart_chain_to_hand"] = round(h["whole_mart_dbt_chain_s"] / h["hand_written_s"], 2)
             h["ratio_full_refresh_to_hand"] = round(result["full_refresh"]["wall_s"] / h["hand_written_s"], 1)
         result["marts_vs_hand_written_sql"] = hand
     result["dashboard_query_latency"] = dashboard_latency(full_wh.with_name("serving.duckdb"))
@@ -717,20 +769,27 @@ def write_markdown(doc: dict[str, Any], path: Path) -> None:
         "enforcement), for fct_breakdowns every breakdown (11, with their measures) and its 同比 change; both "
         "rolled up the region tree, per quarter, 1-N月累计 and year. Not included in the hand-written queries: "
         "zero rows for covered quarters without records, completeness, intervals, names. "
-        "'dbt chain' = execution time of the mart and all its upstream dbt models in the full refresh; "
+        "dbt times: execution time of a model and all its upstream dbt models in the full refresh - for "
+        "fct_indicator_values both the models computing the numerators (int_measures__from_records; its "
+        "denominators arrive as GBK CSV and XLSX, which DuckDB reads only with extensions it would have to "
+        "download) and the whole chain to the mart (rates, intervals, comparisons, plan periods); "
         "hand-written: best of 3 runs; 'numbers equal': its values (and 同比 changes) found equal in the "
         "pipeline's tables.",
         "",
     ]
     lines += [
-        "| data | mart | hand-written | dbt chain | ratio | full refresh / hand | numbers equal | 同比 equal |",
-        "|---|---|---|---|---|---|---|---|",
+        "| data | mart | hand-written | dbt models computing the same numbers | ratio | whole chain to the mart "
+        "| ratio | full refresh / hand | numbers equal | 同比 equal |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in doc["runs"]:
         for mart, h in r.get("marts_vs_hand_written_sql", {}).items():
             lines.append(
                 f"| {r['size']} {r['format']} | {mart} | {h['hand_written_s']} s | {h['pipeline_dbt_chain_s']} s "
-                f"({h['pipeline_dbt_chain_models']} models) | {h['ratio_dbt_chain_to_hand']}× | {h['ratio_full_refresh_to_hand']}× | "
+                f"({h.get('pipeline_model', mart)}, {h['pipeline_dbt_chain_models']} models) | "
+                f"{h['ratio_dbt_chain_to_hand']}× | "
+                f"{h.get('whole_mart_dbt_chain_s', '-')} s ({h.get('whole_mart_dbt_chain_models', '-')} models) | "
+                f"{h.get('ratio_whole_mart_chain_to_hand', '-')}× | {h['ratio_full_refresh_to_hand']}× | "
                 f"{h['numbers_equal']:,} of {h['numbers_compared']:,} | "
                 + (f"{h['yoy_equal']:,} of {h['yoy_compared']:,} |" if h.get("yoy_compared") else "- |")
             )
