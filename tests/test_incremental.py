@@ -10,6 +10,7 @@ end with marts identical, row for row, to a full refresh of the complete sample.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def incremental(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     shutil.copyfile(SAMPLE / CUT, drop / CUT)
     (drop / EXTRA).unlink()
     second = run_cli("refresh", "--raw", str(drop), "--warehouse", str(wh))
-    return wh, second.stderr
+    return wh, second.stdout + second.stderr
 
 
 def _windows(wh: Path) -> dict[str, set[dt.date]]:
@@ -120,6 +121,10 @@ def test_incremental_refresh_reloads_only_the_quarters_of_new_changed_and_remove
     first_build = marks[20211]
     assert marks[20263] > first_build and marks[20251] > first_build and marks[20241] > first_build
     assert all(m == first_build for k, m in marks.items() if k not in (20241, 20251, 20263))
+    # fct_breakdowns rebuilt the years whose inputs changed (fires 2024Q1 and 2025Q1; the new
+    # quarter and its revisions in 2026) and the year after each, which 2026 has not got
+    rebuilt = re.findall(r"fct_breakdowns: rebuilding .*? / 按年增量重算", log)
+    assert rebuilt == ["fct_breakdowns: rebuilding 3 year(s): 2024, 2025, 2026 (inputs changed, or the year before did) / 按年增量重算"], rebuilt
 
 
 @pytest.mark.parametrize("table", COMPARED)

@@ -5,7 +5,7 @@
     What changed is not taken from load bookkeeping but measured: the model declares its inputs as
     a query returning (year, part, fingerprint) - one fingerprint per input and year, year -1 for
     whole-table inputs - and the fingerprints of its last build are kept in
-    intermediate.incremental_state. A year whose fingerprint differs (or that appears or
+    intermediate.incremental_state (model, year, part, fingerprint, built_at). A year whose fingerprint differs (or that appears or
     disappears) is recomputed; a changed whole-table fingerprint (a seed, a new category, the
     model's SQL) recomputes every year. So a revised record, a late submission, a new seed row or
     an edited model all rebuild exactly what they touch, and a build that fails leaves the state
@@ -34,56 +34,73 @@
     {{ dbt.hash(dbt.listagg(dbt.hash(dbt.concat(columns.split(',') | map('trim') | map('string') | list)), "'|'", "order by 1")) }}
 {%- endmacro %}
 
-{#- (year, fingerprint) now: the parts of each year joined in a fixed order. -#}
+{#- (year, part, fingerprint) now: the model's inputs and its own SQL. -#}
 {% macro current_fingerprints(fingerprints) -%}
-    select year, {{ dbt.listagg("part || '=' || fingerprint", "';'", "order by part") }} as fingerprint
-    from (
-        {{ fingerprints }}
-        union all
-        select -1 as year, 'model_sql' as part, '{{ local_md5(model.raw_code) }}' as fingerprint
-    ) as parts
-    group by year
+    {{ fingerprints }}
+    union all
+    select -1 as year, 'model_sql' as part, '{{ local_md5(model.raw_code) }}' as fingerprint
 {%- endmacro %}
 
-{#- The years to rebuild, as a list read when the model runs: changed years and the year after
-    each (同比 reads the year before); every year when a whole-table part changed or nothing is
-    stored. Written into the SQL as constants, so scans skip the other years' row groups. -#}
-{% macro recompute_years(fingerprints) -%}
+{#- What to rebuild, read when the model runs: {'years': [...], 'whole': [parts]}. The years
+    whose parts changed and the year after each (同比 reads the year before); every year when a
+    whole-table part changed (named in 'whole') or nothing is stored. The years are written into
+    the SQL as constants, so scans skip the other years' row groups. -#}
+{% macro rebuild_plan(fingerprints) -%}
     {%- if not execute -%}
-    {{ return([]) }}
+    {{ return({'years': [], 'whole': []}) }}
     {%- endif -%}
+    {%- do ensure_incremental_state() -%}
     {%- set sql -%}
     with now_fp as ({{ current_fingerprints(fingerprints) }}),
     stored as (
-        select year, fingerprint from {{ incremental_state_table() }}
+        select year, part, fingerprint from {{ incremental_state_table() }}
         where model = '{{ this.identifier }}'
     ),
     changed as (
-        select coalesce(n.year, s.year) as year
+        select coalesce(n.year, s.year) as year, coalesce(n.part, s.part) as part
         from now_fp as n
-        full outer join stored as s on n.year = s.year
+        full outer join stored as s on n.year = s.year and n.part = s.part
         where n.fingerprint is null or s.fingerprint is null or n.fingerprint <> s.fingerprint
     ),
     everything as (
         select count(*) > 0 as yes from changed where year = -1
+    ),
+    years as (
+        select year from (
+            select year from changed
+            union
+            select year + 1 from changed
+            union
+            select n.year from now_fp as n cross join everything as e where e.yes
+            union
+            select s.year from stored as s cross join everything as e where e.yes
+        ) as y
+        -- only years that have inputs now or had them at the last build
+        where year <> -1 and (year in (select year from now_fp) or year in (select year from stored))
     )
-    select year from changed where year <> -1
-    union
-    select year + 1 from changed where year <> -1
-    union
-    select n.year from now_fp as n cross join everything as e where e.yes and n.year <> -1
-    union
-    select s.year from stored as s cross join everything as e where e.yes and s.year <> -1
-    order by 1
+    select 'year' as kind, cast(year as {{ dbt.type_string() }}) as item from years
+    union all
+    select 'whole', part from changed where year = -1 and exists (select 1 from stored)
+    union all
+    select 'whole', 'no earlier build recorded' where not exists (select 1 from stored)
     {%- endset -%}
-    {%- do ensure_incremental_state() -%}
-    {{ return(run_query(sql).columns[0].values() | map('int') | list) }}
+    {%- set rows = run_query(sql).rows -%}
+    {%- set years = [] -%}
+    {%- set whole = [] -%}
+    {%- for kind, item in rows -%}
+        {%- do (years.append(item | int) if kind == 'year' else whole.append(item)) -%}
+    {%- endfor -%}
+    {{ return({'years': years | sort, 'whole': whole | sort}) }}
+{%- endmacro %}
+
+{% macro recompute_years(fingerprints) -%}
+    {{ return(rebuild_plan(fingerprints)['years']) }}
 {%- endmacro %}
 
 {% macro ensure_incremental_state() -%}
     {%- do run_query(
         "create table if not exists " ~ incremental_state_table()
-        ~ " (model varchar, year integer, fingerprint varchar, built_at timestamp)"
+        ~ " (model varchar, year integer, part varchar, fingerprint varchar, built_at timestamp)"
     ) -%}
 {%- endmacro %}
 
@@ -92,13 +109,16 @@
     {{ years | join(', ') if years else 'null' }}
 {%- endmacro %}
 
-{#- Pre-hook: drop the years about to be rebuilt, and say which (the refresh log shows it). -#}
+{#- Pre-hook: drop the years about to be rebuilt, and say which and why (the refresh log). -#}
 {% macro year_state_pre_hook(fingerprints) -%}
     {%- if is_incremental() and execute -%}
-    {%- set years = recompute_years(fingerprints) -%}
+    {%- set plan = rebuild_plan(fingerprints) -%}
+    {%- set years = plan['years'] -%}
     {%- do log(this.identifier ~ ": rebuilding " ~ (years | length) ~ " year(s)"
         ~ (": " ~ (years | join(', ')) if years else "")
-        ~ " (inputs changed, or the year before did) / 按年增量重算", info=true) -%}
+        ~ (" (changed for all years: " ~ (plan['whole'] | join(', ')) ~ ")" if plan['whole']
+           else " (inputs changed, or the year before did)")
+        ~ " / 按年增量重算", info=true) -%}
     delete from {{ this }} where year in ({{ year_list(years) }})
     {%- else -%}
     select 1
@@ -116,11 +136,9 @@
 
 {#- After a successful build: remember the fingerprints it was built from. -#}
 {% macro year_state_post_hook(fingerprints) -%}
-    create table if not exists {{ incremental_state_table() }} (
-        model varchar, year integer, fingerprint varchar, built_at timestamp
-    );
+    {%- do ensure_incremental_state() -%}
     delete from {{ incremental_state_table() }} where model = '{{ this.identifier }}';
     insert into {{ incremental_state_table() }}
-    select '{{ this.identifier }}', year, fingerprint, {{ dbt.current_timestamp() }}
+    select '{{ this.identifier }}', year, part, fingerprint, {{ dbt.current_timestamp() }}
     from ({{ current_fingerprints(fingerprints) }}) as f
 {%- endmacro %}
