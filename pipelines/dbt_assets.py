@@ -1,8 +1,10 @@
 """dbt models, seeds and tests as Dagster assets and asset checks (one lineage graph)."""
 
+import hashlib
 import os
 import shutil
 import subprocess
+import uuid
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from importlib.metadata import version
@@ -87,22 +89,47 @@ class ProjectDbtCliResource(DbtCliResource):
         return None
 
 
-def keep_partial_parse(run_target: Path) -> None:
-    """Copy this invocation's partial_parse.msgpack back to target/.
+PARSE_CACHE_KEEP = 8  # warehouses whose parse state is kept (tests and benchmarks use many)
 
-    dagster-dbt runs each invocation in its own target folder, seeded from target/. The file
-    there was written by `dbt parse` (prepare_manifest), possibly for another warehouse path,
-    which is part of the profile, so every build re-parsed the whole project. With the file of
-    the last build back in target/, the next build of the same warehouse parses partially;
-    dbt itself checks file hashes, profile, vars and versions and re-parses what changed.
+
+def _parse_cache(warehouse: Path) -> Path:
+    key = hashlib.sha256(str(warehouse).encode()).hexdigest()[:16]
+    return Path(dbt_project.manifest_path).parent / "partial_parse" / f"{key}.msgpack"
+
+
+def run_target_path(context: AssetExecutionContext, warehouse: Path) -> Path:
+    """A fresh target folder for this dbt invocation (as dagster-dbt names it), seeded with the
+    partial-parse state of the last successful build of the same warehouse.
+
+    dbt re-parses the whole project when the profile differs from the one the state was parsed
+    with, and the warehouse path is part of the profile: dagster-dbt's default seed
+    (target/partial_parse.msgpack, written by `dbt parse` for whichever warehouse) made every
+    build re-parse. dbt itself checks the state's file hashes, profile, vars and version, and
+    re-parses what changed, so a seed that no longer fits only costs a full parse.
     """
+    target = (
+        Path(dbt_project.manifest_path).parent
+        / f"{context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    )
+    cached = _parse_cache(warehouse)
+    if cached.exists():
+        target.mkdir(parents=True)
+        shutil.copyfile(cached, target / PARTIAL_PARSE)
+    return target
+
+
+def keep_partial_parse(run_target: Path, warehouse: Path) -> None:
+    """After a successful build: its parse state becomes the seed of the next build of this warehouse."""
     src = run_target / PARTIAL_PARSE
     if not src.exists():
         return
-    dst = Path(dbt_project.manifest_path).with_name(PARTIAL_PARSE)
-    tmp = dst.with_name(f".{PARTIAL_PARSE}.{os.getpid()}.tmp")
+    dst = _parse_cache(warehouse)
+    dst.parent.mkdir(exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
     shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)  # atomic: a concurrent build copies the old file or the new one, never half
+    os.replace(tmp, dst)  # atomic: a concurrent build reads the old file or the new one, never half
+    for old in sorted(dst.parent.glob("*.msgpack"), key=lambda p: p.stat().st_mtime)[:-PARSE_CACHE_KEEP]:
+        old.unlink(missing_ok=True)
 
 
 class DbtBuildConfig(Config):
@@ -138,8 +165,9 @@ def warehouse_dbt_assets(
             "dbt 单元测试:dbt 代码与上次通过时相同,本次跳过 / dbt unit tests: skipped, the dbt code "
             f"is the code they last passed with on this warehouse (code {code_hash[:12]})"
         )
-    invocation = dbt.cli(args, context=context)
+    warehouse = warehouse_path()
+    invocation = dbt.cli(args, context=context, target_path=run_target_path(context, warehouse))
     yield from invocation.stream()  # raises if dbt failed: nothing below runs then
-    keep_partial_parse(invocation.target_path)
+    keep_partial_parse(invocation.target_path, warehouse)
     if run_unit_tests and not context.is_subset:  # a subset runs only its models' unit tests
-        record_unit_tests_passed(warehouse_path(), code_hash, context.run.run_id)
+        record_unit_tests_passed(warehouse, code_hash, context.run.run_id)
