@@ -139,26 +139,28 @@ def test_dbt_code_hash_follows_content_not_timestamps(
     for rel in ("pipelines/dbt_udfs.py", "pipelines/lib/poisson.py"):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / rel, root / rel)
+    base = dbt_code_hash()  # of this checkout
     monkeypatch.setattr(state, "PROJECT_ROOT", root)
     monkeypatch.setattr(state, "DBT_PROJECT_DIR", root / "dbt_project")
-    assert state.dbt_code_hash() == dbt_code_hash()  # same content, other place: same code
+    assert state.dbt_code_hash() == base  # same content elsewhere: the same code
     model = next((root / "dbt_project" / "models" / "marts").glob("*.sql"))
     original = model.read_bytes()
     model.touch()
-    assert state.dbt_code_hash() == dbt_code_hash()
+    assert state.dbt_code_hash() == base  # a new timestamp is no change
     model.write_bytes(original + b"\n-- changed\n")
     changed = state.dbt_code_hash()
-    assert changed != dbt_code_hash()
+    assert changed != base
     model.write_bytes(original)
+    assert state.dbt_code_hash() == base
     (root / "pipelines" / "lib" / "poisson.py").write_text("# changed UDF code\n", encoding="utf-8")
-    assert state.dbt_code_hash() not in (dbt_code_hash(), changed)
+    assert state.dbt_code_hash() not in (base, changed)
 
     wh = tmp_path / "wh.duckdb"
     assert not unit_tests_passed(wh, changed)
     duckdb.connect(str(wh)).close()
     assert not unit_tests_passed(wh, changed)  # no table yet
     record_unit_tests_passed(wh, changed, "run-1")
-    assert unit_tests_passed(wh, changed) and not unit_tests_passed(wh, dbt_code_hash())
+    assert unit_tests_passed(wh, changed) and not unit_tests_passed(wh, base)
 
 
 def test_one_gx_context_validates_every_frame(
