@@ -7,7 +7,7 @@ import os
 
 import dagster as dg
 from dagster import AssetExecutionContext
-from dagster_dbt import DbtCliResource, get_asset_key_for_model
+from dagster_dbt import get_asset_key_for_model
 from dagster_duckdb import DuckDBResource
 
 from pipelines.settings import duckdb_memory_limit, quiet_telemetry, raw_root, serving_path, warehouse_path
@@ -23,7 +23,7 @@ from pipelines.automation import (  # noqa: E402
     transform_after_ingest,
     transform_job,
 )
-from pipelines.dbt_assets import dbt_project, warehouse_dbt_assets  # noqa: E402
+from pipelines.dbt_assets import ProjectDbtCliResource, dbt_project, warehouse_dbt_assets  # noqa: E402
 from pipelines.dbt_cli import dbt_executable  # noqa: E402
 from pipelines.ingest.assets import WRITER_POOL, ingest_assets  # noqa: E402
 from pipelines.publish import publish  # noqa: E402
@@ -71,7 +71,8 @@ def resources() -> dict[str, object]:
         "duckdb": DuckDBResource(
             database=str(warehouse_path()), connection_config={"memory_limit": duckdb_memory_limit()}
         ),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        # DbtCliResource.__init__ takes a DbtProject; mypy types the subclass from its fields.
+        "dbt": ProjectDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),  # type: ignore[arg-type]
     }
 
 

@@ -85,8 +85,14 @@ def release_memory() -> None:
 
 
 def full_refresh_config(full: bool) -> dict:
-    """Run config of transform_and_publish: `dbt build --full-refresh` rebuilds incremental models."""
-    return {"ops": {"warehouse_dbt_assets": {"config": {"full_refresh": full}}}}
+    """Run config of transform_and_publish: `dbt build --full-refresh` rebuilds incremental models,
+    and the reference sources are loaded even when their files are as last loaded."""
+    from pipelines.lib.contracts import ALL_SOURCES
+
+    reference = {
+        f"raw__{s.name}": {"config": {"reload_unchanged": full}} for s in ALL_SOURCES if s.kind == "reference"
+    }
+    return {"ops": {"warehouse_dbt_assets": {"config": {"full_refresh": full}}, **reference}}
 
 
 class RefreshBusy(RuntimeError):
@@ -189,7 +195,7 @@ def run_refresh(first: str | None = None, last: str | None = None, full: bool = 
                     return 1
             release_memory()  # the ingest's frames are gone: hand their pages back before dbt runs
             log.info(
-                "step 2/2: reference sources, dbt build%s (models, tests, unit tests), publish",
+                "step 2/2: reference sources, dbt build%s (models, tests; unit tests when dbt code changed), publish",
                 " --full-refresh" if full else "",
             )
             transform = defs.resolve_job_def("transform_and_publish").execute_in_process(

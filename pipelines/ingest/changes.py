@@ -11,6 +11,10 @@ quarters its rows were dated in (`raw.file_quarters`). Against the files in the 
 
 An unchanged file reloads nothing. Quarters are grouped into contiguous ranges per source, each
 loaded by one ingest run (delete + insert of the range), exactly as a `--from/--to` backfill.
+
+Reference sources (denominators, reports) are replaced file by file and keep the rows of removed
+files (every release stays), so when each of their files is as last loaded a reload would write
+the same rows again: `unchanged_reference_files` lets the ingest asset skip it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.contracts import RECORD_SOURCES
+from pipelines.lib.contracts import RECORD_SOURCES, Source
 from pipelines.lib.readers import list_files, sha256_of
 
 
@@ -91,3 +95,31 @@ def plan_changes(warehouse: Path, root: Path) -> list[SourceChanges]:
         return out
     finally:
         con.close()
+
+
+def unchanged_reference_files(con: duckdb.DuckDBPyConnection, source: Source, root: Path) -> list[str] | None:
+    """The files of a reference source when its table exists and every file in the drop has the
+    sha256 of its last load; None when a load is due (first load, a new or changed file)."""
+    tables = {
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' "
+            "AND table_name IN ('load_log', ?)",
+            [source.name],
+        ).fetchall()
+    }
+    if tables != {"load_log", source.name}:
+        return None
+    last_sha = dict(
+        con.execute(
+            "SELECT file_path, arg_max(file_sha256, loaded_at) FROM raw.load_log "
+            "WHERE source = ? GROUP BY file_path",
+            [source.name],
+        ).fetchall()
+    )
+    if not last_sha:
+        return None
+    current = {p.relative_to(root).as_posix(): p for p in list_files(root, source)}
+    if any(last_sha.get(rel) != sha256_of(path) for rel, path in current.items()):
+        return None
+    return sorted(current)

@@ -1,0 +1,196 @@
+"""What a refresh skips when nothing it depends on changed, and that it still does the work when
+something did.
+
+One refresh, on a copy of the sample warehouse: the record files and the reports are as loaded,
+one denominators file changed (a byte appended, the same rows). The refresh must reload the
+denominators only, skip the reports, skip the dbt unit tests (the dbt code is the code the sample
+build passed them with) and still publish the same numbers.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.dbt_code_state import (
+    TABLE,
+    dbt_code_hash,
+    record_unit_tests_passed,
+    unit_tests_passed,
+)
+from tests.conftest import ROOT, run_cli
+
+SAMPLE = ROOT / "raw" / "sample"
+CHANGED = "denominators/000000_全国_2015-2025.csv"
+
+
+@pytest.fixture(scope="module")
+def rerun(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    tmp = tmp_path_factory.mktemp("fixed_cost")
+    drop, wh = tmp / "raw", tmp / "wh" / "warehouse.duckdb"
+    shutil.copytree(SAMPLE, drop)
+    wh.parent.mkdir()
+    shutil.copyfile(sample_warehouse, wh)
+    with (drop / CHANGED).open("ab") as fh:
+        fh.write(b"\n")  # new sha256, same rows
+    proc = run_cli("refresh", "--raw", str(drop), "--warehouse", str(wh))
+    return wh, proc.stdout + proc.stderr
+
+
+def _files_loaded_since(wh: Path, since_wh: Path, source: str) -> set[str]:
+    con = duckdb.connect(str(since_wh), read_only=True)
+    try:
+        since = con.execute("SELECT max(loaded_at) FROM raw.load_log").fetchone()[0]  # type: ignore[index]
+    finally:
+        con.close()
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        return {
+            r[0]
+            for r in con.execute(
+                "SELECT file_path FROM raw.load_log WHERE source = ? AND loaded_at > ?", [source, since]
+            ).fetchall()
+        }
+    finally:
+        con.close()
+
+
+def test_unchanged_reference_source_is_skipped_and_changed_one_reloaded(
+    rerun: tuple[Path, str], sample_warehouse: Path
+) -> None:
+    wh, log = rerun
+    assert "step 1/2: no record file new, changed or removed since the last load" in log
+    n_reports = len(list((SAMPLE / "reports").iterdir()))
+    assert f"[reports] {n_reports} 个文件自上次导入以来未变,跳过重新导入和校验" in log
+    assert not [line for line in log.splitlines() if "[denominators]" in line and "未变" in line]
+    # a reference source is replaced file by file: the changed source reloads all its files
+    assert _files_loaded_since(wh, sample_warehouse, "denominators") == {
+        f"denominators/{p.name}" for p in (SAMPLE / "denominators").iterdir()
+    }
+    assert _files_loaded_since(wh, sample_warehouse, "reports") == set()
+    # the reloaded rows are the rows loaded before, apart from their lineage columns
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{wh}' AS new (READ_ONLY)")
+        con.execute(f"ATTACH '{sample_warehouse}' AS old (READ_ONLY)")
+        cols = "* EXCLUDE (_file_sha256, _load_id, _loaded_at)"
+        for table in ("denominators", "reports"):
+            diff = con.execute(
+                f"SELECT count(*) FROM ((SELECT {cols} FROM new.raw.{table} EXCEPT ALL "
+                f"SELECT {cols} FROM old.raw.{table}) UNION ALL (SELECT {cols} FROM old.raw.{table} "
+                f"EXCEPT ALL SELECT {cols} FROM new.raw.{table}))"
+            ).fetchone()[0]  # type: ignore[index]
+            assert diff == 0, table
+    finally:
+        con.close()
+
+
+def test_published_numbers_equal_those_of_the_full_build(
+    rerun: tuple[Path, str], sample_warehouse: Path
+) -> None:
+    wh, _log = rerun
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{wh.with_name('serving.duckdb')}' AS new (READ_ONLY)")
+        con.execute(f"ATTACH '{sample_warehouse.with_name('serving.duckdb')}' AS old (READ_ONLY)")
+        for table in ("fct_indicator_values", "fct_breakdowns", "fct_plan_progress"):
+            n_new, n_old = (
+                con.execute(f"SELECT count(*) FROM {db}.marts.{table}").fetchone()[0]  # type: ignore[index]
+                for db in ("new", "old")
+            )
+            only = con.execute(
+                f"SELECT count(*) FROM (SELECT * FROM new.marts.{table} EXCEPT ALL SELECT * FROM old.marts.{table})"
+            ).fetchone()[0]  # type: ignore[index]
+            assert n_new == n_old > 0 and only == 0, table
+    finally:
+        con.close()
+
+
+def test_dbt_unit_tests_run_on_the_first_build_and_are_skipped_while_the_code_is_unchanged(
+    rerun: tuple[Path, str], sample_warehouse: Path
+) -> None:
+    wh, log = rerun
+    # the first build (as every test warehouse's) ran and passed them with the code of this checkout
+    assert unit_tests_passed(sample_warehouse, dbt_code_hash())
+    assert "dbt unit tests: skipped, the dbt code is the code they last passed with" in log
+    assert "--exclude-resource-type unit_test" in log
+    assert "dbt unit tests: run" not in log
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        # nothing new recorded: only the sample build's pass
+        assert con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0] == 1  # type: ignore[index]
+    finally:
+        con.close()
+
+
+def test_dbt_code_hash_follows_content_not_timestamps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipelines.dbt_code_state as state
+
+    root = tmp_path / "project"
+    shutil.copytree(
+        ROOT / "dbt_project", root / "dbt_project", ignore=shutil.ignore_patterns("target", "logs")
+    )
+    for rel in ("pipelines/dbt_udfs.py", "pipelines/lib/poisson.py"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / rel, root / rel)
+    base = dbt_code_hash()  # of this checkout
+    monkeypatch.setattr(state, "PROJECT_ROOT", root)
+    monkeypatch.setattr(state, "DBT_PROJECT_DIR", root / "dbt_project")
+    assert state.dbt_code_hash() == base  # same content elsewhere: the same code
+    model = next((root / "dbt_project" / "models" / "marts").glob("*.sql"))
+    original = model.read_bytes()
+    model.touch()
+    assert state.dbt_code_hash() == base  # a new timestamp is no change
+    model.write_bytes(original + b"\n-- changed\n")
+    changed = state.dbt_code_hash()
+    assert changed != base
+    model.write_bytes(original)
+    assert state.dbt_code_hash() == base
+    (root / "pipelines" / "lib" / "poisson.py").write_text("# changed UDF code\n", encoding="utf-8")
+    assert state.dbt_code_hash() not in (base, changed)
+
+    wh = tmp_path / "wh.duckdb"
+    assert not unit_tests_passed(wh, changed)
+    duckdb.connect(str(wh)).close()
+    assert not unit_tests_passed(wh, changed)  # no table yet
+    record_unit_tests_passed(wh, changed, "run-1")
+    assert unit_tests_passed(wh, changed) and not unit_tests_passed(wh, base)
+
+
+def test_one_gx_context_validates_every_frame(
+    sample_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import great_expectations as gx
+
+    from pipelines.quality import gx_checks
+
+    gx_checks.gx_context.cache_clear()
+    gx_checks.validation_definition.cache_clear()
+    made: list[object] = []
+    real_get_context = gx.get_context
+    monkeypatch.setattr(gx, "get_context", lambda **kw: made.append(kw) or real_get_context(**kw))
+
+    con = duckdb.connect(str(sample_warehouse), read_only=True)
+    try:
+        frames = {s: con.execute(f"SELECT * FROM raw.{s}").df() for s in ("denominators", "reports")}
+    finally:
+        con.close()
+    first = {s: gx_checks.validate_frame(s, f) for s, f in frames.items()}
+    assert all(r["success"] for results in first.values() for r in results)
+    bad: pd.DataFrame = frames["denominators"].copy()
+    bad.loc[bad.index[:3], "region_code"] = None
+    failed = {
+        r["expectation"]: r["unexpected_count"]
+        for r in gx_checks.validate_frame("denominators", bad)
+        if not r["success"]
+    }
+    assert failed.get("expect_column_values_to_not_be_null") == 3
+    # the same definitions, after a failing batch, give the first results again
+    assert {s: gx_checks.validate_frame(s, f) for s, f in frames.items()} == first
+    assert len(made) == 1
