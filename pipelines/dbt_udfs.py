@@ -14,6 +14,7 @@ A NULL or invalid argument gives NULL.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import pyarrow as pa
@@ -53,7 +54,8 @@ def _limits(n: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     counts = _floats(n)
     # counts repeat a lot (small regions, zero quarters): compute each distinct count once
     distinct, back = np.unique(counts, return_inverse=True)
-    low, high = _cached("limits", (counts,), lambda: poisson_limits(distinct))  # type: ignore[misc]
+    limits = _cached("limits", (counts,), lambda: poisson_limits(distinct))
+    low, high = cast(tuple[np.ndarray, np.ndarray], limits)
     return np.asarray(low)[back], np.asarray(high)[back]
 
 

@@ -316,6 +316,7 @@ def load_source(
     reject_parts: list[pl.DataFrame] = []
     warning_parts: list[pl.DataFrame] = []
     files = list_files(raw_root, source)
+    present = [p.relative_to(raw_root).as_posix() for p in files]
     progress(f"[{source.name}] {len(files)} file(s) under {raw_root / source.name}")
     if source.kind == "record" and window is not None:
         files = files_for_window(con, source, raw_root, files, window)
@@ -433,7 +434,7 @@ def load_source(
         if parts
         else pl.DataFrame(schema={**REJECT_SCHEMA, "file_sha256": pl.Utf8, "severity": pl.Utf8})
     )
-    _write(con, source, result, staged, dups, rejects_all, window, loaded_at, file_quarters)
+    _write(con, source, result, staged, dups, rejects_all, window, loaded_at, file_quarters, present)
     progress(
         f"[{source.name}] inserted {result.rows_inserted} row(s), replaced {result.rows_deleted}, "
         f"rejected {result.rows_rejected} row(s) and {len(result.files_rejected)} whole file(s)"
@@ -451,6 +452,7 @@ def _write(
     window: tuple[dt.date, dt.date] | None,
     loaded_at: dt.datetime,
     file_quarters: dict[str, tuple[str, list[dt.date | None]]] | None = None,
+    present: list[str] | None = None,
 ) -> None:
     cols = [
         *source.column_names,
@@ -521,6 +523,14 @@ def _write(
             con.execute(
                 "INSERT INTO raw.file_quarters SELECT ?, file_path, file_sha256, quarter_start FROM fq",
                 [source.name],
+            )
+        if source.kind == "record" and window is not None and present is not None:
+            # A file gone from the drop no longer holds rows of the quarters just reloaded:
+            # forget them, or the next refresh would see it as removed again and reload them.
+            con.execute(
+                "DELETE FROM raw.file_quarters WHERE source = ? AND quarter_start >= ? AND quarter_start < ?"
+                " AND NOT list_contains(?::VARCHAR[], file_path)",
+                [source.name, window[0], window[1], present],
             )
         # Rejects of a file are replaced on each load of that file, so re-runs do not pile up.
         file_paths = [f.file_path for f in result.files]
