@@ -132,15 +132,16 @@ def test_incremental_refresh_reloads_only_the_quarters_of_new_changed_and_remove
     # fct_breakdowns rebuilt the years whose inputs changed (fires 2024Q1 and 2025Q1; the new
     # quarter and its revisions in 2026) and the year after each, which 2026 has not got
     rebuilt = [re.findall(r"fct_breakdowns: rebuilding .*? / 按年增量重算", log) for log in (second, third)]
-    # the new quarter brings causes and places some regions had never recorded: their zero rows
-    # reach back to every year, so every year is rebuilt, and the log says why
+    # the new quarter (2026) and the removed 2024 file: those years and the year after each; two
+    # categories recorded for the first time get their zero rows in every year
     assert rebuilt[0] == [
-        "fct_breakdowns: rebuilding 11 year(s): 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, "
-        "2025, 2026 (changed for all years: categories) / 按年增量重算"
+        "fct_breakdowns: rebuilding 3 year(s): 2024, 2025, 2026 (inputs changed, or the year before did); "
+        "every year of 2 new and 0 vanished key(s) / 按年增量重算"
     ]
     # the corrected 2025Q1 file: 2025 and the year after it (同比), nothing else
     assert rebuilt[1] == [
-        "fct_breakdowns: rebuilding 2 year(s): 2025, 2026 (inputs changed, or the year before did) / 按年增量重算"
+        "fct_breakdowns: rebuilding 2 year(s): 2025, 2026 (inputs changed, or the year before did); "
+        "every year of 0 new and 0 vanished key(s) / 按年增量重算"
     ]
 
 

@@ -7,9 +7,12 @@
     whole-table inputs - and the fingerprints of its last build are kept in
     intermediate.incremental_state (model, year, part, fingerprint, built_at). A year whose fingerprint differs (or that appears or
     disappears) is recomputed; a changed whole-table fingerprint (a seed, a new category, the
-    model's SQL) recomputes every year. So a revised record, a late submission, a new seed row or
-    an edited model all rebuild exactly what they touch, and a build that fails leaves the state
-    of the last good build.
+    model's SQL) recomputes every year. Rows grouped by a key that spans every year (a category's
+    zero rows) are handled by key: the keys of the last build are kept too (year -2), a new key's
+    rows are built in every year and a vanished key's rows deleted from every year. So a revised
+    record, a late submission, a first-ever category, a new seed row or an edited model all
+    rebuild exactly what they touch, and a build that fails leaves the state of the last good
+    build.
 
     Use (fingerprints: a macro call returning that query, e.g. fct_breakdowns_inputs()):
         config(materialized='incremental', on_schema_change='fail',
@@ -45,16 +48,21 @@
     whose parts changed and the year after each (同比 reads the year before); every year when a
     whole-table part changed (named in 'whole') or nothing is stored. The years are written into
     the SQL as constants, so scans skip the other years' row groups. -#}
-{% macro rebuild_plan(fingerprints) -%}
+{% macro rebuild_plan(fingerprints, keys=none) -%}
     {%- if not execute -%}
-    {{ return({'years': [], 'whole': []}) }}
+    {{ return({'years': [], 'whole': [], 'new_keys': [], 'gone_keys': []}) }}
     {%- endif -%}
     {%- do ensure_incremental_state() -%}
+    {#- keys kept by a build of this model, if it had keys at all: without them, rebuild all -#}
+    {%- set keys_missing = keys and run_query(
+        "select count(*) from " ~ incremental_state_table()
+        ~ " where model = '" ~ this.identifier ~ "' and year = -2"
+    ).columns[0].values()[0] == 0 -%}
     {%- set sql -%}
     with now_fp as ({{ current_fingerprints(fingerprints) }}),
     stored as (
         select year, part, fingerprint from {{ incremental_state_table() }}
-        where model = '{{ this.identifier }}'
+        where model = '{{ this.identifier }}' and year <> -2
     ),
     changed as (
         select coalesce(n.year, s.year) as year, coalesce(n.part, s.part) as part
@@ -63,7 +71,7 @@
         where n.fingerprint is null or s.fingerprint is null or n.fingerprint <> s.fingerprint
     ),
     everything as (
-        select count(*) > 0 as yes from changed where year = -1
+        select count(*) > 0 or {{ 'true' if keys_missing else 'false' }} as yes from changed where year = -1
     ),
     years as (
         select year from (
@@ -83,6 +91,10 @@
     select 'whole', part from changed where year = -1 and exists (select 1 from stored)
     union all
     select 'whole', 'no earlier build recorded' where not exists (select 1 from stored)
+    {%- if keys_missing %}
+    union all
+    select 'whole', 'no keys recorded' where exists (select 1 from stored)
+    {%- endif %}
     {%- endset -%}
     {%- set rows = run_query(sql).rows -%}
     {%- set years = [] -%}
@@ -90,7 +102,34 @@
     {%- for kind, item in rows -%}
         {%- do (years.append(item | int) if kind == 'year' else whole.append(item)) -%}
     {%- endfor -%}
-    {{ return({'years': years | sort, 'whole': whole | sort}) }}
+    {%- set plan = {'years': years | sort, 'whole': whole | sort, 'new_keys': [], 'gone_keys': []} -%}
+    {%- if keys and not whole -%}
+        {#- rows keyed by a group that spans every year (e.g. a category's zero rows): a key that
+            appeared is built in every year, one that disappeared is deleted from every year -#}
+        {%- set key_sql -%}
+        with now_k as ({{ keys }}),
+        stored_k as (
+            select part as key from {{ incremental_state_table() }}
+            where model = '{{ this.identifier }}' and year = -2
+        )
+        select 'new' as kind, key from now_k where key not in (select key from stored_k)
+        union all
+        select 'gone', key from stored_k where key not in (select key from now_k)
+        {%- endset -%}
+        {%- for kind, key in run_query(key_sql).rows -%}
+            {%- do plan[kind ~ '_keys'].append(key) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(plan) }}
+{%- endmacro %}
+
+{#- SQL list of string keys for `key in (...)`; `null` matches nothing when the list is empty. -#}
+{% macro key_list(keys) -%}
+    {%- if keys -%}
+    {%- for k in keys -%}'{{ k | replace("'", "''") }}'{{ ', ' if not loop.last }}{%- endfor -%}
+    {%- else -%}
+    null
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro recompute_years(fingerprints) -%}
@@ -110,16 +149,19 @@
 {%- endmacro %}
 
 {#- Pre-hook: drop the years about to be rebuilt, and say which and why (the refresh log). -#}
-{% macro year_state_pre_hook(fingerprints) -%}
+{% macro year_state_pre_hook(fingerprints, keys=none, key_expr=none) -%}
     {%- if is_incremental() and execute -%}
-    {%- set plan = rebuild_plan(fingerprints) -%}
+    {%- set plan = rebuild_plan(fingerprints, keys) -%}
     {%- set years = plan['years'] -%}
     {%- do log(this.identifier ~ ": rebuilding " ~ (years | length) ~ " year(s)"
         ~ (": " ~ (years | join(', ')) if years else "")
         ~ (" (changed for all years: " ~ (plan['whole'] | join(', ')) ~ ")" if plan['whole']
            else " (inputs changed, or the year before did)")
+        ~ ("; every year of " ~ (plan['new_keys'] | length) ~ " new and "
+           ~ (plan['gone_keys'] | length) ~ " vanished key(s)" if keys and not plan['whole'] else "")
         ~ " / 按年增量重算", info=true) -%}
     delete from {{ this }} where year in ({{ year_list(years) }})
+    {%- if keys %} or {{ key_expr }} in ({{ key_list(plan['gone_keys'] + plan['new_keys']) }}){% endif %}
     {%- else -%}
     select 1
     {%- endif -%}
@@ -135,10 +177,15 @@
 {%- endmacro %}
 
 {#- After a successful build: remember the fingerprints it was built from. -#}
-{% macro year_state_post_hook(fingerprints) -%}
+{% macro year_state_post_hook(fingerprints, keys=none) -%}
     {%- do ensure_incremental_state() -%}
     delete from {{ incremental_state_table() }} where model = '{{ this.identifier }}';
     insert into {{ incremental_state_table() }}
     select '{{ this.identifier }}', year, part, fingerprint, {{ dbt.current_timestamp() }}
     from ({{ current_fingerprints(fingerprints) }}) as f
+    {%- if keys %};
+    insert into {{ incremental_state_table() }}
+    select '{{ this.identifier }}', -2, key, '', {{ dbt.current_timestamp() }}
+    from ({{ keys }}) as k
+    {%- endif %}
 {%- endmacro %}

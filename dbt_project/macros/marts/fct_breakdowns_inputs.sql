@@ -1,6 +1,7 @@
 {#- The inputs of marts.fct_breakdowns by year (year -1: whole tables), as (year, part,
     fingerprint): what its year-incremental build compares with the last build
-    (macros/incremental_years.sql). Every table the model reads is here. -#}
+    (macros/incremental_years.sql). Every table the model reads is here; the categories ever
+    recorded, which give zero rows in every year, are keys (fct_breakdowns_category_keys). -#}
 {% macro fct_breakdowns_inputs() -%}
     select year, 'records' as part,
         {{ fingerprint_of('region_code, quarter, domain, breakdown, category_code, measure_code, value, n_records, released_on') }} as fingerprint
@@ -11,10 +12,6 @@
         {{ fingerprint_of('source, region_code, quarter, is_complete, n_children, k_children_complete') }}
     from {{ ref('int_coverage__quarterly') }}
     group by year
-    union all
-    -- zero rows exist for every category a region has ever recorded, in every year
-    select -1, 'categories', {{ fingerprint_of('region_code, domain, breakdown, category_code') }}
-    from (select distinct region_code, domain, breakdown, category_code from {{ ref('int_breakdowns__quarterly') }}) as c
     union all
     select -1, 'closure', {{ fingerprint_of('ancestor_code, descendant_code') }} from {{ ref('int_regions__closure') }}
     union all
@@ -31,4 +28,37 @@
     select -1, 'accident_grades', {{ fingerprint_of('grade_code, name_zh, name_en') }} from {{ ref('accident_grades') }}
     union all
     select -1, 'hazards', {{ fingerprint_of('hazard_code, name_zh, name_en') }} from {{ ref('hazards') }}
+{%- endmacro %}
+
+{#- Every category a region (or an ancestor of the region on the records) has ever recorded:
+    fct_breakdowns has a row for it in every covered period, 0 where nothing was recorded. For
+    months, all twelve once a region has recorded any. -#}
+{% macro fct_breakdowns_categories() -%}
+    select distinct c.ancestor_code as region_code, r.domain, r.breakdown, r.category_code
+    from (
+        select distinct region_code, domain, breakdown, category_code
+        from {{ ref('int_breakdowns__quarterly') }}
+        where breakdown <> 'month'
+    ) as r
+    inner join {{ ref('int_regions__closure') }} as c on r.region_code = c.descendant_code
+    union all
+    select distinct c.ancestor_code, r.domain, r.breakdown, m.category_code
+    from (
+        select distinct region_code, domain, breakdown
+        from {{ ref('int_breakdowns__quarterly') }}
+        where breakdown = 'month'
+    ) as r
+    inner join {{ ref('int_regions__closure') }} as c on r.region_code = c.descendant_code
+    cross join {{ values_table('category_code', ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12']) }} as m
+{%- endmacro %}
+
+{#- One key per category row group of fct_breakdowns (all its years): a category first recorded
+    now adds zero rows to every year, one no longer recorded takes its rows away, and the
+    year-incremental build does exactly that instead of rebuilding every year. -#}
+{% macro fct_breakdowns_key(prefix='') -%}
+    {{ dbt.concat([prefix ~ 'region_code', "'|'", prefix ~ 'domain', "'|'", prefix ~ 'breakdown', "'|'", prefix ~ 'category_code']) }}
+{%- endmacro %}
+
+{% macro fct_breakdowns_category_keys() -%}
+    select {{ fct_breakdowns_key() }} as key from ({{ fct_breakdowns_categories() }}) as k
 {%- endmacro %}

@@ -1,5 +1,6 @@
 -- Record-derived measures per region code as written on the records, per quarter.
--- One union branch per measure; the measure seed names the record source of each.
+-- One scan per record source, its measures as columns (a measure's condition picks its rows),
+-- then one row per measure; the measure seed names the record source of each.
 --
 -- Incremental (the quarterly refresh costs what the new quarter costs): a build after a load
 -- recomputes, for fires, road traffic and enforcement, only the quarters whose raw window was
@@ -69,25 +70,51 @@ with int_accidents_in_scope as (
     where not is_written_off and in_ps_total
 ),
 
+{%- for model, date_col, measures, raw_source in simple %}
+{%- set released = 'released_on' if model.startswith('int_') else '_released_on' %}
+
+scanned_{{ loop.index }} as (
+    -- {{ raw_source }}: every measure in one scan; measure i counts the rows meeting its condition
+    select
+        region_code,
+        year,
+        quarter,
+        {%- for code, agg, cond in measures %}
+        {%- if agg == 'count(*)' %}
+        cast(count({{ '*' if cond == 'true' else 'case when ' ~ cond ~ ' then 1 end' }}) as double) as v_{{ loop.index }},
+        {%- elif agg.startswith('count(distinct ') %}
+        cast(count(distinct {{ agg[15:-1] if cond == 'true' else 'case when ' ~ cond ~ ' then ' ~ agg[15:-1] ~ ' end' }}) as double) as v_{{ loop.index }},
+        {%- else %}
+        {{ exact_sum(agg[4:-1] if cond == 'true' else 'case when ' ~ cond ~ ' then ' ~ agg[4:-1] ~ ' end') }} as v_{{ loop.index }},
+        {%- endif %}
+        count({{ '*' if cond == 'true' else 'case when ' ~ cond ~ ' then 1 end' }}) as n_{{ loop.index }},
+        max({{ '_rel' if cond == 'true' else 'case when ' ~ cond ~ ' then _rel end' }}) as r_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            *,
+            cast(extract(year from {{ date_col }}) as integer) as year,
+            cast(extract(quarter from {{ date_col }}) as integer) as quarter,
+            {{ released }} as _rel
+        from {{ model if model == 'int_accidents_in_scope' else ref(model) }}
+        {%- if raw_source in var('windowed_record_sources') and is_incremental() %}
+        where {{ in_replaced_windows(raw_source, date_col) }}
+        {%- endif %}
+    ) as r
+    group by region_code, year, quarter
+),
+{%- endfor %}
+
 unioned as (
+    -- one row per measure where at least one record met its condition
 {%- for model, date_col, measures, raw_source in simple %}
 {%- set outer = loop %}
 {%- for code, agg, cond in measures %}
     select
-        region_code,
-        cast(extract(year from {{ date_col }}) as integer) as year,
-        cast(extract(quarter from {{ date_col }}) as integer) as quarter,
-        '{{ code }}' as measure_code,
-        '{{ raw_source }}' as record_source,
-        {{ exact_sum(agg[4:-1]) if agg.startswith('sum(') else 'cast(' ~ agg ~ ' as double)' }} as value,
-        count(*) as n_records,
-        max({{ 'released_on' if model.startswith('int_') else '_released_on' }}) as released_on
-    from {{ model if model == 'int_accidents_in_scope' else ref(model) }}
-    where {{ cond }}
-    {%- if raw_source in var('windowed_record_sources') and is_incremental() %}
-        and {{ in_replaced_windows(raw_source, date_col) }}
-    {%- endif %}
-    group by 1, 2, 3
+        region_code, year, quarter, '{{ code }}' as measure_code, '{{ raw_source }}' as record_source,
+        v_{{ loop.index }} as value, n_{{ loop.index }} as n_records, r_{{ loop.index }} as released_on
+    from scanned_{{ outer.index }}
+    where n_{{ loop.index }} > 0
     {% if not (outer.last and loop.last) %}union all{% endif %}
 {%- endfor %}
 {%- endfor %}

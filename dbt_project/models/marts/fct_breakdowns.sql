@@ -14,17 +14,21 @@
 --
 -- Year-incremental (macros/incremental_years.sql): a build rebuilds only the years whose inputs
 -- changed since the last build (record aggregates, coverage; macros/marts/
--- fct_breakdowns_inputs.sql) and the year after each (同比); a change to a seed, to the set of
--- categories or to this SQL rebuilds every year. YTD is a running sum within the year.
+-- fct_breakdowns_inputs.sql) and the year after each (同比); a category recorded for the first
+-- time gets its zero rows in every year, one no longer recorded loses them; a change to a seed
+-- or to this SQL rebuilds every year. YTD is a running sum within the year.
 {{ config(
     materialized='incremental',
     on_schema_change='fail',
     full_refresh=(true if var('as_of', none) else none),
-    pre_hook="{{ year_state_pre_hook(fct_breakdowns_inputs()) }}",
-    post_hook="{{ year_state_post_hook(fct_breakdowns_inputs()) }}",
+    pre_hook="{{ year_state_pre_hook(fct_breakdowns_inputs(), fct_breakdowns_category_keys(), fct_breakdowns_key()) }}",
+    post_hook="{{ year_state_post_hook(fct_breakdowns_inputs(), fct_breakdowns_category_keys()) }}",
 ) }}
-{#- the years this build rewrites (incremental): inputs changed, or the year before did -#}
-{%- set rebuild = recompute_years(fct_breakdowns_inputs()) if is_incremental() else [] %}
+{#- incremental: the years this build rewrites (inputs changed, or the year before did), and
+    the categories first recorded now, whose zero rows it adds to every year -#}
+{%- set plan = rebuild_plan(fct_breakdowns_inputs(), fct_breakdowns_category_keys()) if is_incremental() else {} %}
+{%- set rebuild = plan.get('years', []) %}
+{%- set new_keys = plan.get('new_keys', []) %}
 {%- set domain_measures = [
     ('production_safety', ['ps_accidents', 'ps_deaths']),
     ('road_traffic', ['road_accidents', 'road_deaths']),
@@ -61,7 +65,7 @@ closure as (select * from {{ ref('int_regions__closure') }}),
 
 records as (
     select * from {{ ref('int_breakdowns__quarterly') }}
-    {%- if is_incremental() %}
+    {%- if is_incremental() and not new_keys %}
     -- the years this build writes and the year before each (同比 base)
     where year in ({{ year_list(with_previous_years(rebuild)) }})
     {%- endif %}
@@ -96,27 +100,15 @@ months as (
 
 categories as (
     -- Every category a region has ever recorded (all years); for months all twelve.
-    with ever as (
-        select distinct c.ancestor_code as region_code, r.domain, r.breakdown, r.category_code
-        from (
-            select distinct region_code, domain, breakdown, category_code
-            from {{ ref('int_breakdowns__quarterly') }}
-        ) as r
-        inner join closure as c on r.region_code = c.descendant_code
-    )
-
-    select region_code, domain, breakdown, category_code, cast(null as integer) as month_no
-    from ever
-    where breakdown <> 'month'
-    union all
-    select r.region_code, r.domain, r.breakdown, m.category_code, m.month_no
-    from (select distinct region_code, domain, breakdown from ever where breakdown = 'month') as r
-    cross join months as m
+    select
+        region_code, domain, breakdown, category_code,
+        case when breakdown = 'month' then cast(category_code as integer) end as month_no
+    from ({{ fct_breakdowns_categories() }}) as c
 ),
 
 coverage as (
     select * from {{ ref('int_coverage__quarterly') }}
-    {%- if is_incremental() %}
+    {%- if is_incremental() and not new_keys %}
     -- the years this build writes and the year before each (同比 base)
     where year in ({{ year_list(with_previous_years(rebuild)) }})
     {%- endif %}
@@ -151,7 +143,14 @@ quarterly as (
             and u.breakdown = r.breakdown
             and u.category_code = r.category_code
             and dm.measure_code = r.measure_code
-    where u.month_no is null or u.month_no between 3 * cv.quarter - 2 and 3 * cv.quarter
+    where
+        (u.month_no is null or u.month_no between 3 * cv.quarter - 2 and 3 * cv.quarter)
+        {%- if is_incremental() and new_keys %}
+        and (
+            cv.year in ({{ year_list(with_previous_years(rebuild)) }})
+            or {{ fct_breakdowns_key('u.') }} in ({{ key_list(new_keys) }})
+        )
+        {%- endif %}
 ),
 
 ytd as (
@@ -303,7 +302,7 @@ compared as (
             and p.category_code = y.category_code
             and p.measure_code = y.measure_code
     {%- if is_incremental() %}
-    where p.year in ({{ year_list(rebuild) }})
+    where p.year in ({{ year_list(rebuild) }}) or {{ fct_breakdowns_key('p.') }} in ({{ key_list(new_keys) }})
     {%- endif %}
 ),
 
