@@ -1,24 +1,26 @@
 {#- Year-incremental marts: a model whose rows of year y depend only on its inputs' rows of years y
-    and y - 1 (同比) and on a few whole-table inputs (seeds, category lists, its own code) rebuilds
-    only the years whose inputs changed since its last build, and the year after each.
+    and y - 1 (同比) and on a few whole-table inputs (seeds, its own code) rebuilds only the years
+    whose inputs changed since its last build, and the year after each.
 
     What changed is not taken from load bookkeeping but measured: the model declares its inputs as
     a query returning (year, part, fingerprint) - one fingerprint per input and year, year -1 for
     whole-table inputs - and the fingerprints of its last build are kept in
-    intermediate.incremental_state (model, year, part, fingerprint, built_at). A year whose fingerprint differs (or that appears or
-    disappears) is recomputed; a changed whole-table fingerprint (a seed, a new category, the
-    model's SQL) recomputes every year. Rows grouped by a key that spans every year (a category's
-    zero rows) are handled by key: the keys of the last build are kept too (year -2), a new key's
-    rows are built in every year and a vanished key's rows deleted from every year. So a revised
-    record, a late submission, a first-ever category, a new seed row or an edited model all
-    rebuild exactly what they touch, and a build that fails leaves the state of the last good
-    build.
+    intermediate.incremental_state (model, year, part, fingerprint, built_at). A year whose
+    fingerprint differs (or that appears or disappears) is rebuilt; a changed whole-table
+    fingerprint (a seed, the model's SQL) rebuilds every year. Rows grouped by a key that spans
+    every year (a category's zero rows) are handled by key: the keys of the last build are kept
+    too (year -2); a new key's rows are built in every year, a vanished key's rows deleted from
+    every year. So a revised record, a late submission, a first-ever category, a seed edit or an
+    edited model rebuild what they touch, and a build that fails leaves the state of the last
+    good build. (A change to a macro the model calls is not seen: run `refresh --full`.)
 
-    Use (fingerprints: a macro call returning that query, e.g. fct_breakdowns_inputs()):
+    Use (see marts/fct_breakdowns.sql; inputs and keys are macro calls returning queries):
         config(materialized='incremental', on_schema_change='fail',
-               pre_hook="{{ year_state_pre_hook(...) }}", post_hook="{{ year_state_post_hook(...) }}")
-        and in the body: {% set rebuild = recompute_years(...) if is_incremental() %}, then under
-        is_incremental() `where year in ({{ year_list(rebuild) }})`. -#}
+               pre_hook="{{ year_state_pre_hook(inputs(), keys(), key_expr()) }}",
+               post_hook="{{ year_state_post_hook(inputs(), keys()) }}")
+        {% set plan = rebuild_plan(inputs(), keys()) if is_incremental() else {} %}
+        ... under is_incremental(): where year in ({{ year_list(plan.years) }})
+            or <key> in ({{ key_list(plan.new_keys) }}) -#}
 
 {% macro incremental_state_table() -%}
     {{ adapter.quote(this.database) }}.intermediate.incremental_state
@@ -34,7 +36,8 @@
 {%- endmacro %}
 
 {% macro default__fingerprint_of(columns) -%}
-    {{ dbt.hash(dbt.listagg(dbt.hash(dbt.concat(columns.split(',') | map('trim') | map('string') | list)), "'|'", "order by 1")) }}
+    {%- set row_hash = dbt.hash(dbt.concat(columns.split(',') | map('trim') | map('string') | list)) -%}
+    {{ dbt.hash(dbt.listagg(row_hash, "'|'", "order by " ~ row_hash)) }}
 {%- endmacro %}
 
 {#- (year, part, fingerprint) now: the model's inputs and its own SQL. -#}
@@ -130,10 +133,6 @@
     {%- else -%}
     null
     {%- endif -%}
-{%- endmacro %}
-
-{% macro recompute_years(fingerprints) -%}
-    {{ return(rebuild_plan(fingerprints)['years']) }}
 {%- endmacro %}
 
 {% macro ensure_incremental_state() -%}

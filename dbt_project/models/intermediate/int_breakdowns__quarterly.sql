@@ -2,7 +2,8 @@
 -- × measure. The record aggregates behind marts.fct_breakdowns, before the roll-up.
 --
 -- One pass per record source: GROUP BY GROUPING SETS gives every breakdown of a source from a
--- single scan, and the measures are columns unpivoted against a list afterwards. Category
+-- single scan, with the measures as columns, turned into rows afterwards (one union branch per
+-- breakdown and measure). Category
 -- columns are made non-null ('unknown') before grouping, so in each output row exactly one of
 -- them is set: that one names the breakdown.
 --
