@@ -18,9 +18,15 @@
         config(materialized='incremental', on_schema_change='fail',
                pre_hook="{{ year_state_pre_hook(inputs(), keys(), key_expr()) }}",
                post_hook="{{ year_state_post_hook(inputs(), keys()) }}")
-        {% set plan = rebuild_plan(inputs(), keys()) if is_incremental() else {} %}
-        ... under is_incremental(): where year in ({{ year_list(plan.years) }})
+        {% set plan = rebuild_plan(inputs(), keys()) if year_incremental_build() else {} %}
+        ... under year_incremental_build(): where year in ({{ year_list(plan.years) }})
             or <key> in ({{ key_list(plan.new_keys) }}) -#}
+
+{#- True while `dbt run`/`dbt build` updates the existing table. Other commands that compile the
+    model (docs generate, compile, show) get its full-build SQL and never touch the state. -#}
+{% macro year_incremental_build() -%}
+    {{ return(is_incremental() and execute and flags.WHICH in ('run', 'build')) }}
+{%- endmacro %}
 
 {% macro incremental_state_table() -%}
     {{ adapter.quote(this.database) }}.intermediate.incremental_state
@@ -149,7 +155,7 @@
 
 {#- Pre-hook: drop the years about to be rebuilt, and say which and why (the refresh log). -#}
 {% macro year_state_pre_hook(fingerprints, keys=none, key_expr=none) -%}
-    {%- if is_incremental() and execute -%}
+    {%- if year_incremental_build() -%}
     {%- set plan = rebuild_plan(fingerprints, keys) -%}
     {%- set years = plan['years'] -%}
     {%- do log(this.identifier ~ ": rebuilding " ~ (years | length) ~ " year(s)"

@@ -26,7 +26,8 @@
 ) }}
 {#- incremental: the years this build rewrites (inputs changed, or the year before did), and
     the categories first recorded now, whose zero rows it adds to every year -#}
-{%- set plan = rebuild_plan(fct_breakdowns_inputs(), fct_breakdowns_category_keys()) if is_incremental() else {} %}
+{%- set year_incremental = year_incremental_build() %}
+{%- set plan = rebuild_plan(fct_breakdowns_inputs(), fct_breakdowns_category_keys()) if year_incremental else {} %}
 {%- set rebuild = plan.get('years', []) %}
 {%- set new_keys = plan.get('new_keys', []) %}
 {%- set domain_measures = [
@@ -65,7 +66,7 @@ closure as (select * from {{ ref('int_regions__closure') }}),
 
 records as (
     select * from {{ ref('int_breakdowns__quarterly') }}
-    {%- if is_incremental() and not new_keys %}
+    {%- if year_incremental and not new_keys %}
     -- the years this build writes and the year before each (同比 base)
     where year in ({{ year_list(with_previous_years(rebuild)) }})
     {%- endif %}
@@ -108,7 +109,7 @@ categories as (
 
 coverage as (
     select * from {{ ref('int_coverage__quarterly') }}
-    {%- if is_incremental() and not new_keys %}
+    {%- if year_incremental and not new_keys %}
     -- the years this build writes and the year before each (同比 base)
     where year in ({{ year_list(with_previous_years(rebuild)) }})
     {%- endif %}
@@ -145,7 +146,7 @@ quarterly as (
             and dm.measure_code = r.measure_code
     where
         (u.month_no is null or u.month_no between 3 * cv.quarter - 2 and 3 * cv.quarter)
-        {%- if is_incremental() and new_keys %}
+        {%- if year_incremental and new_keys %}
         and (
             cv.year in ({{ year_list(with_previous_years(rebuild)) }})
             or {{ fct_breakdowns_key('u.') }} in ({{ key_list(new_keys) }})
@@ -301,7 +302,7 @@ compared as (
             and p.breakdown = y.breakdown
             and p.category_code = y.category_code
             and p.measure_code = y.measure_code
-    {%- if is_incremental() %}
+    {%- if year_incremental %}
     where p.year in ({{ year_list(rebuild) }}) or {{ fct_breakdowns_key('p.') }} in ({{ key_list(new_keys) }})
     {%- endif %}
 ),
