@@ -40,6 +40,14 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- `where …` keeping the rows of `source` in its replaced windows, when `source` is one of the
+    windowed sources and the model builds incrementally; nothing otherwise (every row). -#}
+{% macro where_in_replaced_windows(source, date_col) -%}
+    {%- if source in var('windowed_record_sources') and is_incremental() -%}
+    where {{ in_replaced_windows(source, date_col) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Pre-hook of the incremental record aggregates (int_records__quarterly_measures,
     int_breakdowns__quarterly): drop the aggregates about to be recomputed - quarters of replaced
     windows of the windowed sources (var windowed_record_sources, the one list both the hook and

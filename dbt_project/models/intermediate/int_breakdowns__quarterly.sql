@@ -48,7 +48,6 @@
     'accidents': 'production_safety', 'road_traffic': 'road_traffic', 'fires': 'fire',
     'disasters': 'natural_disaster', 'enforcement': 'enforcement',
 } %}
-{%- set windowed = var('windowed_record_sources') %}
 
 with acc as (
     select region_code, occurred_at, released_on, sector_code, category_code, grade_code,
@@ -62,9 +61,7 @@ road as (
     select accident_id, region_code, occurred_at, _released_on, vehicle_kinds, deaths,
         case when involves_operating_vehicle then 'operating' else 'non_operating' end as operating_code
     from {{ ref('stg_raw__road_traffic') }}
-    {%- if 'road_traffic' in windowed and is_incremental() %}
-    where {{ in_replaced_windows('road_traffic', 'occurred_at') }}
-    {%- endif %}
+    {{ where_in_replaced_windows('road_traffic', 'occurred_at') }}
 ),
 
 road_kind_lists as (
@@ -90,9 +87,7 @@ road_kinds as (
 fires as (
     select region_code, occurred_at, _released_on, place_type, cause, deaths
     from {{ ref('stg_raw__fires') }}
-    {%- if 'fires' in windowed and is_incremental() %}
-    where {{ in_replaced_windows('fires', 'occurred_at') }}
-    {%- endif %}
+    {{ where_in_replaced_windows('fires', 'occurred_at') }}
 ),
 
 disasters as (
@@ -105,9 +100,7 @@ enf as (
     select region_code, inspected_on, _released_on, sector_code, inspection_kind, is_penalised,
         fine_wan, hazards_found, hazards_rectified
     from {{ ref('stg_raw__enforcement') }}
-    {%- if 'enforcement' in windowed and is_incremental() %}
-    where {{ in_replaced_windows('enforcement', 'inspected_on') }}
-    {%- endif %}
+    {{ where_in_replaced_windows('enforcement', 'inspected_on') }}
 ),
 
 {%- for source, rel, date_col, released, measures, breakdowns in sources %}

@@ -97,9 +97,7 @@ scanned_{{ loop.index }} as (
             cast(extract(quarter from {{ date_col }}) as integer) as quarter,
             {{ released }} as _rel
         from {{ model if model == 'int_accidents_in_scope' else ref(model) }}
-        {%- if raw_source in var('windowed_record_sources') and is_incremental() %}
-        where {{ in_replaced_windows(raw_source, date_col) }}
-        {%- endif %}
+        {{ where_in_replaced_windows(raw_source, date_col) }}
     ) as r
     group by region_code, year, quarter
 ),
