@@ -59,6 +59,16 @@ def has_loaded(warehouse: Path) -> bool:
         con.close()
 
 
+def last_loaded_sha256(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
+    """Per file of `source`, the sha256 it had when last loaded (raw.load_log)."""
+    return dict(
+        con.execute(
+            "SELECT file_path, arg_max(file_sha256, loaded_at) FROM raw.load_log WHERE source = ? GROUP BY file_path",
+            [source],
+        ).fetchall()
+    )
+
+
 def plan_changes(warehouse: Path, root: Path) -> list[SourceChanges]:
     """Per record source, the files that differ from the last load and the quarters to reload."""
     from pipelines.automation import file_quarters
@@ -67,13 +77,7 @@ def plan_changes(warehouse: Path, root: Path) -> list[SourceChanges]:
     try:
         out: list[SourceChanges] = []
         for source in RECORD_SOURCES:
-            last_sha = dict(
-                con.execute(
-                    "SELECT file_path, arg_max(file_sha256, loaded_at) FROM raw.load_log "
-                    "WHERE source = ? GROUP BY file_path",
-                    [source.name],
-                ).fetchall()
-            )
+            last_sha = last_loaded_sha256(con, source.name)
             old_quarters: dict[str, set[str]] = {}
             for path, q in con.execute(
                 "SELECT file_path, quarter_start FROM raw.file_quarters WHERE source = ? AND quarter_start IS NOT NULL",
@@ -110,13 +114,7 @@ def unchanged_reference_files(con: duckdb.DuckDBPyConnection, source: Source, ro
     }
     if tables != {"load_log", source.name}:
         return None
-    last_sha = dict(
-        con.execute(
-            "SELECT file_path, arg_max(file_sha256, loaded_at) FROM raw.load_log "
-            "WHERE source = ? GROUP BY file_path",
-            [source.name],
-        ).fetchall()
-    )
+    last_sha = last_loaded_sha256(con, source.name)
     if not last_sha:
         return None
     current = {p.relative_to(root).as_posix(): p for p in list_files(root, source)}
