@@ -166,6 +166,9 @@ def warehouse_dbt_assets(
             f"is the code they last passed with on this warehouse (code {code_hash[:12]})"
         )
     warehouse = warehouse_path()
+    # Year-incremental marts rebuild every year when the dbt code changed, not only their own SQL
+    # (macros/incremental_years.sql): dbt inherits this process's environment.
+    os.environ["SAFETY_DBT_CODE_HASH"] = code_hash
     invocation = dbt.cli(args, context=context, target_path=run_target_path(context, warehouse))
     yield from invocation.stream()  # raises if dbt failed: nothing below runs then
     keep_partial_parse(invocation.target_path, warehouse)

@@ -193,7 +193,10 @@ def run_refresh(first: str | None = None, last: str | None = None, full: bool = 
                 if not ingest.success:
                     log.error("ingest failed; the serving copy was not touched / 导入失败,已发布数据未改变")
                     return 1
-            release_memory()  # the ingest's frames are gone: hand their pages back before dbt runs
+            if not incremental:
+                # a full load's frames are gone: hand their pages back before dbt runs (an
+                # incremental load's frames hold a few quarters: not worth its 0.4 s)
+                release_memory()
             log.info(
                 "step 2/2: reference sources, dbt build%s (models, tests; unit tests when dbt code changed), publish",
                 " --full-refresh" if full else "",

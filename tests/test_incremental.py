@@ -135,12 +135,12 @@ def test_incremental_refresh_reloads_only_the_quarters_of_new_changed_and_remove
     # the new quarter (2026) and the removed 2024 file: those years and the year after each; two
     # categories recorded for the first time get their zero rows in every year
     assert rebuilt[0] == [
-        "fct_breakdowns: rebuilding 3 year(s): 2024, 2025, 2026 (inputs changed, or the year before did); "
+        "fct_breakdowns: rebuilding 3 year(s): 2024, 2025, 2026 (inputs changed, or one of the 1 year(s) before did); "
         "every year of 2 new and 0 vanished key(s) / 按年增量重算"
     ]
     # the corrected 2025Q1 file: 2025 and the year after it (同比), nothing else
     assert rebuilt[1] == [
-        "fct_breakdowns: rebuilding 2 year(s): 2025, 2026 (inputs changed, or the year before did); "
+        "fct_breakdowns: rebuilding 2 year(s): 2025, 2026 (inputs changed, or one of the 1 year(s) before did); "
         "every year of 0 new and 0 vanished key(s) / 按年增量重算"
     ]
 

@@ -1,18 +1,24 @@
-{#- Year-incremental marts: a model whose rows of year y depend only on its inputs' rows of years y
-    and y - 1 (同比) and on a few whole-table inputs (seeds, its own code) rebuilds only the years
-    whose inputs changed since its last build, and the year after each.
+{#- Year-incremental marts: a model whose rows of year y depend only on its inputs' rows of years
+    y - n .. y (n = 1 for 同比, 5 for the previous five-year mean) and on a few whole-table inputs
+    (seeds, the dbt code) rebuilds only the years whose inputs changed since its last build, and
+    the n years after each.
 
     What changed is not taken from load bookkeeping but measured: the model declares its inputs as
     a query returning (year, part, fingerprint) - one fingerprint per input and year, year -1 for
     whole-table inputs - and the fingerprints of its last build are kept in
     intermediate.incremental_state (model, year, part, fingerprint, built_at). A year whose
-    fingerprint differs (or that appears or disappears) is rebuilt; a changed whole-table
-    fingerprint (a seed, the model's SQL) rebuilds every year. Rows grouped by a key that spans
+    fingerprint differs (or that appears or disappears) is rebuilt with the n years after it; a
+    changed whole-table fingerprint (a seed, the model's SQL, the dbt code) rebuilds every year. Rows grouped by a key that spans
     every year (a category's zero rows) are handled by key: the keys of the last build are kept
     too (year -2); a new key's rows are built in every year, a vanished key's rows deleted from
-    every year. So a revised record, a late submission, a first-ever category, a seed edit or an
-    edited model rebuild what they touch, and a build that fails leaves the state of the last
-    good build. (A change to a macro the model calls is not seen: run `refresh --full`.)
+    every year. Rows that do not belong to one year (a plan period's rows) can be rebuilt whole at
+    every build (`always_rebuilt`, a predicate on the model's rows). So a revised record, a late
+    submission, a first-ever category, a seed edit or an edited model rebuild what they touch, and
+    a build that fails leaves the state of the last good build.
+
+    The dbt code: the refresh passes the hash of every file dbt reads and of the Python UDFs
+    (pipelines/dbt_code_state.py) as SAFETY_DBT_CODE_HASH, so an edited macro or UDF rebuilds
+    every year too. A `dbt build` started by hand without it sees only the model's own SQL.
 
     Use (see marts/fct_breakdowns.sql; inputs and keys are macro calls returning queries):
         config(materialized='incremental', on_schema_change='fail',
@@ -51,13 +57,18 @@
     {{ fingerprints }}
     union all
     select -1 as year, 'model_sql' as part, '{{ local_md5(model.raw_code) }}' as fingerprint
+    {%- if env_var('SAFETY_DBT_CODE_HASH', '') %}
+    union all
+    select -1, 'dbt_code', '{{ env_var('SAFETY_DBT_CODE_HASH', '') }}'
+    {%- endif %}
 {%- endmacro %}
 
 {#- What to rebuild, read when the model runs: {'years': [...], 'whole': [parts]}. The years
-    whose parts changed and the year after each (同比 reads the year before); every year when a
+    whose parts changed and the `years_after` years after each (同比 reads the year before, the
+    previous five-year mean the five before); every year when a
     whole-table part changed (named in 'whole') or nothing is stored. The years are written into
     the SQL as constants, so scans skip the other years' row groups. -#}
-{% macro rebuild_plan(fingerprints, keys=none) -%}
+{% macro rebuild_plan(fingerprints, keys=none, years_after=1) -%}
     {%- if not execute -%}
     {{ return({'years': [], 'whole': [], 'new_keys': [], 'gone_keys': []}) }}
     {%- endif -%}
@@ -85,8 +96,10 @@
     years as (
         select year from (
             select year from changed
+            {%- for n in range(1, years_after + 1) %}
             union
-            select year + 1 from changed
+            select year + {{ n }} from changed
+            {%- endfor %}
             union
             select n.year from now_fp as n cross join everything as e where e.yes
             union
@@ -153,30 +166,34 @@
     {{ years | join(', ') if years else 'null' }}
 {%- endmacro %}
 
-{#- Pre-hook: drop the years about to be rebuilt, and say which and why (the refresh log). -#}
-{% macro year_state_pre_hook(fingerprints, keys=none, key_expr=none) -%}
+{#- Pre-hook: drop the years about to be rebuilt (and the rows matching `always_rebuilt`), and
+    say which and why (the refresh log). -#}
+{% macro year_state_pre_hook(fingerprints, keys=none, key_expr=none, years_after=1, always_rebuilt=none) -%}
     {%- if year_incremental_build() -%}
-    {%- set plan = rebuild_plan(fingerprints, keys) -%}
+    {%- set plan = rebuild_plan(fingerprints, keys, years_after) -%}
     {%- set years = plan['years'] -%}
     {%- do log(this.identifier ~ ": rebuilding " ~ (years | length) ~ " year(s)"
         ~ (": " ~ (years | join(', ')) if years else "")
         ~ (" (changed for all years: " ~ (plan['whole'] | join(', ')) ~ ")" if plan['whole']
-           else " (inputs changed, or the year before did)")
+           else " (inputs changed, or one of the " ~ years_after ~ " year(s) before did)")
         ~ ("; every year of " ~ (plan['new_keys'] | length) ~ " new and "
            ~ (plan['gone_keys'] | length) ~ " vanished key(s)" if keys and not plan['whole'] else "")
         ~ " / 按年增量重算", info=true) -%}
     delete from {{ this }} where year in ({{ year_list(years) }})
+    {%- if always_rebuilt %} or {{ always_rebuilt }}{% endif %}
     {%- if keys %} or {{ key_expr }} in ({{ key_list(plan['gone_keys'] + plan['new_keys']) }}){% endif %}
     {%- else -%}
     select 1
     {%- endif -%}
 {%- endmacro %}
 
-{#- The years a rebuild of `years` reads: those and the year before each (the 同比 base). -#}
-{% macro with_previous_years(years) -%}
+{#- The years a rebuild of `years` reads: those and the n years before each (the 同比 base: n = 1). -#}
+{% macro with_previous_years(years, n=1) -%}
     {%- set read = years | list -%}
     {%- for y in years -%}
-    {%- do read.append(y - 1) -%}
+    {%- for k in range(1, n + 1) -%}
+    {%- do read.append(y - k) -%}
+    {%- endfor -%}
     {%- endfor -%}
     {{ return(read | unique | sort) }}
 {%- endmacro %}

@@ -10,7 +10,28 @@
 -- interval; 同比 and 较近5年均值 get the rate ratio with its exact conditional interval and p-value
 -- (UDFs from the dbt plugin pipelines.dbt_udfs) and a signal: significant / within_noise, or
 -- partial_coverage when either side rests on partial data (a partial count is only a lower bound).
-with base as (select * from {{ ref('int_indicator_values__base') }}),
+--
+-- Year-incremental (macros/incremental_years.sql): a build rebuilds only the years whose inputs
+-- changed since the last build (base values, missing submissions; macros/marts/
+-- fct_indicator_values_inputs.sql) and the five years after each (同比, 环比 and the previous
+-- five-year mean read up to five years back); the plan-period rows are rebuilt at every build;
+-- a change to a seed or to the dbt code rebuilds every year.
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    full_refresh=(true if var('as_of', none) else none),
+    pre_hook="{{ year_state_pre_hook(fct_indicator_values_inputs(), years_after=5, always_rebuilt=fct_indicator_values_always_rebuilt()) }}",
+    post_hook="{{ year_state_post_hook(fct_indicator_values_inputs()) }}",
+) }}
+{%- set year_incremental = year_incremental_build() %}
+{%- set rebuild = rebuild_plan(fct_indicator_values_inputs(), years_after=5).get('years', []) if year_incremental else [] %}
+with base as (
+    select * from {{ ref('int_indicator_values__base') }}
+    {%- if year_incremental %}
+    -- the years rebuilt and the five before each; every year's annual values (plan periods)
+    where year in ({{ year_list(with_previous_years(rebuild, 5)) }}) or period_type = 'year'
+    {%- endif %}
+),
 
 indicators as (select * from {{ ref('indicators') }}),
 
@@ -147,12 +168,18 @@ compared as (
             on cur.region_code = h.region_code and cur.indicator_code = h.indicator_code
             and cur.period_type = h.period_type and cur.quarter is not distinct from h.quarter
             and h.year between cur.year - 5 and cur.year - 1
+        {%- if year_incremental %}
+        where cur.year in ({{ year_list(rebuild) }})
+        {%- endif %}
         group by 1, 2, 3, 4, 5
         having count(h.value) = 5
     ) as prev5
         on p.region_code = prev5.region_code and p.indicator_code = prev5.indicator_code
         and p.period_type = prev5.period_type and p.year = prev5.year
         and p.quarter is not distinct from prev5.quarter
+    {%- if year_incremental %}
+    where p.year in ({{ year_list(rebuild) }})
+    {%- endif %}
 ),
 
 all_rows as (
@@ -235,6 +262,19 @@ missing_by_region as (
     where s.status = 'missing'
 ),
 
+period_rows as (
+    -- The periods of the values and of their 同比 and five-year bases, for the missing-submission
+    -- check below (in an incremental build: the years rebuilt, the five before each, plan periods).
+    select region_code, indicator_code, period_type, period, year, quarter, period_start, period_end, value_source
+    from periodic
+    {%- if year_incremental %}
+    where year in ({{ year_list(with_previous_years(rebuild, 5)) }})
+    {%- endif %}
+    union all
+    select region_code, indicator_code, period_type, period, year, quarter, period_start, period_end, value_source
+    from plan_rows
+),
+
 indicator_sources as (
     select i.indicator_code, m.record_source as source
     from indicators as i
@@ -249,7 +289,7 @@ missing as (
         f.region_code, f.indicator_code, f.period_type, f.period, f.year, f.quarter,
         count(distinct mr.unit_id || '/' || cast(mr.quarter_start as {{ dbt.type_string() }})) as missing_submissions,
         {{ dbt.listagg('distinct mr.unit_id', "', '", 'order by mr.unit_id') }} as missing_units
-    from flagged as f
+    from period_rows as f
     inner join indicator_sources as isrc on f.indicator_code = isrc.indicator_code
     inner join missing_by_region as mr
         on
