@@ -4,6 +4,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from functools import cached_property
@@ -107,15 +108,31 @@ def run_target_path(context: AssetExecutionContext, warehouse: Path) -> Path:
     build re-parse. dbt itself checks the state's file hashes, profile, vars and version, and
     re-parses what changed, so a seed that no longer fits only costs a full parse.
     """
-    target = (
-        Path(dbt_project.manifest_path).parent
-        / f"{context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
-    )
+    root = Path(dbt_project.manifest_path).parent
+    prune_run_targets(root, context.op.name)
+    target = root / f"{context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
     cached = _parse_cache(warehouse)
     if cached.exists():
         target.mkdir(parents=True)
         shutil.copyfile(cached, target / PARTIAL_PARSE)
     return target
+
+
+RUN_TARGETS_KEEP = 10  # newest per-run dbt target folders kept (compiled SQL and dbt.log to read)
+RUN_TARGET_MIN_AGE_S = 3600  # never touch one younger than this: another build may still use it
+
+
+def prune_run_targets(root: Path, op_name: str, now: float | None = None) -> list[Path]:
+    """Delete the per-run dbt target folders of `op_name` beyond the newest RUN_TARGETS_KEEP that
+    are over an hour old (one folder per build piled up otherwise); returns those deleted."""
+    now = time.time() if now is None else now
+    runs = sorted(
+        (p for p in root.glob(f"{op_name}-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    old = [p for p in runs[RUN_TARGETS_KEEP:] if now - p.stat().st_mtime > RUN_TARGET_MIN_AGE_S]
+    for path in old:
+        shutil.rmtree(path, ignore_errors=True)
+    return old
 
 
 def keep_partial_parse(run_target: Path, warehouse: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.duck import table_exists
 from pipelines.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 TABLE = "history.dbt_unit_test_passes"
@@ -49,12 +50,8 @@ def unit_tests_passed(warehouse: Path, code_hash: str) -> bool:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         schema, table = TABLE.split(".")
-        exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [schema, table],
-        ).fetchone()[0]  # type: ignore[index]
         return bool(
-            exists
+            table_exists(con, schema, table)
             and con.execute(f"SELECT count(*) FROM {TABLE} WHERE code_hash = ?", [code_hash]).fetchone()[0]  # type: ignore[index]
         )
     finally:

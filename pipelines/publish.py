@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.catalog import comment_serving_copy
+from pipelines.lib.duck import table_exists
 from pipelines.settings import is_sample
 
 KEY = ("region_code", "indicator_code", "period_type", "period")
@@ -38,10 +39,7 @@ def record_changes(warehouse: Path, run_id: str, raw: Path, published_at: dt.dat
             "region_code VARCHAR, indicator_code VARCHAR, period_type VARCHAR, period VARCHAR, "
             "change_kind VARCHAR, old_value DOUBLE, new_value DOUBLE, old_released_on DATE, new_released_on DATE)"
         )
-        first = not con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'history' "
-            "AND table_name = 'last_published'"
-        ).fetchone()[0]  # type: ignore[index]
+        first = not table_exists(con, "history", "last_published")
         since = con.execute("SELECT max(published_at) FROM history.refreshes").fetchone()[0]  # type: ignore[index]
         con.execute("BEGIN TRANSACTION")
         if first:
@@ -81,15 +79,6 @@ REPORT_DDL = (
 )
 
 
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [schema, table],
-        ).fetchone()[0]  # type: ignore[index]
-    )
-
-
 def write_report(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -107,7 +96,7 @@ def write_report(
     since = since or dt.datetime(1900, 1, 1)
     files_loaded = files_rejected = rows_accepted = rows_rejected = 0
     rejected_files: list[str] = []
-    if _exists(con, "raw", "load_log"):
+    if table_exists(con, "raw", "load_log"):
         files_loaded, files_rejected, rows_accepted, rows_rejected = con.execute(
             "SELECT count(DISTINCT file_path) FILTER (WHERE status <> 'rejected'), "
             "count(DISTINCT file_path) FILTER (WHERE status = 'rejected'), "
@@ -125,7 +114,7 @@ def write_report(
         ]
     missing: list[tuple[str, str, str]] = []
     late: list[tuple[str, str, int]] = []
-    if _exists(con, "marts", "fct_submissions"):
+    if table_exists(con, "marts", "fct_submissions"):
         missing = con.execute(
             "SELECT unit_id, source, period FROM marts.fct_submissions WHERE status = 'missing' "
             "ORDER BY year DESC, quarter DESC, unit_id"
@@ -169,7 +158,7 @@ def write_report(
 def latest_report(warehouse: Path) -> str | None:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        if not _exists(con, "history", "refresh_reports"):
+        if not table_exists(con, "history", "refresh_reports"):
             return None
         row = con.execute(
             "SELECT report FROM history.refresh_reports ORDER BY published_at DESC LIMIT 1"

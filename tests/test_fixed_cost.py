@@ -9,7 +9,9 @@ build passed them with) and still publish the same numbers.
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
@@ -194,3 +196,33 @@ def test_one_gx_context_validates_every_frame(
     # the same definitions, after a failing batch, give the first results again
     assert {s: gx_checks.validate_frame(s, f) for s, f in frames.items()} == first
     assert len(made) == 1
+
+
+def test_old_per_run_dbt_target_folders_are_pruned(tmp_path: Path) -> None:
+    from pipelines.dbt_assets import RUN_TARGETS_KEEP, prune_run_targets
+
+    now = time.time()
+    made = []
+    for i in range(RUN_TARGETS_KEEP + 5):
+        run = tmp_path / f"warehouse_dbt_assets-{i:07d}-abc"
+        run.mkdir()
+        (run / "dbt.log").write_text("x", encoding="utf-8")
+        age = 7200 + 60 * i if i >= 3 else 60 * i  # the three newest are minutes old
+        os.utime(run, (now - age, now - age))
+        made.append(run)
+    (tmp_path / "partial_parse").mkdir()  # not a run folder: never touched
+    other = tmp_path / "other_op-0000000-abc"
+    other.mkdir()
+    os.utime(other, (now - 10**6, now - 10**6))
+
+    deleted = prune_run_targets(tmp_path, "warehouse_dbt_assets", now=now)
+    # newest first by age: runs 0..2 (minutes old), then 3..14 (hours old); keep the newest 10
+    assert sorted(deleted) == sorted(made[RUN_TARGETS_KEEP:])
+    assert all(p.exists() for p in made[:RUN_TARGETS_KEEP])
+    assert (tmp_path / "partial_parse").exists() and other.exists()
+    # a run folder younger than an hour is kept however many there are
+    young = tmp_path / "warehouse_dbt_assets-young-abc"
+    young.mkdir()
+    for p in made[:RUN_TARGETS_KEEP]:
+        os.utime(p, (now - 30, now - 30))
+    assert prune_run_targets(tmp_path, "warehouse_dbt_assets", now=now) == []

@@ -143,6 +143,21 @@ def test_incremental_refresh_reloads_only_the_quarters_of_new_changed_and_remove
         "fct_breakdowns: rebuilding 2 year(s): 2025, 2026 (inputs changed, or one of the 1 year(s) before did); "
         "every year of 0 new and 0 vanished key(s) / 按年增量重算"
     ]
+    # fct_indicator_values reads five years back (较近5年均值): the same changed years and the five
+    # after each, of which the sample has 2025 and 2026 (its plan-period rows: every build)
+    values = [
+        re.findall(r"fct_indicator_values: rebuilding .*? / 按年增量重算", log) for log in (second, third)
+    ]
+    assert values == [
+        [
+            "fct_indicator_values: rebuilding 3 year(s): 2024, 2025, 2026 "
+            "(inputs changed, or one of the 5 year(s) before did) / 按年增量重算"
+        ],
+        [
+            "fct_indicator_values: rebuilding 2 year(s): 2025, 2026 "
+            "(inputs changed, or one of the 5 year(s) before did) / 按年增量重算"
+        ],
+    ]
 
 
 @pytest.mark.parametrize("table", COMPARED)
@@ -166,3 +181,31 @@ def test_incremental_marts_equal_a_full_refresh(
         con.close()
     assert n_inc == n_full > 0
     assert only_inc == [] and only_full == []
+
+
+def test_a_key_repeated_in_a_later_quarter_fails_the_refresh_and_keeps_the_serving_copy(
+    incremental: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    """The loader rejects a key repeated within what it reads. A new 2026Q3 file repeating the key
+    of a 2024 fire is read without the 2024 file (only 2026Q3 is reloaded): dbt's
+    unique_record_key test, run on the rows loaded since the last publish, must catch it; the
+    refresh fails naming the test and the serving copy is the one published before."""
+    wh, _second, _third = incremental
+    work = tmp_path / "copy"
+    shutil.copytree(wh.parent, work)  # drop, warehouse, serving copy, Dagster home
+    source = (work / "raw" / "fires" / "371521_阳谷_2024.csv").read_bytes().splitlines(keepends=True)
+    header, first = source[0], source[1]
+    assert first.startswith(b"FI-371521-2024-000001,2024/01/12")
+    repeated = first.replace(b"2024/01/12", b"2026/08/10")
+    (work / "raw" / "fires" / "371521_阳谷_2026Q3_补报.csv").write_bytes(header + repeated)
+    serving = work / "serving.duckdb"
+    before = serving.read_bytes()
+
+    proc = run_cli(
+        "refresh", "--raw", str(work / "raw"), "--warehouse", str(work / "warehouse.duckdb"), check=False
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out[-3000:]
+    assert "source_unique_record_key_raw_fires_fire_id" in out
+    assert "构建失败,已发布数据未改变" in out
+    assert serving.read_bytes() == before

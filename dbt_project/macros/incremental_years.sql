@@ -6,12 +6,13 @@
     What changed is not taken from load bookkeeping but measured: the model declares its inputs as
     a query returning (year, part, fingerprint) - one fingerprint per input and year, year -1 for
     whole-table inputs - and the fingerprints of its last build are kept in
-    intermediate.incremental_state (model, year, part, fingerprint, built_at). A year whose
-    fingerprint differs (or that appears or disappears) is rebuilt with the n years after it; a
-    changed whole-table fingerprint (a seed, the model's SQL, the dbt code) rebuilds every year. Rows grouped by a key that spans
-    every year (a category's zero rows) are handled by key: the keys of the last build are kept
-    too (year -2); a new key's rows are built in every year, a vanished key's rows deleted from
-    every year. Rows that do not belong to one year (a plan period's rows) can be rebuilt whole at
+    intermediate.incremental_state (model, year, part, fingerprint, built_at; created by the
+    project's on-run-start hook, so two models building at once never both create it). A year
+    whose fingerprint differs (or that appears or disappears) is rebuilt with the n years after
+    it; a changed whole-table fingerprint (a seed, the model's SQL, the dbt code) rebuilds every
+    year. Rows grouped by a key that spans every year (a category's zero rows) are handled by key:
+    the keys of the last build are kept too (year -2); a new key's rows are built in every year,
+    a vanished key's rows deleted from every year. Rows that do not belong to one year (a plan period's rows) can be rebuilt whole at
     every build (`always_rebuilt`, a predicate on the model's rows). So a revised record, a late
     submission, a first-ever category, a seed edit or an edited model rebuild what they touch, and
     a build that fails leaves the state of the last good build.
@@ -35,7 +36,7 @@
 {%- endmacro %}
 
 {% macro incremental_state_table() -%}
-    {{ adapter.quote(this.database) }}.intermediate.incremental_state
+    {{ adapter.quote(target.database) }}.intermediate.incremental_state
 {%- endmacro %}
 
 {#- Order-independent fingerprint of the rows of a group (columns as a comma list). -#}
@@ -72,7 +73,6 @@
     {%- if not execute -%}
     {{ return({'years': [], 'whole': [], 'new_keys': [], 'gone_keys': []}) }}
     {%- endif -%}
-    {%- do ensure_incremental_state() -%}
     {#- keys kept by a build of this model, if it had keys at all: without them, rebuild all -#}
     {%- set keys_missing = keys and run_query(
         "select count(*) from " ~ incremental_state_table()
@@ -154,11 +154,13 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro ensure_incremental_state() -%}
-    {%- do run_query(
-        "create table if not exists " ~ incremental_state_table()
-        ~ " (model varchar, year integer, part varchar, fingerprint varchar, built_at timestamp)"
-    ) -%}
+{#- on-run-start (dbt_project.yml): the state table exists before any model runs. Created in a
+    model's hook instead, two year-incremental models finishing together on a new warehouse both
+    created it, and DuckDB failed one of them (catalog write-write conflict). -#}
+{% macro create_incremental_state() -%}
+    create schema if not exists {{ adapter.quote(target.database) }}.intermediate;
+    create table if not exists {{ incremental_state_table() }}
+        (model varchar, year integer, part varchar, fingerprint varchar, built_at timestamp)
 {%- endmacro %}
 
 {#- SQL list of years for `year in (...)`; `null` matches nothing when the list is empty. -#}
@@ -200,7 +202,6 @@
 
 {#- After a successful build: remember the fingerprints it was built from. -#}
 {% macro year_state_post_hook(fingerprints, keys=none) -%}
-    {%- do ensure_incremental_state() -%}
     delete from {{ incremental_state_table() }} where model = '{{ this.identifier }}';
     insert into {{ incremental_state_table() }}
     select '{{ this.identifier }}', year, part, fingerprint, {{ dbt.current_timestamp() }}

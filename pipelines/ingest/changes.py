@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.contracts import RECORD_SOURCES, Source
+from pipelines.lib.duck import table_exists
 from pipelines.lib.readers import list_files, sha256_of
 
 
@@ -48,11 +49,8 @@ def has_loaded(warehouse: Path) -> bool:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         return bool(
-            con.execute(
-                "SELECT count(*) FROM information_schema.tables "
-                "WHERE table_schema = 'raw' AND table_name IN ('load_log', 'file_quarters')"
-            ).fetchone()[0]  # type: ignore[index]
-            == 2
+            table_exists(con, "raw", "load_log")
+            and table_exists(con, "raw", "file_quarters")
             and con.execute("SELECT count(*) FROM raw.file_quarters").fetchone()[0]  # type: ignore[index]
         )
     finally:
@@ -104,15 +102,7 @@ def plan_changes(warehouse: Path, root: Path) -> list[SourceChanges]:
 def unchanged_reference_files(con: duckdb.DuckDBPyConnection, source: Source, root: Path) -> list[str] | None:
     """The files of a reference source when its table exists and every file in the drop has the
     sha256 of its last load; None when a load is due (first load, a new or changed file)."""
-    tables = {
-        t
-        for (t,) in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' "
-            "AND table_name IN ('load_log', ?)",
-            [source.name],
-        ).fetchall()
-    }
-    if tables != {"load_log", source.name}:
+    if not (table_exists(con, "raw", "load_log") and table_exists(con, "raw", source.name)):
         return None
     last_sha = last_loaded_sha256(con, source.name)
     if not last_sha:
