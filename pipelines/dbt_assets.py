@@ -167,7 +167,8 @@ def warehouse_dbt_assets(
 
     Unit tests test the SQL, not the data: they run on a full refresh, a first build and after
     any change of the dbt code, and are skipped when this warehouse already passed them with
-    exactly this code (`pipelines.dbt_code_state`)."""
+    exactly this code (`pipelines.dbt_code_state`). The seeds are skipped then too: the seed
+    files are part of that code, and the build that passed loaded them into this warehouse."""
     code_hash = dbt_code_hash()
     run_unit_tests = config.full_refresh or not unit_tests_passed(warehouse_path(), code_hash)
     args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
@@ -177,10 +178,10 @@ def warehouse_dbt_assets(
             f"(full refresh, first build or changed dbt code; code {code_hash[:12]})"
         )
     else:
-        args += ["--exclude-resource-type", "unit_test"]
+        args += ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
         context.log.info(
-            "dbt 单元测试:dbt 代码与上次通过时相同,本次跳过 / dbt unit tests: skipped, the dbt code "
-            f"is the code they last passed with on this warehouse (code {code_hash[:12]})"
+            "dbt 单元测试与种子表:dbt 代码与上次通过时相同,本次跳过 / dbt unit tests and seeds: skipped, "
+            f"the dbt code is the code they last passed with on this warehouse (code {code_hash[:12]})"
         )
     warehouse = warehouse_path()
     # Year-incremental marts rebuild every year when the dbt code changed, not only their own SQL

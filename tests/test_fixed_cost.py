@@ -118,9 +118,10 @@ def test_dbt_unit_tests_run_on_the_first_build_and_are_skipped_while_the_code_is
     wh, log = rerun
     # the first build (as every test warehouse's) ran and passed them with the code of this checkout
     assert unit_tests_passed(sample_warehouse, dbt_code_hash())
-    assert "dbt unit tests: skipped, the dbt code is the code they last passed with" in log
-    assert "--exclude-resource-type unit_test" in log
+    assert "dbt unit tests and seeds: skipped, the dbt code is the code they last passed with" in log
+    assert "--exclude-resource-type unit_test --exclude-resource-type seed" in log
     assert "dbt unit tests: run" not in log
+    assert "loaded seed file" not in log  # the seeds of that build are still in the warehouse
     con = duckdb.connect(str(wh), read_only=True)
     try:
         # nothing new recorded: only the sample build's pass
