@@ -6,8 +6,11 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +47,19 @@ def run_cli(
             f"safety-stats {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-6000:]}"
         )
     return proc
+
+
+@contextmanager
+def attached(**databases: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB with each file attached read-only under its keyword name, to compare
+    two warehouses or serving copies table by table."""
+    con = duckdb.connect()
+    try:
+        for name, path in databases.items():
+            con.execute(f"ATTACH '{path}' AS {name} (READ_ONLY)")
+        yield con
+    finally:
+        con.close()
 
 
 def indicators(warehouse: Path, *args: str) -> list[dict]:

@@ -24,7 +24,7 @@ from pipelines.dbt_code_state import (
     record_unit_tests_passed,
     unit_tests_passed,
 )
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, attached, run_cli
 
 SAMPLE = ROOT / "raw" / "sample"
 CHANGED = "denominators/000000_全国_2015-2025.csv"
@@ -75,10 +75,7 @@ def test_unchanged_reference_source_is_skipped_and_changed_one_reloaded(
     }
     assert _files_loaded_since(wh, sample_warehouse, "reports") == set()
     # the reloaded rows are the rows loaded before, apart from their lineage columns
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH '{wh}' AS new (READ_ONLY)")
-        con.execute(f"ATTACH '{sample_warehouse}' AS old (READ_ONLY)")
+    with attached(new=wh, old=sample_warehouse) as con:
         cols = "* EXCLUDE (_file_sha256, _load_id, _loaded_at)"
         for table in ("denominators", "reports"):
             diff = con.execute(
@@ -87,18 +84,15 @@ def test_unchanged_reference_source_is_skipped_and_changed_one_reloaded(
                 f"EXCEPT ALL SELECT {cols} FROM new.raw.{table}))"
             ).fetchone()[0]  # type: ignore[index]
             assert diff == 0, table
-    finally:
-        con.close()
 
 
 def test_published_numbers_equal_those_of_the_full_build(
     rerun: tuple[Path, str], sample_warehouse: Path
 ) -> None:
     wh, _log = rerun
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH '{wh.with_name('serving.duckdb')}' AS new (READ_ONLY)")
-        con.execute(f"ATTACH '{sample_warehouse.with_name('serving.duckdb')}' AS old (READ_ONLY)")
+    with attached(
+        new=wh.with_name("serving.duckdb"), old=sample_warehouse.with_name("serving.duckdb")
+    ) as con:
         for table in ("fct_indicator_values", "fct_breakdowns", "fct_plan_progress"):
             n_new, n_old = (
                 con.execute(f"SELECT count(*) FROM {db}.marts.{table}").fetchone()[0]  # type: ignore[index]
@@ -108,8 +102,6 @@ def test_published_numbers_equal_those_of_the_full_build(
                 f"SELECT count(*) FROM (SELECT * FROM new.marts.{table} EXCEPT ALL SELECT * FROM old.marts.{table})"
             ).fetchone()[0]  # type: ignore[index]
             assert n_new == n_old > 0 and only == 0, table
-    finally:
-        con.close()
 
 
 def test_dbt_unit_tests_run_on_the_first_build_and_are_skipped_while_the_code_is_unchanged(

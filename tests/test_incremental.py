@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, attached, run_cli
 
 SAMPLE = ROOT / "raw" / "sample"
 RECORD_SOURCES = ("accidents", "road_traffic", "fires", "disasters", "enforcement")
@@ -165,10 +165,9 @@ def test_incremental_marts_equal_a_full_refresh(
     incremental: tuple[Path, str, str], sample_warehouse: Path, table: str
 ) -> None:
     wh, _second, _third = incremental
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH '{wh.with_name('serving.duckdb')}' AS inc (READ_ONLY)")
-        con.execute(f"ATTACH '{sample_warehouse.with_name('serving.duckdb')}' AS full_ (READ_ONLY)")
+    with attached(
+        inc=wh.with_name("serving.duckdb"), full_=sample_warehouse.with_name("serving.duckdb")
+    ) as con:
         n_inc = con.execute(f"SELECT count(*) FROM inc.marts.{table}").fetchone()[0]  # type: ignore[index]
         n_full = con.execute(f"SELECT count(*) FROM full_.marts.{table}").fetchone()[0]  # type: ignore[index]
         only_inc = con.execute(
@@ -177,8 +176,6 @@ def test_incremental_marts_equal_a_full_refresh(
         only_full = con.execute(
             f"SELECT * FROM (SELECT * FROM full_.marts.{table} EXCEPT ALL SELECT * FROM inc.marts.{table}) LIMIT 5"
         ).fetchall()
-    finally:
-        con.close()
     assert n_inc == n_full > 0
     assert only_inc == [] and only_full == []
 
