@@ -12,10 +12,11 @@
     it; a changed whole-table fingerprint (a seed, the model's SQL, the dbt code) rebuilds every
     year. Rows grouped by a key that spans every year (a category's zero rows) are handled by key:
     the keys of the last build are kept too (year -2); a new key's rows are built in every year,
-    a vanished key's rows deleted from every year. Rows that do not belong to one year (a plan period's rows) can be rebuilt whole at
-    every build (`always_rebuilt`, a predicate on the model's rows). So a revised record, a late
-    submission, a first-ever category, a seed edit or an edited model rebuild what they touch, and
-    a build that fails leaves the state of the last good build.
+    a vanished key's rows deleted from every year. Rows that do not belong to one year (a plan
+    period's rows) can be rebuilt whole at every build (`always_rebuilt`, a predicate on the
+    model's rows). So a revised record, a late submission, a first-ever category, a seed edit or
+    an edited model rebuild what they touch, and a build that fails leaves the state of the last
+    good build.
 
     The dbt code: the refresh passes the hash of every file dbt reads and of the Python UDFs
     (pipelines/dbt_code_state.py) as SAFETY_DBT_CODE_HASH, so an edited macro or UDF rebuilds

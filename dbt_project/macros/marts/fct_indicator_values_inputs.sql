@@ -29,6 +29,11 @@
     from {{ ref('series_breaks') }}
 {%- endmacro %}
 
+{#- How many years after a changed year its values reach (同比, 环比, the previous five-year mean). -#}
+{% macro fct_indicator_values_years_after() -%}
+    {{ return(5) }}
+{%- endmacro %}
+
 {#- Rows not of one year: a plan period's row sits in its latest year with data and moves on
     when the next year arrives, so every build rewrites them all (about 2% of the rows). -#}
 {% macro fct_indicator_values_always_rebuilt() -%}

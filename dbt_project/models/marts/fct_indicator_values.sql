@@ -20,16 +20,17 @@
     materialized='incremental',
     on_schema_change='fail',
     full_refresh=(true if var('as_of', none) else none),
-    pre_hook="{{ year_state_pre_hook(fct_indicator_values_inputs(), years_after=5, always_rebuilt=fct_indicator_values_always_rebuilt()) }}",
+    pre_hook="{{ year_state_pre_hook(fct_indicator_values_inputs(), years_after=fct_indicator_values_years_after(), always_rebuilt=fct_indicator_values_always_rebuilt()) }}",
     post_hook="{{ year_state_post_hook(fct_indicator_values_inputs()) }}",
 ) }}
 {%- set year_incremental = year_incremental_build() %}
-{%- set rebuild = rebuild_plan(fct_indicator_values_inputs(), years_after=5).get('years', []) if year_incremental else [] %}
+{%- set reach = fct_indicator_values_years_after() %}
+{%- set rebuild = rebuild_plan(fct_indicator_values_inputs(), years_after=reach).get('years', []) if year_incremental else [] %}
 with base as (
     select * from {{ ref('int_indicator_values__base') }}
     {%- if year_incremental %}
     -- the years rebuilt and the five before each; every year's annual values (plan periods)
-    where year in ({{ year_list(with_previous_years(rebuild, 5)) }}) or period_type = 'year'
+    where year in ({{ year_list(with_previous_years(rebuild, reach)) }}) or period_type = 'year'
     {%- endif %}
 ),
 
@@ -268,7 +269,7 @@ period_rows as (
     select region_code, indicator_code, period_type, period, year, quarter, period_start, period_end, value_source
     from periodic
     {%- if year_incremental %}
-    where year in ({{ year_list(with_previous_years(rebuild, 5)) }})
+    where year in ({{ year_list(with_previous_years(rebuild, reach)) }})
     {%- endif %}
     union all
     select region_code, indicator_code, period_type, period, year, quarter, period_start, period_end, value_source
