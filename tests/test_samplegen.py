@@ -11,7 +11,6 @@ import csv
 import hashlib
 import io
 import math
-import time
 from functools import cache
 from pathlib import Path
 
@@ -638,7 +637,6 @@ def test_reporting_units_csv_parses_with_csv_module():
 
 
 def test_same_seed_gives_identical_bytes(tmp_path):
-    start = time.monotonic()
     a = generate(tmp_path / "a", seed=7, scale=0.05)
     b = generate(tmp_path / "b", seed=7, scale=0.05)
     assert tree_hashes(tmp_path / "a") == tree_hashes(tmp_path / "b")
@@ -647,7 +645,6 @@ def test_same_seed_gives_identical_bytes(tmp_path):
     for seed in (7, 8):
         generate_accidents(seed, spec.LD, tmp_path / f"seed{seed}", 1.0, {})
     assert tree_hashes(tmp_path / "seed7") != tree_hashes(tmp_path / "seed8")
-    assert time.monotonic() - start < 30
 
 
 def test_committed_sample_equals_a_fresh_generation(tmp_path):
