@@ -8,6 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+ADDRESS ?= 127.0.0.1
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
@@ -42,8 +43,9 @@ refresh: setup
 docs: setup  ## 数据字典: dbt docs of the serving copy as one HTML, served at /app/static/data_dictionary.html
 	$(BIN)/python -m pipelines.data_dictionary
 
+# ADDRESS other than loopback: refused unless sign-in is configured (docs/access.md)
 serve: setup
-	$(BIN)/streamlit run dashboards/app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+	$(BIN)/safety-stats serve --address $(ADDRESS) --port $(PORT)
 
 run: refresh docs serve
 

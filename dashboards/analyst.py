@@ -1,8 +1,7 @@
 """Analyst access from the dashboard: every query of the SQL workbench and the indicator
-registry's SQL goes through pipelines.sandbox.run_query (a read-only, locked-down connection
-with a row and a time limit), never through the dashboard's own connection. It runs in a child
-process (pipelines.sandbox_process): DuckDB will not open the file the dashboard already holds
-with the sandbox's different configuration in the same process."""
+registry's SQL goes through the sealed sandbox (pipelines/sandbox_process.py, docs/sql_sandbox.md):
+one read-only statement, run in a fresh child process that cannot write, with row, byte, time,
+memory and concurrency limits, never through the dashboard's own connection."""
 
 from __future__ import annotations
 
@@ -20,6 +19,7 @@ from pipelines.sandbox_process import run_query_isolated
 
 MAX_ROWS = 10_000
 TIMEOUT_S = 30.0
+MAX_BYTES = 16 * 1024 * 1024  # JSON bytes of a result the dashboard reads at most
 TTL_SECONDS = 600
 
 
@@ -29,7 +29,9 @@ def serving_of(db: str) -> Path:
 
 
 def run(db: str, sql: str) -> QueryResult:
-    return run_query_isolated(serving_of(db), sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S)
+    return run_query_isolated(
+        serving_of(db), sql, max_rows=MAX_ROWS, timeout_s=TIMEOUT_S, max_bytes=MAX_BYTES
+    )
 
 
 def frame(result: QueryResult) -> pd.DataFrame:

@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts dashboards/ first on the p
 
 import streamlit as st  # noqa: E402
 
-from dashboards import components, data, state  # noqa: E402
+from dashboards import access, components, data, state  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -37,6 +37,10 @@ st.html(
 )
 
 lang = state.language_toggle()
+# Sign-in before any data is read (docs/access.md): refuses to serve off loopback without an
+# auth configuration, shows the sign-in page until a user is signed in.
+user = access.gate(lang)
+access.sidebar_user(user, lang)
 db = data.db_token()
 if db is None:
     st.error(t("no_serving", lang, path=data.serving_file()))
@@ -48,32 +52,21 @@ ctx = state.sidebar(db, lang)
 st.session_state["ctx"] = ctx
 
 
-def _page(file: str, key: str, icon: str, url: str, default: bool = False) -> st.Page:
-    return st.Page(HERE / "views" / file, title=t(key, lang), icon=icon, url_path=url, default=default)
+def _page(spec: access.PageSpec) -> st.Page:
+    return st.Page(
+        HERE / "views" / spec.file,
+        title=t(spec.title_key, lang),
+        icon=spec.icon,
+        url_path=spec.url,
+        default=spec.default,
+    )
 
 
-pages = {
-    t("section_main", lang): [
-        _page("overview.py", "page_overview", ":material/dashboard:", "overview", default=True),
-        _page("plan.py", "page_plan", ":material/flag:", "plan"),
-        _page("regions.py", "page_regions", ":material/account_tree:", "regions"),
-    ],
-    t("section_domains", lang): [
-        _page("production_safety.py", "page_ps", ":material/factory:", "production-safety"),
-        _page("road_traffic.py", "page_road", ":material/directions_car:", "road-traffic"),
-        _page("fires.py", "page_fire", ":material/local_fire_department:", "fires"),
-        _page("disasters.py", "page_disaster", ":material/flood:", "disasters"),
-        _page("enforcement.py", "page_enforcement", ":material/gavel:", "enforcement"),
-    ],
-    t("section_about", lang): [
-        _page("quality.py", "page_quality", ":material/fact_check:", "quality"),
-        _page("sources.py", "page_sources", ":material/menu_book:", "sources"),
-        _page("indicators.py", "page_indicators", ":material/list_alt:", "indicators"),
-        _page("workbench.py", "page_workbench", ":material/terminal:", "sql"),
-        _page("methods.py", "page_methods", ":material/functions:", "methods"),
-        _page("exports.py", "page_exports", ":material/download:", "exports"),
-    ],
-}
+# Only the pages the user's role may open are registered (dashboards/access.py PAGES): the URL
+# of any other page is not served.
+pages: dict[str, list[st.Page]] = {}
+for spec in access.pages_for(user.role):
+    pages.setdefault(t(spec.section, lang), []).append(_page(spec))
 page = st.navigation(pages)
 components.sample_banner(info, lang)
 if info:

@@ -16,6 +16,7 @@ from dashboards.cards import CardModel
 from dashboards.charts import plotly_config
 from dashboards.formatting import format_date, is_missing
 from dashboards.i18n import t
+from pipelines.lib import safe_cells
 
 
 def sample_banner(info: dict[str, Any] | None, lang: str) -> None:
@@ -68,14 +69,15 @@ def chart(fig: go.Figure, key: str, filename: str | None = None) -> None:
 
 
 def download_buttons(df: pd.DataFrame, name: str, lang: str, key: str) -> None:
-    """CSV and Excel downloads of one table; the Excel file is built only when clicked."""
+    """CSV and Excel downloads of one table; the files are built only when clicked, by
+    `pipelines.lib.safe_cells` (text that a spreadsheet would read as a formula stays text)."""
     c1, c2, _ = st.columns([1, 1, 4])
     with c1:
         st.download_button(
             t("download_csv", lang),
-            data=lambda: data.to_csv_bytes(df),
+            data=lambda: safe_cells.csv_bytes(df),
             file_name=f"{name}.csv",
-            mime="text/csv",
+            mime=safe_cells.CSV_MIME,
             key=f"{key}_csv",
             icon=":material/download:",
             on_click="ignore",
@@ -83,9 +85,9 @@ def download_buttons(df: pd.DataFrame, name: str, lang: str, key: str) -> None:
     with c2:
         st.download_button(
             t("download_xlsx", lang),
-            data=lambda: data.to_xlsx_bytes(df, sheet=name),
+            data=lambda: safe_cells.xlsx_bytes(df, sheet=name),
             file_name=f"{name}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            mime=safe_cells.XLSX_MIME,
             key=f"{key}_xlsx",
             icon=":material/table_view:",
             on_click="ignore",

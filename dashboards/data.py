@@ -12,7 +12,6 @@ Only pre-aggregated marts, quality and meta tables are read: never raw record ta
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 from typing import Any
@@ -645,22 +644,6 @@ def export_table(db: str, name: str, region: str | None) -> pd.DataFrame:
             [region, region],
         )
     return _query(db, f"SELECT * FROM {table}")
-
-
-def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM so that Excel opens Chinese text correctly."""
-    return df.to_csv(index=False).encode("utf-8-sig")
-
-
-def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:
-    buf = io.BytesIO()
-    out = df.copy()
-    for c in out.columns:  # Excel has no time zones and no nullable ints
-        if isinstance(out[c].dtype, pd.DatetimeTZDtype):
-            out[c] = out[c].dt.tz_localize(None)
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xl:
-        out.to_excel(xl, sheet_name=sheet[:31] or "data", index=False)
-    return buf.getvalue()
 
 
 # ------------------------------------------------------------------ honest statistics (issue 6)

@@ -597,6 +597,59 @@ LABELS.update(
 )
 
 
+# sign-in and roles (dashboards/access.py, docs/access.md)
+LABELS.update(
+    {
+        "role_leadership": ("领导", "leadership"),
+        "role_analyst": ("分析人员", "analyst"),
+        "role_statistician": ("统计人员", "statistician"),
+        "role_none": ("无角色", "no role"),
+        "auth_title": ("登录 · 应急管理统计", "Sign in · Safety statistics"),
+        "auth_intro": (
+            "请使用单位身份认证或本地账号登录。可见的页面取决于您的角色(领导、分析人员、统计人员)。",
+            "Sign in with your organisation's identity provider or a local account. The pages you see "
+            "depend on your role (leadership, analyst, statistician).",
+        ),
+        "auth_oidc_button": ("使用单位身份认证登录({provider})", "Sign in with {provider}"),
+        "auth_name": ("用户名", "User name"),
+        "auth_password": ("密码", "Password"),
+        "auth_submit": ("登录", "Sign in"),
+        "auth_failed": ("用户名或密码错误。", "Wrong user name or password."),
+        "auth_locked": (
+            "连续登录失败次数过多,请 {s} 秒后再试。",
+            "Too many failed sign-ins: try again in {s} s.",
+        ),
+        "auth_signed_in": ("已登录:{name}({role})", "Signed in: {name} ({role})"),
+        "auth_sign_out": ("退出登录", "Sign out"),
+        "auth_open_note": (
+            "未配置登录:仅在本机(127.0.0.1)提供服务,所有访问者均按本机统计人员处理。对外提供服务前请配置登录(docs/access.md)。",
+            "No sign-in configured: served on this machine (loopback) only, everyone is a local "
+            "statistician. Configure sign-in before serving it to others (docs/access.md).",
+        ),
+        "auth_exposed": (
+            "拒绝服务:仪表盘监听在 {address}(非本机地址),但未配置登录。请配置 OIDC(secrets.toml [auth])"
+            "或本地用户文件(safety-stats users add),或改为监听 127.0.0.1。详见 docs/access.md。",
+            "Refusing to serve: the dashboard listens on {address} (not loopback) and no sign-in is "
+            "configured. Configure OIDC (secrets.toml [auth]) or the local user file (safety-stats "
+            "users add), or listen on 127.0.0.1. See docs/access.md.",
+        ),
+        "auth_config_error": (
+            "登录配置有误,不提供数据:{error}",
+            "The sign-in configuration is unusable; no data is served: {error}",
+        ),
+        "auth_no_role": (
+            "{name} 已通过身份认证,但未分配角色,无法查看数据。请联系管理员在角色映射文件中添加。",
+            "{name} is signed in but has no role, so no data is shown. Ask the administrator to add "
+            "you to the role mapping file.",
+        ),
+        "auth_forbidden": (
+            "无权访问:页面 /{page} 需要「{needed}」或更高角色,当前角色为「{role}」。",
+            "Not permitted: page /{page} needs the role {needed} or higher; your role is {role}.",
+        ),
+    }
+)
+
+
 def t(key: str, lang: str = "zh", **fmt: object) -> str:
     """The label `key` in `lang` ('zh' or 'en'), formatted with `fmt`."""
     zh, en = LABELS[key]

@@ -2,15 +2,18 @@
 
 raw_file_sensor
     Scans every source folder under raw_root() and keys files by content (sha256); the cursor
-    is JSON {relative path: sha256}. A new or changed record file (accidents, road_traffic, …)
-    is read with the ingest reader and parser, and the quarters of its valid rows' dates are
-    the partitions to reload (if no row date can be read, the period in its file name is
-    used). One RunRequest of the `ingest_records` job per source and contiguous quarter range,
+    is JSON {relative path: [sha256, [quarters of its rows]]}. Which quarters a new, changed or
+    removed record file reloads is decided by the planner shared with the CLI
+    (`pipelines.ingest.change_plan.plan_reload`): a new file its rows' quarters (read with the
+    ingest reader and parser; the period in its file name if no row date can be read), a
+    changed file those of its new rows and of its old rows, a removed file those of its old
+    rows. Old rows' quarters: those the cursor kept for the content last seen, united with those
+    recorded at the last publish (the serving copy's `quality.file_quarters`, read-only: the
+    sensor never opens the warehouse, so it neither blocks nor waits for a running refresh). One RunRequest of the `ingest_records` job per source and contiguous quarter range,
     with `asset_selection` = that source's ingest asset and the Dagster partition-range tags
     (the ingest assets have a single-run backfill policy). A new or changed reference file
     (denominators, reports) requests the unpartitioned `transform_and_publish` job directly.
-    An unchanged file never requests anything; a removed record file reloads the quarters
-    named in its file name (its rows are then deleted by the partition replace).
+    An unchanged file never requests anything.
 
 transform_after_ingest
     Run-status sensor: when an `ingest_records` run launched by the file sensor or the
@@ -34,15 +37,21 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import dagster as dg
-import polars as pl
+import duckdb
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from pipelines.ingest.loader import file_period
+from pipelines.ingest.change_plan import (
+    Seen,
+    contiguous_ranges,
+    file_quarters,
+    name_quarters,
+    plan_reload,
+    quarter_start,
+)
 from pipelines.lib.contracts import ALL_SOURCES, Source
-from pipelines.lib.parse import parse_frame
-from pipelines.lib.readers import FileRejected, list_files, read_raw_file, sha256_of
-from pipelines.partitions import quarterly_partitions
-from pipelines.settings import raw_root
+from pipelines.lib.duck import table_exists
+from pipelines.lib.readers import list_files, sha256_of
+from pipelines.settings import raw_root, serving_path
 
 INGEST_JOB, TRANSFORM_JOB = "ingest_records", "transform_and_publish"
 
@@ -61,51 +70,41 @@ TRIGGER_TAG = "safety_stats/trigger"
 FILES_TAG = "safety_stats/files"
 
 
-def quarter_start(d: dt.date) -> str:
-    return dt.date(d.year, 3 * ((d.month - 1) // 3) + 1, 1).isoformat()
-
-
-def _name_quarters(relpath: str) -> set[str]:
-    period = file_period(relpath)
-    if period is None:
-        return set()
-    start, end, _label = period
-    keys, d = set(), start
-    while d < end:
-        keys.add(d.isoformat())
-        d = dt.date(d.year + (d.month == 10), (d.month + 3 - 1) % 12 + 1, 1)
-    return keys
-
-
-def file_quarters(path: Path, root: Path, source: Source) -> set[str]:
-    """Partition keys ('2021-01-01', …) a record file's rows fall in.
-
-    Decided as the loader decides it: by the parsed date of each valid row. A file that cannot
-    be read (rejected whole) or has no valid dated row falls back to its file-name period.
-    """
-    rel = path.relative_to(root).as_posix()
+def published_quarters(serving: Path) -> dict[str, frozenset[str]]:
+    """Per record file, the quarters its loaded rows cover as of the last publish: the serving
+    copy's `quality.file_quarters`, opened read-only. The sensor never opens the warehouse, so it
+    neither waits for a running refresh nor makes one wait. Empty when there is no readable
+    serving copy (the planner then falls back to the cursor and the file-name period)."""
+    if not serving.exists():
+        return {}
     try:
-        raw = read_raw_file(path, root, source)
-        good = parse_frame(raw.frame, source, raw.relpath, raw.scale_factors).good
-        dates = good.get_column(source.date_column).cast(pl.Date).drop_nulls().unique()  # type: ignore[arg-type]
-        keys = {quarter_start(d) for d in dates.to_list()}
-    except (FileRejected, pl.exceptions.PolarsError):
-        keys = set()
-    return keys or _name_quarters(rel)
+        con = duckdb.connect(str(serving), read_only=True)
+    except duckdb.Error:
+        return {}
+    try:
+        if not table_exists(con, "quality", "file_quarters"):
+            return {}
+        out: dict[str, set[str]] = {}
+        for path, q in con.execute(
+            "SELECT file_path, quarter_start FROM quality.file_quarters WHERE quarter_start IS NOT NULL"
+        ).fetchall():  # file_path is relative to the drop: '<source>/<file>', as in the cursor
+            out.setdefault(path, set()).add(q.isoformat())
+        return {p: frozenset(q) for p, q in out.items()}
+    except duckdb.Error:
+        return {}
+    finally:
+        con.close()
 
 
-def contiguous_ranges(keys: Iterable[str]) -> list[tuple[str, str]]:
-    """Valid partition keys grouped into [first, last] runs of consecutive quarters."""
-    valid = quarterly_partitions.get_partition_keys()
-    index = {k: i for i, k in enumerate(valid)}
-    positions = sorted({index[k] for k in keys if k in index})
-    ranges: list[tuple[str, str]] = []
-    for pos in positions:
-        if ranges and index[ranges[-1][1]] == pos - 1:
-            ranges[-1] = (ranges[-1][0], valid[pos])
+def read_cursor(cursor: str | None) -> dict[str, Seen]:
+    """The cursor {path: [sha256, [quarter, …]]} (or the older {path: sha256}) as planner input."""
+    out: dict[str, Seen] = {}
+    for path, value in (json.loads(cursor) if cursor else {}).items():
+        if isinstance(value, str):
+            out[path] = Seen(value)
         else:
-            ranges.append((valid[pos], valid[pos]))
-    return ranges
+            out[path] = Seen(value[0], frozenset(value[1]))
+    return out
 
 
 def scan(root: Path) -> dict[str, str]:
@@ -121,24 +120,49 @@ def _digest(parts: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()[:16]
 
 
-def plan_requests(root: Path, previous: dict[str, str], current: dict[str, str]) -> list[dg.RunRequest]:
-    """Run requests for the files that are new, changed or removed between two scans."""
-    changed = {p for p, h in current.items() if previous.get(p) != h}
-    removed = set(previous) - set(current)
+def plan_requests(
+    root: Path,
+    previous: dict[str, Seen],
+    current: dict[str, str],
+    published: dict[str, frozenset[str]] | None = None,
+) -> tuple[list[dg.RunRequest], dict[str, Seen]]:
+    """Run requests for the files that are new, changed or removed between two scans, and the
+    state to keep as the next cursor. What a record source reloads is decided by the shared
+    planner (`plan_reload`): the quarters of a changed file's new rows and of its old rows, as
+    the sensor last saw them (cursor) and as they were last published (`published`)."""
+    published = published or {}
     requests: list[dg.RunRequest] = []
     reference_files: list[str] = []
+    state: dict[str, Seen] = {}
     for source in ALL_SOURCES:
         prefix = f"{source.name}/"
-        mine = sorted(p for p in changed | removed if p.startswith(prefix))
+        prev = {
+            p: Seen(s.sha256, s.quarters | published.get(p, frozenset()))
+            for p, s in previous.items()
+            if p.startswith(prefix)
+        }
+        cur = {p: h for p, h in current.items() if p.startswith(prefix)}
+        seen_quarters: dict[str, set[str]] = {}
+
+        def quarters_of(
+            rel: str, source: Source = source, seen: dict[str, set[str]] = seen_quarters
+        ) -> set[str]:
+            seen[rel] = file_quarters(root / rel, root, source) if source.kind == "record" else set()
+            return seen[rel]
+
+        plan = plan_reload(
+            prev, cur, quarters_of, fallback=name_quarters if source.kind == "record" else _none
+        )
+        for p, h in cur.items():
+            q = seen_quarters.get(p)
+            state[p] = Seen(h, frozenset(q) if q is not None else previous[p].quarters)
+        mine = plan.files
         if not mine:
             continue
         if source.kind == "reference":
             reference_files += mine
             continue
-        keys: set[str] = set()
-        for rel in mine:
-            keys |= file_quarters(root / rel, root, source) if rel in current else _name_quarters(rel)
-        for start, end in contiguous_ranges(keys):
+        for start, end in contiguous_ranges(plan.quarters):
             tags = {
                 TRIGGER_TAG: "file_sensor",
                 FILES_TAG: ", ".join(mine)[:1000],
@@ -161,7 +185,17 @@ def plan_requests(root: Path, previous: dict[str, str], current: dict[str, str])
                 tags={TRIGGER_TAG: "file_sensor", FILES_TAG: ", ".join(reference_files)[:1000]},
             )
         )
-    return requests
+    return requests, state
+
+
+def _none(_rel: str) -> set[str]:
+    return set()
+
+
+def write_cursor(state: dict[str, Seen]) -> str:
+    return json.dumps(
+        {p: [s.sha256, sorted(s.quarters)] for p, s in sorted(state.items())}, ensure_ascii=False
+    )
 
 
 @dg.sensor(
@@ -172,14 +206,15 @@ def plan_requests(root: Path, previous: dict[str, str], current: dict[str, str])
 )
 def raw_file_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     root = raw_root()
-    previous: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     current = scan(root)
-    requests = plan_requests(root, previous, current)
+    requests, state = plan_requests(
+        root, read_cursor(context.cursor), current, published_quarters(serving_path())
+    )
     if not requests:
         return dg.SensorResult(
-            skip_reason=dg.SkipReason(f"no new or changed files under {root}"), cursor=json.dumps(current)
+            skip_reason=dg.SkipReason(f"no new or changed files under {root}"), cursor=write_cursor(state)
         )
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(current, ensure_ascii=False))
+    return dg.SensorResult(run_requests=requests, cursor=write_cursor(state))
 
 
 @dg.run_status_sensor(
@@ -215,7 +250,9 @@ def last_complete_quarter(today: dt.date) -> str:
 )
 def quarterly_check(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     today = context.scheduled_execution_time.date()
-    key = last_complete_quarter(today)
+    # no file changed: the shared planner's forced quarter, the one just ended
+    plan = plan_reload({}, {}, _none, forced=[last_complete_quarter(today)])
+    ((key, _end),) = contiguous_ranges(plan.quarters)
     return dg.RunRequest(
         run_key=f"quarterly:{key}",
         partition_key=key,

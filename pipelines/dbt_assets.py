@@ -29,6 +29,7 @@ from pipelines.dbt_code_state import (
     record_unit_tests_passed,
     unit_tests_passed,
 )
+from pipelines.faults import fault_point
 from pipelines.ingest.assets import WRITER_POOL
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_path
 
@@ -149,6 +150,9 @@ def keep_partial_parse(run_target: Path, warehouse: Path) -> None:
         old.unlink(missing_ok=True)
 
 
+DBT_FAULT_AFTER_EVENTS = 30  # crash tests: the dbt_mid_build point, after this many dbt events
+
+
 class DbtBuildConfig(Config):
     # True: `dbt build --full-refresh` (incremental models rebuilt from all raw rows).
     full_refresh: bool = False
@@ -188,7 +192,10 @@ def warehouse_dbt_assets(
     # (macros/incremental_years.sql): dbt inherits this process's environment.
     os.environ["SAFETY_DBT_CODE_HASH"] = code_hash
     invocation = dbt.cli(args, context=context, target_path=run_target_path(context, warehouse))
-    yield from invocation.stream()  # raises if dbt failed: nothing below runs then
+    for n, event in enumerate(invocation.stream()):  # raises if dbt failed: nothing below runs then
+        if n == DBT_FAULT_AFTER_EVENTS:
+            fault_point("dbt_mid_build")  # crash tests (pipelines.faults): dbt killed mid-build
+        yield event
     keep_partial_parse(invocation.target_path, warehouse)
     if run_unit_tests and not context.is_subset:  # a subset runs only its models' unit tests
         record_unit_tests_passed(warehouse, code_hash, context.run.run_id)

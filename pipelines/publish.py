@@ -1,75 +1,177 @@
-"""Publish the read-only serving copy.
+"""Publish the read-only serving copy. The rename of the new serving file is the commit point.
 
-1. In the warehouse (the writer holds the lock): compare the new indicator values with those
-   published last time and append every value that moved to `history.indicator_changes`;
-   remember this refresh in `history.refreshes`.
-2. Copy marts, quality and history tables into a new DuckDB file, then swap it in with an
-   atomic rename. Readers holding the old file keep reading it; a failure before the rename
-   leaves the previous serving copy untouched.
+1. Reconcile (`reconcile_history`): the warehouse's `history.*` tables are a mirror of the
+   history published in the serving copy (`quality.refreshes`, `quality.indicator_changes`,
+   `quality.refresh_reports`); a refresh that died after its rename and before writing the
+   mirror is added to it, a refresh recorded but never published is dropped from it.
+2. Compute this refresh's history (values moved since the last publication, the refresh row,
+   the 刷新报告) in a warehouse transaction that is rolled back: the rows are kept in memory.
+3. Copy marts, quality and history tables, plus those rows, into a new DuckDB file, and swap it
+   in with an atomic rename. Readers holding the old file keep reading it; a failure or a kill
+   before the rename leaves the serving copy, the history and the reports as they were.
+4. Write the same rows into the warehouse mirror (idempotent: delete this run's rows, insert).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from pipelines.catalog import comment_serving_copy
-from pipelines.lib.duck import table_exists
+from pipelines.faults import fault_point
+from pipelines.lib.duck import database_problem, table_exists
 from pipelines.settings import is_sample
 
 KEY = ("region_code", "indicator_code", "period_type", "period")
 
 
-def record_changes(warehouse: Path, run_id: str, raw: Path, published_at: dt.datetime) -> int:
-    """Diff marts.fct_indicator_values against the last published snapshot; returns rows changed."""
-    key = ", ".join(KEY)
+HISTORY_DDL = {
+    "refreshes": "CREATE TABLE IF NOT EXISTS history.refreshes (run_id VARCHAR, published_at TIMESTAMP, "
+    "raw_root VARCHAR, is_sample BOOLEAN, values_changed BIGINT, is_first BOOLEAN)",
+    "indicator_changes": "CREATE TABLE IF NOT EXISTS history.indicator_changes (run_id VARCHAR, "
+    "published_at TIMESTAMP, region_code VARCHAR, indicator_code VARCHAR, period_type VARCHAR, "
+    "period VARCHAR, change_kind VARCHAR, old_value DOUBLE, new_value DOUBLE, old_released_on DATE, "
+    "new_released_on DATE)",
+}
+HISTORY_TABLES = ("refreshes", "indicator_changes", "refresh_reports")
+
+
+@dataclass
+class PendingHistory:
+    """One refresh's history rows, computed but not yet committed anywhere."""
+
+    run_id: str
+    published_at: dt.datetime
+    changed: int
+    rows: dict[str, pa.Table]  # history table name -> this refresh's rows
+
+
+def _ensure_history(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS history")
+    for ddl in HISTORY_DDL.values():
+        con.execute(ddl)
+    con.execute(REPORT_DDL)
+
+
+def readable(path: Path) -> bool:
+    """True when `path` is a DuckDB file that opens and lists its tables (read-only)."""
+    return path.exists() and database_problem(path) is None
+
+
+def reconcile_history(warehouse: Path, serving: Path) -> bool:
+    """Make the warehouse's history mirror the history published in the serving copy, which is
+    the record of what readers saw. Returns True when the mirror had to change. Without a
+    readable serving copy the mirror stays as it is (it then seeds the next publication)."""
+    if not readable(serving):
+        return False
+    con = duckdb.connect(str(warehouse))
+    try:
+        _ensure_history(con)
+        con.execute(f"ATTACH '{serving}' AS srv (READ_ONLY)")
+        published = {
+            t
+            for (t,) in con.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_catalog = 'srv' AND table_schema = 'quality'"
+            ).fetchall()
+        }
+        if "refreshes" not in published:
+            return False
+        srv_runs = set(con.execute("SELECT run_id || published_at FROM srv.quality.refreshes").fetchall())
+        wh_runs = set(con.execute("SELECT run_id || published_at FROM history.refreshes").fetchall())
+        if srv_runs == wh_runs:
+            return False
+        con.execute("BEGIN TRANSACTION")
+        for table in HISTORY_TABLES:
+            con.execute(f"DELETE FROM history.{table}")
+            if table in published:
+                con.execute(f"INSERT INTO history.{table} BY NAME SELECT * FROM srv.quality.{table}")
+        con.execute("DROP TABLE IF EXISTS history.last_published")
+        key = ", ".join(KEY)
+        con.execute(
+            f"CREATE TABLE history.last_published AS SELECT {key}, value, released_on "
+            "FROM srv.marts.fct_indicator_values"
+        )
+        con.execute("COMMIT")
+        return True
+    finally:
+        con.close()
+
+
+def record_changes(warehouse: Path, run_id: str, raw: Path, published_at: dt.datetime) -> PendingHistory:
+    """Diff marts.fct_indicator_values against the last published snapshot and write the 刷新报告,
+    in a transaction that is rolled back: the rows are returned, committed by `commit_history`
+    only once the serving copy holding them is in place."""
     join = " AND ".join(f"n.{k} = o.{k}" for k in KEY)
     con = duckdb.connect(str(warehouse))
     try:
-        con.execute("CREATE SCHEMA IF NOT EXISTS history")
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS history.refreshes (run_id VARCHAR, published_at TIMESTAMP, "
-            "raw_root VARCHAR, is_sample BOOLEAN, values_changed BIGINT, is_first BOOLEAN)"
-        )
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS history.indicator_changes (run_id VARCHAR, published_at TIMESTAMP, "
-            "region_code VARCHAR, indicator_code VARCHAR, period_type VARCHAR, period VARCHAR, "
-            "change_kind VARCHAR, old_value DOUBLE, new_value DOUBLE, old_released_on DATE, new_released_on DATE)"
-        )
+        _ensure_history(con)
         first = not table_exists(con, "history", "last_published")
         since = con.execute("SELECT max(published_at) FROM history.refreshes").fetchone()[0]  # type: ignore[index]
         con.execute("BEGIN TRANSACTION")
-        if first:
-            changed = 0
-        else:
-            changed = con.execute(
-                f"""INSERT INTO history.indicator_changes
-                SELECT ?, ?, coalesce(n.region_code, o.region_code), coalesce(n.indicator_code, o.indicator_code),
-                    coalesce(n.period_type, o.period_type), coalesce(n.period, o.period),
-                    CASE WHEN o.region_code IS NULL THEN 'added' WHEN n.region_code IS NULL THEN 'removed'
-                         ELSE 'changed' END,
-                    o.value, n.value, o.released_on, n.released_on
-                FROM marts.fct_indicator_values AS n
-                FULL OUTER JOIN history.last_published AS o ON {join}
-                WHERE o.region_code IS NULL OR n.region_code IS NULL OR n.value IS DISTINCT FROM o.value""",
-                [run_id, published_at],
-            ).fetchone()[0]  # type: ignore[index]
+        try:
+            if first:
+                changed = 0
+            else:
+                changed = con.execute(
+                    f"""INSERT INTO history.indicator_changes
+                    SELECT ?, ?, coalesce(n.region_code, o.region_code), coalesce(n.indicator_code, o.indicator_code),
+                        coalesce(n.period_type, o.period_type), coalesce(n.period, o.period),
+                        CASE WHEN o.region_code IS NULL THEN 'added' WHEN n.region_code IS NULL THEN 'removed'
+                             ELSE 'changed' END,
+                        o.value, n.value, o.released_on, n.released_on
+                    FROM marts.fct_indicator_values AS n
+                    FULL OUTER JOIN history.last_published AS o ON {join}
+                    WHERE o.region_code IS NULL OR n.region_code IS NULL OR n.value IS DISTINCT FROM o.value""",
+                    [run_id, published_at],
+                ).fetchone()[0]  # type: ignore[index]
+            con.execute(
+                "INSERT INTO history.refreshes VALUES (?, ?, ?, ?, ?, ?)",
+                [run_id, published_at, str(raw), is_sample(raw), changed, first],
+            )
+            write_report(con, run_id, published_at, since, int(changed))
+            rows = {
+                t: con.sql(
+                    f"SELECT * FROM history.{t} WHERE run_id = $1 AND published_at = $2",
+                    params=[run_id, published_at],
+                ).to_arrow_table()
+                for t in HISTORY_TABLES
+            }
+        finally:
+            con.execute("ROLLBACK")
+    finally:
+        con.close()
+    return PendingHistory(run_id, published_at, int(changed), rows)
+
+
+def commit_history(warehouse: Path, pending: PendingHistory) -> None:
+    """After the rename: write the published refresh's rows into the warehouse mirror and keep
+    its values as the basis of the next diff. Idempotent (this run's rows are replaced)."""
+    key = ", ".join(KEY)
+    con = duckdb.connect(str(warehouse))
+    try:
+        _ensure_history(con)
+        con.execute("BEGIN TRANSACTION")
+        for table, rows in pending.rows.items():
+            con.execute(
+                f"DELETE FROM history.{table} WHERE run_id = ? AND published_at = ?",
+                [pending.run_id, pending.published_at],
+            )
+            con.register("pending_rows", rows)
+            con.execute(f"INSERT INTO history.{table} BY NAME SELECT * FROM pending_rows")
+            con.unregister("pending_rows")
         con.execute("DROP TABLE IF EXISTS history.last_published")
         con.execute(
             f"CREATE TABLE history.last_published AS SELECT {key}, value, released_on FROM marts.fct_indicator_values"
         )
-        con.execute(
-            "INSERT INTO history.refreshes VALUES (?, ?, ?, ?, ?, ?)",
-            [run_id, published_at, str(raw), is_sample(raw), changed, first],
-        )
-        write_report(con, run_id, published_at, since, int(changed))
         con.execute("COMMIT")
     finally:
         con.close()
-    return int(changed)
 
 
 REPORT_DDL = (
@@ -96,6 +198,7 @@ def write_report(
     since = since or dt.datetime(1900, 1, 1)
     files_loaded = files_rejected = rows_accepted = rows_rejected = 0
     rejected_files: list[str] = []
+    files_with_rejects: list[tuple[str, int]] = []  # (file, rows rejected at its latest load)
     if table_exists(con, "raw", "load_log"):
         files_loaded, files_rejected, rows_accepted, rows_rejected = con.execute(
             "SELECT count(DISTINCT file_path) FILTER (WHERE status <> 'rejected'), "
@@ -112,6 +215,11 @@ def write_report(
                 [since],
             ).fetchall()
         ]
+        files_with_rejects = con.execute(
+            "SELECT file_path, arg_max(rows_rejected, loaded_at) AS n FROM raw.load_log "
+            "WHERE loaded_at > ? AND status <> 'rejected' GROUP BY file_path HAVING n > 0 ORDER BY file_path",
+            [since],
+        ).fetchall()
     missing: list[tuple[str, str, str]] = []
     late: list[tuple[str, str, int]] = []
     if table_exists(con, "marts", "fct_submissions"):
@@ -128,7 +236,9 @@ def write_report(
         f"刷新报告 / Refresh report {published_at:%Y-%m-%d %H:%M} UTC (run {run_id or '-'})",
         f"  文件 files taken: {files_loaded} loaded, {files_rejected} rejected whole"
         + (f" ({', '.join(rejected_files)})" if rejected_files else ""),
-        f"  行 rows: {rows_accepted} accepted, {rows_rejected} rejected (see quality.rejects)",
+        f"  行 rows: {rows_accepted} accepted, {rows_rejected} rejected (see quality.rejects)"
+        + "".join(f"\n    - {f}: 拒收 {n} 行 / {n} row(s) rejected" for f, n in files_with_rejects[:20])
+        + (f"\n    … {len(files_with_rejects) - 20} more file(s)" if len(files_with_rejects) > 20 else ""),
         f"  指标值变化 indicator values changed since the last refresh: {changed}",
         f"  缺报 missing submissions (unit × quarter): {len(missing)}"
         + "".join(f"\n    - {u} {src} {p}" for u, src, p in missing[:20])
@@ -155,13 +265,16 @@ def write_report(
     return report
 
 
-def latest_report(warehouse: Path) -> str | None:
-    con = duckdb.connect(str(warehouse), read_only=True)
+def latest_report(serving: Path) -> str | None:
+    """The 刷新报告 of the last published refresh (the serving copy's quality.refresh_reports)."""
+    if not readable(serving):
+        return None
+    con = duckdb.connect(str(serving), read_only=True)
     try:
-        if not table_exists(con, "history", "refresh_reports"):
+        if not table_exists(con, "quality", "refresh_reports"):
             return None
         row = con.execute(
-            "SELECT report FROM history.refresh_reports ORDER BY published_at DESC LIMIT 1"
+            "SELECT report FROM quality.refresh_reports ORDER BY published_at DESC LIMIT 1"
         ).fetchone()
         return str(row[0]) if row else None
     finally:
@@ -170,12 +283,33 @@ def latest_report(warehouse: Path) -> str | None:
 
 def publish(warehouse: Path, serving: Path, raw: Path, run_id: str = "") -> dict[str, int]:
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    changed = record_changes(warehouse, run_id, raw, published_at)
+    reconcile_history(warehouse, serving)
+    pending = record_changes(warehouse, run_id, raw, published_at)
+    fault_point("publish_before_copy")
     serving.parent.mkdir(parents=True, exist_ok=True)
+    # files of publishes killed before their rename (one writer at a time: none is in use)
+    for stale in serving.parent.glob(f".{serving.name}.*.tmp*"):
+        stale.unlink(missing_ok=True)
     tmp = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    counts: dict[str, int] = {"values_changed_since_last_refresh": changed}
-    con = duckdb.connect(str(tmp))
+    counts: dict[str, int] = {"values_changed_since_last_refresh": pending.changed}
+    try:
+        _build_copy(con_path=tmp, warehouse=warehouse, raw=raw, pending=pending, counts=counts)
+        fault_point("publish_before_rename")
+        os.chmod(tmp, 0o444)  # read-only for everyone: no writer, sandbox or not (docs/sql_sandbox.md)
+        os.replace(tmp, serving)  # the commit point, atomic on POSIX: readers see the old or the new file
+    except BaseException:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    fault_point("publish_after_rename")
+    commit_history(warehouse, pending)  # a kill before this is reconciled by the next publish
+    return counts
+
+
+def _build_copy(
+    con_path: Path, warehouse: Path, raw: Path, pending: PendingHistory, counts: dict[str, int]
+) -> None:
+    con = duckdb.connect(str(con_path))
     try:
         # Copies in parallel without keeping the warehouse's row order (readers sort what they
         # show): a quarter faster at 10M records.
@@ -193,6 +327,7 @@ def publish(warehouse: Path, serving: Path, raw: Path, run_id: str = "") -> dict
         copies += [
             ("quality.load_log", "wh.raw.load_log"),
             ("quality.rejects", "wh.raw.rejects"),
+            ("quality.file_quarters", "wh.raw.file_quarters"),
             ("quality.refreshes", "wh.history.refreshes"),
             ("quality.indicator_changes", "wh.history.indicator_changes"),
             ("quality.refresh_reports", "wh.history.refresh_reports"),
@@ -203,18 +338,23 @@ def publish(warehouse: Path, serving: Path, raw: Path, run_id: str = "") -> dict
                 "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'wh'"
             ).fetchall()
         }
-        for target, src in copies:
+        for n, (target, src) in enumerate(copies):
+            if n == len(copies) // 2:
+                fault_point("publish_mid_copy")
             if src in existing:
                 con.execute(f"CREATE TABLE {target} AS SELECT * FROM {src}")
+                table = target.split(".", 1)[1]
+                if target.startswith("quality.") and table in pending.rows:
+                    con.register("pending_rows", pending.rows[table])
+                    con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM pending_rows")
+                    con.unregister("pending_rows")
                 counts[target] = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]  # type: ignore[index]
         con.execute(
             "CREATE TABLE meta.refresh AS SELECT ? AS published_at, ? AS raw_root, ? AS is_sample, ? AS run_id",
-            [published_at, str(raw), is_sample(raw), run_id],
+            [pending.published_at, str(raw), is_sample(raw), pending.run_id],
         )
         con.execute("DETACH wh")
         comment_serving_copy(con)  # bilingual table and column descriptions (dbt YAML)
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    os.replace(tmp, serving)  # atomic on POSIX: readers see the old or the new file, never half
-    return counts

@@ -17,7 +17,15 @@ def connect_serving(path: Path | None = None) -> duckdb.DuckDBPyConnection:
             f"没有找到已发布的数据库 {path},请先运行 safety-stats refresh / "
             f"No published serving copy at {path}: run `safety-stats refresh` first"
         )
-    return duckdb.connect(str(path), read_only=True)
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise SystemExit(
+            f"已发布的数据库 {path} 已损坏或不完整({str(exc).splitlines()[0][:200]})。"
+            "恢复:运行 safety-stats refresh 重新发布(数据仓库不受影响)/ "
+            f"The published serving copy {path} is damaged or incomplete. To recover run "
+            "`safety-stats refresh`: it publishes a new copy from the warehouse"
+        ) from None
 
 
 def query_indicators(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipelines.lib.duck import database_problem
 from pipelines.settings import raw_root, serving_path, warehouse_path
 
 if TYPE_CHECKING:
@@ -99,6 +101,19 @@ class RefreshBusy(RuntimeError):
     pass
 
 
+def move_aside(path: Path) -> Path:
+    """Move a damaged database (and its WAL) out of the way, keeping it for inspection."""
+    import datetime as dt
+
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.broken-{stamp}")
+    path.rename(aside)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        wal.rename(aside.with_name(aside.name + ".wal"))
+    return aside
+
+
 @contextmanager
 def writer_lock() -> Iterator[None]:
     lock_path = warehouse_path().with_suffix(".lock")
@@ -117,7 +132,9 @@ def writer_lock() -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def run_refresh(first: str | None = None, last: str | None = None, full: bool = False) -> int:
+def run_refresh(
+    first: str | None = None, last: str | None = None, full: bool = False, rebuild: bool = False
+) -> int:
     """Ingest, then dbt build and publish.
 
     Default (incremental): reload only the quarters of record files that are new, changed or
@@ -125,13 +142,15 @@ def run_refresh(first: str | None = None, last: str | None = None, full: bool = 
     contiguous quarter range; dbt's incremental models then rebuild only those quarters. A
     warehouse with no load yet gets a full load. `first`/`last`: reload that quarter range for
     every source (a backfill). `full`: reload every quarter and rebuild every dbt model.
+    `rebuild`: a damaged warehouse file is moved aside and rebuilt from the raw drop (a full
+    refresh; the published history is taken back from the serving copy).
     """
     dagster_home()
     import dagster as dg
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-    from pipelines.automation import contiguous_ranges
     from pipelines.definitions import defs
+    from pipelines.ingest.change_plan import contiguous_ranges
     from pipelines.ingest.changes import has_loaded, plan_changes
     from pipelines.partitions import partition_key_for, quarter_label, quarterly_partitions
 
@@ -147,17 +166,59 @@ def run_refresh(first: str | None = None, last: str | None = None, full: bool = 
     log.info("warehouse: %s", warehouse_path())
     try:
         with writer_lock():
+            problem = database_problem(warehouse_path())
+            if problem and rebuild:
+                aside = move_aside(warehouse_path())
+                log.warning(
+                    "数据仓库文件已损坏,已移至 %s,将从原始数据重建 / the warehouse file is damaged: "
+                    "moved to %s, rebuilding from the raw drop (%s)",
+                    aside,
+                    aside,
+                    problem,
+                )
+                full = True
+            elif problem:
+                log.error(
+                    "数据仓库文件 %s 已损坏或不完整(%s)。已发布的数据(%s)未受影响,读者可继续查询。"
+                    "恢复:运行 safety-stats refresh --rebuild(将损坏文件移到一旁,并从原始数据 raw/ 全量重建)。\n"
+                    "The warehouse file %s is damaged or incomplete (%s). The published serving copy (%s) "
+                    "is not affected and readers keep working. To recover run `safety-stats refresh "
+                    "--rebuild`: it moves the damaged file aside and rebuilds everything from the raw drop.",
+                    warehouse_path(),
+                    problem,
+                    serving_path(),
+                    warehouse_path(),
+                    problem,
+                    serving_path(),
+                )
+                return 4
+            if serving_path().exists() and database_problem(serving_path()):
+                log.warning(
+                    "发布库 %s 已损坏,本次刷新将重新发布 / the serving copy %s is damaged: this refresh "
+                    "publishes a new one",
+                    serving_path(),
+                    serving_path(),
+                )
             instance = dg.DagsterInstance.get()
             release_dead_cli_runs(instance)
             cli_tags = {CLI_TAG: "cli", PID_TAG: str(os.getpid())}
             incremental = not (first or last or full) and has_loaded(warehouse_path())
             # (asset selection or None for all record sources, first key, last key)
             runs: list[tuple[list[dg.AssetKey] | None, str, str]] = []
+            # Quarters planned but not yet loaded: a refresh killed or failed between two of its
+            # ingest runs has recorded the new sha256 of a file after the first run, so without
+            # this the next refresh would see the file as loaded and skip the other quarters.
+            pending_file = warehouse_path().with_name(warehouse_path().name + ".pending-reload.json")
+            pending: dict[str, list[str]] = (
+                json.loads(pending_file.read_text(encoding="utf-8")) if pending_file.exists() else {}
+            )
             if incremental:
                 by_range: dict[tuple[str, str], list[dg.AssetKey]] = {}
-                for ch in plan_changes(warehouse_path(), raw_root()):
-                    if not ch.files:
+                planned: dict[str, list[str]] = {}
+                for ch in plan_changes(warehouse_path(), raw_root(), pending):
+                    if not ch.files and not ch.quarters:
                         continue
+                    planned[ch.source] = sorted(ch.quarters)
                     log.info(
                         "[%s] %d new, %d changed, %d removed file(s): quarters %s",
                         ch.source,
@@ -170,6 +231,10 @@ def run_refresh(first: str | None = None, last: str | None = None, full: bool = 
                         by_range.setdefault((a, b), []).append(dg.AssetKey(["raw", ch.source]))
                 # one ingest run per quarter range, for all the sources that need that range
                 runs = [(keys_, a, b) for (a, b), keys_ in sorted(by_range.items())]
+                if planned:
+                    tmp = pending_file.with_name(pending_file.name + ".tmp")
+                    tmp.write_text(json.dumps(planned), encoding="utf-8")
+                    os.replace(tmp, pending_file)  # forgotten only once every run has loaded
                 if not runs:
                     log.info("step 1/2: no record file new, changed or removed since the last load")
             else:
@@ -193,6 +258,8 @@ def run_refresh(first: str | None = None, last: str | None = None, full: bool = 
                 if not ingest.success:
                     log.error("ingest failed; the serving copy was not touched / 导入失败,已发布数据未改变")
                     return 1
+            if incremental or full or not (first or last):  # every planned quarter is loaded
+                pending_file.unlink(missing_ok=True)
             if not incremental:
                 # a full load's frames are gone: hand their pages back before dbt runs (an
                 # incremental load's frames hold a few quarters: not worth its 0.4 s)
@@ -218,7 +285,7 @@ def run_refresh(first: str | None = None, last: str | None = None, full: bool = 
     log.info("published %s", serving_path())
     from pipelines.publish import latest_report
 
-    report = latest_report(warehouse_path())
+    report = latest_report(serving_path())
     if report:
         print(report, flush=True)
     return 0

@@ -41,6 +41,9 @@ def _ranges(result: dg.SensorResult) -> set[tuple[str, str, str, str | None]]:
 def drop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "raw"
     monkeypatch.setenv("SAFETY_RAW", str(root))
+    # no serving copy: the sensor reads the quarters last published there, not the repo's own
+    monkeypatch.setenv("SAFETY_WAREHOUSE", str(tmp_path / "wh" / "warehouse.duckdb"))
+    monkeypatch.delenv("SAFETY_SERVING", raising=False)
     return root
 
 

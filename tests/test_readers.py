@@ -94,3 +94,34 @@ def test_long_format_accepts_chinese_headers(tmp_path: Path) -> None:
         "ps_deaths",
         "1526",
     )
+
+
+def test_xlsx_extent_is_found_by_position_when_cells_lack_r(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The streaming pass over the sheet XML counts positions where a writer leaves out the
+    optional `r` attributes (and the <dimension> lies): the real extent is what is limited."""
+    import re
+
+    from tests.bad_inputs import make_corpus
+
+    wide = "".join(f'<c t="inlineStr"><is><t>x{i}</t></is></c>' for i in range(30))
+
+    def strip(xml: bytes) -> bytes:
+        xml = re.sub(rb' r="[A-Z]*[0-9]+"', b"", xml)
+        xml = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:K2"', xml)
+        return xml.replace(b"</sheetData>", f"<row>{wide}</row></sheetData>".encode())
+
+    path = tmp_path / "accidents" / "a.xlsx"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(make_corpus._rewrite_sheet(make_corpus.xlsx_bytes(make_corpus.previous_xlsx), strip))
+    monkeypatch.setenv("SAFETY_MAX_COLUMNS", "20")
+    with pytest.raises(FileRejected) as exc:
+        read_raw_file(path, tmp_path, ACCIDENTS)
+    assert exc.value.rule == "too_many_columns"
+    assert "actual extent has 21 columns" in exc.value.message_en  # refused at the first one over
+    monkeypatch.setenv("SAFETY_MAX_COLUMNS", "1000")
+    monkeypatch.setenv("SAFETY_MAX_XLSX_CELLS", "100")  # 5 rows × 30 columns
+    with pytest.raises(FileRejected) as exc:
+        read_raw_file(path, tmp_path, ACCIDENTS)
+    assert exc.value.rule == "xlsx_too_large" and "row 5, column 21: 105 cells" in exc.value.message_en

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboards import components, data
+from dashboards.access import current_role, may_export
 from dashboards.i18n import t
 from dashboards.state import Context, current, kept
 from pipelines.exports.brief import find_chromium, pdf_bytes, render_html
@@ -78,7 +79,8 @@ def render(ctx: Context) -> None:
     st.divider()
     st.caption(t("exports_intro", lang))
     present = set(data.tables(ctx.db))
-    names = [n for n, table in data.EXPORT_TABLES.items() if table in present]
+    role = current_role()  # tables by role: dashboards/access.py EXPORT_ROLES
+    names = [n for n, table in data.EXPORT_TABLES.items() if table in present and may_export(role, n)]
     name = st.selectbox(
         t("export_table", lang),
         names,

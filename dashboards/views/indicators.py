@@ -10,10 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import analyst, data
+from dashboards.access import require_page
 from dashboards.i18n import t
 from dashboards.indicator_sql import recompute_sql
 from dashboards.state import Context, current, kept
 from pipelines.sandbox import QueryRefused
+
+require_page("indicators")  # analysts and statisticians: runnable SQL (dashboards/access.py PAGES)
 
 MODELS = (
     "dbt_project/models/marts/fct_indicator_values.sql",

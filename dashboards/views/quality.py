@@ -7,9 +7,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, data
+from dashboards.access import require_page
 from dashboards.formatting import format_number, format_pct_change, format_value, period_label
 from dashboards.i18n import t
 from dashboards.state import Context, current
+
+# statisticians only: rejected rows, submissions, refreshes (dashboards/access.py PAGES)
+require_page("quality")
 
 CHANGE_LABELS = {"new": ("新增", "new"), "changed": ("已变更", "changed"), "unchanged": ("未变", "unchanged")}
 

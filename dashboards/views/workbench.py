@@ -1,6 +1,6 @@
 """SQL 查询台 SQL workbench: an editor with example queries, a schema browser, results with CSV
-and Excel downloads. Read-only by construction: every query goes through
-pipelines.sandbox.run_query (dashboards/analyst.py), with a row and a time limit."""
+and Excel downloads. Sealed: every query goes through the sandbox's child process
+(dashboards/analyst.py, docs/sql_sandbox.md), with row, byte, time and memory limits."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ import time
 import streamlit as st
 
 from dashboards import analyst, components
+from dashboards.access import require_page
 from dashboards.i18n import t
 from dashboards.sql_examples import EXAMPLES
 from dashboards.state import Context, current
 from pipelines.sandbox import QueryRefused
+
+require_page("sql")  # analysts and statisticians (dashboards/access.py PAGES)
 
 SQL_KEY = "wb_sql"
 EXAMPLE_KEY = "wb_example"
@@ -62,7 +65,10 @@ def _results(lang: str) -> None:
     df = analyst.frame(result)
     st.caption(t("wb_rows", lang, n=len(df), s=f"{state['seconds']:.2f}"))
     if result.truncated:
-        st.warning(t("wb_truncated", lang, rows=f"{analyst.MAX_ROWS:,}"))
+        if result.truncated_by == "bytes":  # the byte limit: the note says how many MiB
+            st.warning(result.note)
+        else:
+            st.warning(t("wb_truncated", lang, rows=f"{analyst.MAX_ROWS:,}"))
     st.dataframe(df, hide_index=True, width="stretch", height=420, key="wb_table")
     components.download_buttons(df, "query_result", lang, key="wb_dl")
 

@@ -8,6 +8,7 @@ Sheet 2 "明细": the long table (one row per region × indicator × quarter/YTD
 
 Numbers are written as numbers with full precision; number formats show them at the published
 precision. A partial figure keeps its value and shows a trailing "*" through its number format.
+Text is written through `pipelines.lib.safe_cells` (as text, quote-prefixed when formula-like).
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ import io
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from pipelines.exports.formats import decimals, fmt_time, now_beijing, quarter_texts
 from pipelines.exports.report_data import VALUE_COLUMNS, QuarterReport, Region
+from pipelines.lib.safe_cells import SafeWorkbook, new_workbook
 
 SHEET_MAIN = "综合报表"
 SHEET_LONG = "明细"
@@ -51,7 +52,7 @@ def block_column(indicator_index: int, period_type: str, field: int) -> int:
 
 
 class _Formats:
-    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+    def __init__(self, wb: SafeWorkbook) -> None:
         base = {"font_name": "Noto Sans CJK SC", "font_size": 10, "valign": "vcenter"}
         self.wb = wb
         self.base = base
@@ -136,18 +137,20 @@ def _row_notes(report: QuarterReport, region: Region) -> list[str]:
 
 
 def _write_main(ws: Worksheet, f: _Formats, report: QuarterReport, generated_at: dt.datetime) -> None:
+    book = f.wb
     headline = report.headline
     last_col = block_column(len(headline) - 1, "ytd", 2) + 1  # the 备注 column
     texts = quarter_texts(report.year, report.quarter)
     name, unit = unit_name(report.region)
 
-    ws.merge_range(0, 0, 0, last_col, title(report), f.title)
+    book.merge_text(ws, 0, 0, 0, last_col, title(report), f.title)
     ws.set_row(0, 28)
     if report.is_sample:
-        ws.merge_range(1, 0, 1, last_col, SAMPLE_LABEL + ",不得作为正式统计数据使用", f.sample)
+        book.merge_text(ws, 1, 0, 1, last_col, SAMPLE_LABEL + ",不得作为正式统计数据使用", f.sample)
     third = (last_col + 1) // 3  # 填报单位 | 报告期 | 计量单位 side by side
-    ws.merge_range(2, 0, 2, third - 1, f"填报单位:{unit}", f.meta)
-    ws.merge_range(
+    book.merge_text(ws, 2, 0, 2, third - 1, f"填报单位:{unit}", f.meta)
+    book.merge_text(
+        ws,
         2,
         third,
         2,
@@ -155,19 +158,19 @@ def _write_main(ws: Worksheet, f: _Formats, report: QuarterReport, generated_at:
         f"报告期:{texts['quarter']}({texts['quarter_months']})及{texts['ytd']}",
         f.meta,
     )
-    ws.merge_range(2, 2 * third, 2, last_col, "计量单位:见各指标栏(括号内)", f.meta)
+    book.merge_text(ws, 2, 2 * third, 2, last_col, "计量单位:见各指标栏(括号内)", f.meta)
 
     h = HEADER_ROW
-    ws.merge_range(h, 0, h + 2, 0, "地区代码", f.header)
-    ws.merge_range(h, 1, h + 2, 1, "地区", f.header)
+    book.merge_text(ws, h, 0, h + 2, 0, "地区代码", f.header)
+    book.merge_text(ws, h, 1, h + 2, 1, "地区", f.header)
     for k, ind in enumerate(headline):
         c0 = block_column(k, "quarter", 0)
-        ws.merge_range(h, c0, h, c0 + 5, f"{ind.name_zh}({ind.unit})", f.header)
-        ws.merge_range(h + 1, c0, h + 1, c0 + 2, f"本季度({texts['quarter_months']})", f.header)
-        ws.merge_range(h + 1, c0 + 3, h + 1, c0 + 5, texts["ytd"], f.header)
+        book.merge_text(ws, h, c0, h, c0 + 5, f"{ind.name_zh}({ind.unit})", f.header)
+        book.merge_text(ws, h + 1, c0, h + 1, c0 + 2, f"本季度({texts['quarter_months']})", f.header)
+        book.merge_text(ws, h + 1, c0 + 3, h + 1, c0 + 5, texts["ytd"], f.header)
         for j, label in enumerate(FIELDS * 2):
-            ws.write_string(h + 2, c0 + j, label, f.header)
-    ws.merge_range(h, last_col, h + 2, last_col, "备注", f.header)
+            book.write_text(ws, h + 2, c0 + j, label, f.header)
+    book.merge_text(ws, h, last_col, h + 2, last_col, "备注", f.header)
     ws.set_row(h, 42)
     ws.set_row(h + 2, 30)
 
@@ -175,8 +178,8 @@ def _write_main(ws: Worksheet, f: _Formats, report: QuarterReport, generated_at:
         row = FIRST_DATA_ROW + r
         is_total = r == 0
         label = f"{name}(合计)" if is_total else region.name_zh
-        ws.write_string(row, 0, region.code, f.total if is_total else f.text)
-        ws.write_string(row, 1, label, f.total if is_total else f.text)
+        book.write_text(ws, row, 0, region.code, f.total if is_total else f.text)
+        book.write_text(ws, row, 1, label, f.total if is_total else f.text)
         for k, ind in enumerate(headline):
             places = decimals(ind.code, ind.kind, ind.unit)
             for pt in ("quarter", "ytd"):
@@ -201,11 +204,11 @@ def _write_main(ws: Worksheet, f: _Formats, report: QuarterReport, generated_at:
                         f"统计口径变化,同比不可比:{v.get('break_note_zh') or ''}",
                         {"x_scale": 2},
                     )
-        ws.write_string(row, last_col, ";".join(_row_notes(report, region)), f.note)
+        book.write_text(ws, row, last_col, ";".join(_row_notes(report, region)), f.note)
 
     foot = FIRST_DATA_ROW + len(report.rows) + 1
     for i, line in enumerate(footnotes(report, generated_at)):
-        ws.merge_range(foot + i, 0, foot + i, last_col, line, f.foot)
+        book.merge_text(ws, foot + i, 0, foot + i, last_col, line, f.foot)
         ws.set_row(foot + i, 15 * max(1, len(line) // 160 + 1))
 
     ws.set_column(0, 0, 9)
@@ -243,25 +246,15 @@ def footnotes(report: QuarterReport, generated_at: dt.datetime) -> list[str]:
     return lines
 
 
-def _write_long(ws: Worksheet, f: _Formats, wb: xlsxwriter.Workbook, report: QuarterReport) -> None:
-    head = wb.add_format({**f.base, "bold": True, "bg_color": "#EEF2F7"})
-    date = wb.add_format({**f.base, "num_format": "yyyy-mm-dd"})
-    plain = wb.add_format({**f.base})
+def _write_long(ws: Worksheet, f: _Formats, book: SafeWorkbook, report: QuarterReport) -> None:
+    head = book.add_format({**f.base, "bold": True, "bg_color": "#EEF2F7"})
+    date = book.add_format({**f.base, "num_format": "yyyy-mm-dd"})
+    plain = book.add_format({**f.base})
     for c, name in enumerate(VALUE_COLUMNS):
-        ws.write_string(0, c, name, head)
+        book.write_text(ws, 0, c, name, head)
     for r, rec in enumerate(report.long_rows(), start=1):
         for c, name in enumerate(VALUE_COLUMNS):
-            v = rec.get(name)
-            if v is None or (isinstance(v, float) and v != v):
-                continue
-            if isinstance(v, bool):
-                ws.write_boolean(r, c, v, plain)
-            elif isinstance(v, int | float):
-                ws.write_number(r, c, float(v), plain)
-            elif isinstance(v, dt.date):
-                ws.write_datetime(r, c, dt.datetime(v.year, v.month, v.day), date)
-            else:
-                ws.write_string(r, c, str(v), plain)
+            book.write_value(ws, r, c, rec.get(name), plain, date)
     ws.autofilter(0, 0, max(1, len(report.long_rows())), len(VALUE_COLUMNS) - 1)
     ws.freeze_panes(1, 0)
     ws.set_column(0, len(VALUE_COLUMNS) - 1, 14)
@@ -271,8 +264,8 @@ def build_workbook(report: QuarterReport, generated_at: dt.datetime | None = Non
     """The workbook as bytes (for a download button or a file)."""
     generated_at = generated_at or now_beijing()
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    wb.set_properties(
+    book = new_workbook(buf)
+    book.wb.set_properties(
         {
             "title": title(report),
             "subject": "安全生产统计综合报表 / quarterly safety statistics",
@@ -280,10 +273,10 @@ def build_workbook(report: QuarterReport, generated_at: dt.datetime | None = Non
             "created": generated_at.replace(tzinfo=None),
         }
     )
-    f = _Formats(wb)
-    _write_main(wb.add_worksheet(SHEET_MAIN), f, report, generated_at)
-    _write_long(wb.add_worksheet(SHEET_LONG), f, wb, report)
-    wb.close()
+    f = _Formats(book)
+    _write_main(book.add_worksheet(SHEET_MAIN), f, report, generated_at)
+    _write_long(book.add_worksheet(SHEET_LONG), f, book, report)
+    book.close()
     return buf.getvalue()
 
 

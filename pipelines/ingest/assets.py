@@ -4,6 +4,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_duckdb import DuckDBResource
 
+from pipelines.faults import fault_point
 from pipelines.ingest.changes import unchanged_reference_files
 from pipelines.ingest.loader import LoadResult, load_source
 from pipelines.lib.contracts import ALL_SOURCES, Source
@@ -79,6 +80,7 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
     def _ingest(
         context: AssetExecutionContext, duckdb: DuckDBResource, config: IngestConfig
     ) -> dg.MaterializeResult:
+        fault_point(f"ingest_start_{source.name}")  # crash tests (pipelines.faults)
         if not partitioned and not config.reload_unchanged:
             with duckdb.get_connection() as con:
                 unchanged = unchanged_reference_files(con, source, raw_root())

@@ -1,16 +1,11 @@
 """What an incremental refresh must reload: the quarters touched by new, changed or removed files.
 
 The warehouse remembers, per record file, the sha256 it last read (`raw.load_log`) and the
-quarters its rows were dated in (`raw.file_quarters`). Against the files in the drop now:
-
-- a new file reloads the quarters of its rows (read with the ingest reader and parser, as the
-  file-drop sensor does, `pipelines.automation.file_quarters`);
-- a changed file reloads the quarters of its new rows and of its old rows (a corrected date can
-  move a row out of a quarter, which must then lose it);
-- a removed file reloads the quarters its rows were in, so the partition replace deletes them.
-
-An unchanged file reloads nothing. Quarters are grouped into contiguous ranges per source, each
-loaded by one ingest run (delete + insert of the range), exactly as a `--from/--to` backfill.
+quarters its rows were dated in (`raw.file_quarters`). Against the files in the drop now, the
+one planner `pipelines.ingest.change_plan.plan_reload` (shared with the file-drop sensor and the
+schedule) decides: a new file reloads the quarters of its rows, a changed file those of its new
+and old rows, a removed file those its rows were in; an unchanged file reloads nothing.
+Quarters are grouped into contiguous ranges per source, each loaded by one ingest run (delete + insert of the range), exactly as a `--from/--to` backfill.
 
 Reference sources (denominators, reports) are replaced file by file and keep the rows of removed
 files (every release stays), so when each of their files is as last loaded a reload would write
@@ -19,11 +14,13 @@ the same rows again: `unchanged_reference_files` lets the ingest asset skip it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from pipelines.ingest.change_plan import Seen, file_quarters, plan_reload
 from pipelines.lib.contracts import RECORD_SOURCES, Source
 from pipelines.lib.duck import table_exists
 from pipelines.lib.readers import list_files, sha256_of
@@ -67,33 +64,54 @@ def last_loaded_sha256(con: duckdb.DuckDBPyConnection, source: str) -> dict[str,
     )
 
 
-def plan_changes(warehouse: Path, root: Path) -> list[SourceChanges]:
-    """Per record source, the files that differ from the last load and the quarters to reload."""
-    from pipelines.automation import file_quarters
+def recorded_state(
+    con: duckdb.DuckDBPyConnection, source: str, load_log: str, file_quarters: str
+) -> dict[str, Seen]:
+    """Per file of `source`: the sha256 of its last load and the quarters its loaded rows cover,
+    from a load log and a file-quarters table (the warehouse's raw.*, or the serving copy's
+    quality.*, which has the same columns)."""
+    sha = dict(
+        con.execute(
+            f"SELECT file_path, arg_max(file_sha256, loaded_at) FROM {load_log} WHERE source = ? GROUP BY file_path",
+            [source],
+        ).fetchall()
+    )
+    quarters: dict[str, set[str]] = {}
+    for path, q in con.execute(
+        f"SELECT file_path, quarter_start FROM {file_quarters} WHERE source = ? AND quarter_start IS NOT NULL",
+        [source],
+    ).fetchall():
+        quarters.setdefault(path, set()).add(q.isoformat())
+    # a file with quarters but no load-log row cannot happen; a file loaded without a dated row
+    # has no quarters (the planner then uses its file-name period)
+    return {p: Seen(h, frozenset(quarters.get(p, ()))) for p, h in sha.items() if h is not None} | {
+        p: Seen("", frozenset(q)) for p, q in quarters.items() if p not in sha
+    }
 
+
+def plan_changes(
+    warehouse: Path, root: Path, pending: Mapping[str, Iterable[str]] | None = None
+) -> list[SourceChanges]:
+    """Per record source, the files that differ from the last load and the quarters to reload
+    (decided by `pipelines.ingest.change_plan.plan_reload`). `pending`: per source, quarters an
+    earlier refresh planned but did not finish loading (killed or failed between its runs)."""
+    pending = pending or {}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         out: list[SourceChanges] = []
         for source in RECORD_SOURCES:
-            last_sha = last_loaded_sha256(con, source.name)
-            old_quarters: dict[str, set[str]] = {}
-            for path, q in con.execute(
-                "SELECT file_path, quarter_start FROM raw.file_quarters WHERE source = ? AND quarter_start IS NOT NULL",
-                [source.name],
-            ).fetchall():
-                old_quarters.setdefault(path, set()).add(q.isoformat())
-            ch = SourceChanges(source.name)
+            previous = recorded_state(con, source.name, "raw.load_log", "raw.file_quarters")
+            # a file of the load log whose rows are gone (removed and its quarters reloaded) is
+            # no longer 'previous': only files with recorded quarters or still in the drop count
             current = {p.relative_to(root).as_posix(): p for p in list_files(root, source)}
-            for rel, path in current.items():
-                before = last_sha.get(rel)
-                if before is not None and before == sha256_of(path):
-                    continue
-                (ch.changed if before is not None else ch.new).append(rel)
-                ch.quarters |= file_quarters(path, root, source) | old_quarters.get(rel, set())
-            for rel in sorted(set(old_quarters) - set(current)):
-                ch.removed.append(rel)
-                ch.quarters |= old_quarters[rel]
-            out.append(ch)
+            previous = {p: s for p, s in previous.items() if s.quarters or p in current}
+            plan = plan_reload(
+                previous,
+                {rel: sha256_of(path) for rel, path in current.items()},
+                lambda rel, s=source: file_quarters(root / rel, root, s),  # type: ignore[misc]
+                forced=pending.get(source.name, ()),
+            )
+            out.append(SourceChanges(source.name, plan.new, plan.changed, plan.removed, plan.quarters))
         return out
     finally:
         con.close()

@@ -22,9 +22,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.faults import fault_point
 from pipelines.lib.contracts import Source
 from pipelines.lib.parse import REJECT_SCHEMA, check_regions, parse_frame
-from pipelines.lib.readers import FileRejected, list_files, read_raw_file, sha256_of
+from pipelines.lib.readers import FileRejected, RawFile, list_files, read_raw_file, sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,11 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS rows_warned BIGINT DEFAULT 0")
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS rule VARCHAR")
     con.execute("ALTER TABLE raw.rejects ADD COLUMN IF NOT EXISTS severity VARCHAR DEFAULT 'error'")
+    # A quarantined row keeps its whole content (every cell as read, JSON header -> text in file
+    # order) and the sheet it came from, so it can be corrected and replayed without the file.
+    # Warehouses created before: the columns are added, their old rejects have them null.
+    con.execute("ALTER TABLE raw.rejects ADD COLUMN IF NOT EXISTS sheet_name VARCHAR")
+    con.execute("ALTER TABLE raw.rejects ADD COLUMN IF NOT EXISTS row_content VARCHAR")
 
 
 # A period in a file name: 2021Q1, 2021-Q1, 2021年第一季度, or a bare year (2021, 2021年).
@@ -222,6 +228,34 @@ def _duplicates(frame: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, pl.D
         ),
     )
     return joined.filter(~is_dup).drop("__first_file", "__first_row"), rejects.cast(REJECT_SCHEMA)  # type: ignore[arg-type]
+
+
+def _with_content(rejects: pl.DataFrame, raw: RawFile) -> pl.DataFrame:
+    """Rejected rows with the sheet and the whole content of their row (all cells as read)."""
+    if rejects.height:
+        content = raw.row_contents(rejects["row_number"].unique()).rename({"_row_number": "row_number"})
+        rejects = rejects.join(content, on="row_number", how="left")
+    else:
+        rejects = rejects.with_columns(pl.lit(None, dtype=pl.Utf8).alias("row_content"))
+    return rejects.with_columns(pl.lit(raw.sheet, dtype=pl.Utf8).alias("sheet_name"))
+
+
+def _dup_contents(dups: pl.DataFrame, raw_root: Path, source: Source) -> pl.DataFrame:
+    """Duplicates are found after every file is read, when their rows are gone from memory: the
+    files holding them are read again, one at a time, for the rows' content (only if unchanged)."""
+    parts = []
+    for (file_path,), rows in dups.group_by("file_path", maintain_order=True):
+        try:
+            raw = read_raw_file(raw_root / str(file_path), raw_root, source)
+        except (FileRejected, OSError):
+            raw = None
+        if raw is None or raw.sha256 != rows["file_sha256"][0]:  # changed under us: no content
+            parts.append(
+                rows.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in ("row_content", "sheet_name"))
+            )
+        else:
+            parts.append(_with_content(rows, raw))
+    return pl.concat(parts, how="diagonal_relaxed") if parts else dups
 
 
 class _Staging:
@@ -388,7 +422,9 @@ def load_source(
             in_window = good.filter((d >= window[0]) & (d < window[1]))
             rep.rows_other_window = good.height - in_window.height
             good = in_window
-        rejects = pl.concat(file_rejects).with_columns(pl.col("file_path").fill_null(raw.relpath))
+        rejects = _with_content(
+            pl.concat(file_rejects).with_columns(pl.col("file_path").fill_null(raw.relpath)), raw
+        )
         rep.rows_rejected = rejects["row_number"].n_unique() if rejects.height else 0
         reject_parts.append(rejects.with_columns(pl.lit(raw.sha256).alias("file_sha256")))
         # Rows go to a DuckDB temp table file by file (spilled to disk when large), so memory
@@ -418,7 +454,11 @@ def load_source(
     if dup_rejects is not None and dup_rejects.height:
         sha = {f.file_path: f.file_sha256 for f in result.files}
         reject_parts.append(
-            dup_rejects.with_columns(pl.col("file_path").replace_strict(sha).alias("file_sha256"))
+            _dup_contents(
+                dup_rejects.with_columns(pl.col("file_path").replace_strict(sha).alias("file_sha256")),
+                raw_root,
+                source,
+            )
         )
     n_dups = dict(dups.group_by("_file_path").len().iter_rows()) if dups.height else {}
     for f in result.files:
@@ -479,6 +519,7 @@ def _write(
                 f"SELECT count(*) FROM {table} WHERE {where}", params
             ).fetchone()[0]
             con.execute(f"DELETE FROM {table} WHERE {where}", params)
+            fault_point("ingest_mid_write")  # crash tests: window deleted, not yet committed
             con.execute(
                 "INSERT INTO raw.load_windows VALUES (?, ?, ?, ?, ?)",
                 [
@@ -568,6 +609,10 @@ def _write(
                 "message_en",
                 pl.lit(loaded_at).alias("loaded_at"),
                 "severity",
+                *(
+                    pl.col(c) if c in rejects.columns else pl.lit(None, dtype=pl.Utf8).alias(c)
+                    for c in ("sheet_name", "row_content")
+                ),
             ).to_arrow()
             con.execute("INSERT INTO raw.rejects BY NAME SELECT * FROM rej")
         for f in result.files:

@@ -21,6 +21,11 @@ from pipelines.lib.contracts import (
     REPORT_KINDS_DISASTER,
     Source,
 )
+from pipelines.lib.limits import CONTROL_CHAR_PATTERN, CONTROL_CHARS
+
+# How a control character shows in bad_value (a NUL byte in a download or a terminal would
+# truncate or garble what follows): as its escape, \x00 … \x9f.
+_CONTROL_ESCAPES = [f"\\x{ord(c):02x}" for c in CONTROL_CHARS]
 
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 
@@ -142,6 +147,20 @@ def parse_frame(raw: pl.DataFrame, source: Source, file_path: str, scale: dict[s
                     f"Required field '{col.name}' is empty",
                 )
             )
+        # NUL bytes and other control characters are not text: a damaged file or an export that
+        # leaked binary. C0 except tab/LF/CR, DEL and C1 (U+0080-U+009F).
+        checks.append(
+            (
+                raw_col.str.contains(CONTROL_CHAR_PATTERN),
+                col.name,
+                "control_character",
+                f"字段“{col.zh[0] if col.zh else col.name}”含控制字符(如NUL空字节、ESC、DEL,原值中显示为\\x00等),"
+                "不是可见文字,可能是文件损坏或导出时混入;请删除这些字符后重新报送",
+                f"Field '{col.name}' contains a control character (a NUL byte, ESC, DEL …, shown as \\x00 "
+                "etc. in the value): it is not text, the file is damaged or its export added it; remove "
+                "it and submit again",
+            )
+        )
         if col.dtype == "str":
             # U+FFFD: the file was once opened with the wrong encoding and saved; the text is lost.
             checks.append(
@@ -226,7 +245,9 @@ def parse_frame(raw: pl.DataFrame, source: Source, file_path: str, scale: dict[s
     good = masks.filter(~any_bad).select(typed)
     good = _normalise_codes(good, source)
     rejects = (
-        pl.concat(reject_parts, how="vertical_relaxed").cast(REJECT_SCHEMA)  # type: ignore[arg-type]
+        pl.concat(reject_parts, how="vertical_relaxed")
+        .cast(REJECT_SCHEMA)  # type: ignore[arg-type]
+        .with_columns(pl.col("bad_value").str.replace_many(CONTROL_CHARS, _CONTROL_ESCAPES))
         if reject_parts
         else pl.DataFrame(schema=REJECT_SCHEMA)
     )

@@ -17,6 +17,7 @@ import dagster as dg
 from dagster import AssetCheckExecutionContext
 from dagster_duckdb import DuckDBResource
 
+from pipelines.faults import fault_point
 from pipelines.lib.contracts import ALL_SOURCES, Source
 from pipelines.lib.parse import seed_rows
 from pipelines.settings import PROJECT_ROOT
@@ -137,6 +138,7 @@ def build_gx_check(source: Source) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suite expectations/raw__{source.name}.json on the rows this run loaded",
     )
     def _check(context: AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
+        fault_point("gx_check")  # crash tests (pipelines.faults)
         results: list[dict[str, Any]] = []
         n_rows = 0
         with duckdb.get_connection() as con:

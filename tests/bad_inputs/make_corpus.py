@@ -2,13 +2,20 @@
 
 The files are committed; this script only records how each one was broken. See README.md for
 the documented outcome of every case, and tests/test_bad_inputs.py for the checks.
+
+The hostile files that are big, or big once inflated (``GENERATED``: a 100,000-column header,
+a cell at GR50000, a sheet bomb …), are not committed: ``generate(case, dest)`` writes them at
+test time (tests/test_bad_inputs.py, benchmarks/hostile_ingest.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import xlsxwriter
@@ -216,6 +223,140 @@ def main() -> None:
     put("17_truncated_xlsx", "liandu_2021Q1.xlsx", whole[: len(whole) // 2])
     put("18_empty_file", "liandu_2021Q1.csv", b"")
     put("19_header_only", "liandu_2021Q1.csv", HEADER + "\r\n", "gbk")
+    control_characters()
+
+
+GOOD = [row("G-1", "2021-01-12"), row("G-2", "2021-02-12"), row("G-3", "2021-03-12")]
+
+
+def control_characters() -> None:
+    """Cases 20-21 (committed, small): control characters inside cells, quarantined row by row."""
+    put(
+        "20_nul_in_field",
+        "liandu_2021Q1.csv",
+        csv_text([HEADER, GOOD[0], row("C-1", "2021-02-01").replace("建筑业", "建筑\x00业"), GOOD[2]]),
+    )
+    put(
+        "21_control_characters",
+        "liandu_2021Q1.csv",
+        csv_text(
+            [
+                HEADER,
+                GOOD[0],
+                row("C-2\x1b[31m", "2021-02-02"),  # row 3: an ANSI escape (ESC) in the id
+                row("C-3", "2021-02-03").replace("高处坠落", "高处\x7f坠落"),  # row 4: DEL
+                row("C-4", "2021-02-04").replace("建筑业", "建筑\x9b业"),  # row 5: C1 CSI (U+009B)
+                row("C-5", "2021-02-05").replace("建筑业", "建筑业\t"),  # row 6: a tab is text, loads
+            ]
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------- generated at test time
+
+
+def _put_at(dest: Path, case: str, name: str, data: bytes) -> Path:
+    path = dest / case / "accidents" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _rewrite_sheet(xlsx: bytes, edit: Callable[[bytes], bytes]) -> bytes:
+    """The workbook with its first sheet's XML replaced by edit(xml)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info, edit(data) if info.filename == "xl/worksheets/sheet1.xml" else data)
+    return out.getvalue()
+
+
+def csv_100k_columns(dest: Path) -> None:
+    """22: a 0.7 MB CSV whose header has 100,000 extra columns (took 1.6 GB before the limit)."""
+    wide = HEADER + "," + ",".join(f"备注{i}" for i in range(100_000))
+    _put_at(dest, "22_csv_100k_columns", "liandu_2021Q1.csv", csv_text([wide, *GOOD]).encode())
+
+
+def xlsx_cell_at_gr50000(dest: Path) -> None:
+    """23: a 6 KB workbook with one cell at GR50000: calamine would allocate 50,000 × 200 cells."""
+
+    def build(wb, ws) -> None:  # type: ignore[no-untyped-def]
+        previous_xlsx(wb, ws)
+        ws.write(49_999, 199, "x")
+
+    _put_at(dest, "23_xlsx_cell_at_GR50000", "liandu_2021Q1.xlsx", xlsx_bytes(build))
+
+
+def xlsx_dimension_lies(dest: Path) -> None:
+    """24: the same cell at GR50000, but the sheet's <dimension> claims A1:K4."""
+
+    def build(wb, ws) -> None:  # type: ignore[no-untyped-def]
+        previous_xlsx(wb, ws)
+        ws.write(49_999, 199, "x")
+
+    def lie(xml: bytes) -> bytes:
+        return re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:K4"', xml)
+
+    _put_at(dest, "24_xlsx_dimension_lies", "liandu_2021Q1.xlsx", _rewrite_sheet(xlsx_bytes(build), lie))
+
+
+def xlsx_sheet_bomb(dest: Path, inflated_mb: int = 300) -> None:
+    """25: a workbook of a few hundred KB whose sheet XML inflates to `inflated_mb` MB (blank
+    padding between rows: highly compressible), above MAX_XLSX_UNCOMPRESSED_MB."""
+    src = zipfile.ZipFile(io.BytesIO(xlsx_bytes(previous_xlsx)))
+    path = dest / "25_xlsx_sheet_bomb" / "accidents" / "liandu_2021Q1.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zout:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename != "xl/worksheets/sheet1.xml":
+                zout.writestr(info, data)
+                continue
+            head, tail = data.split(b"</sheetData>")
+            with zout.open(info.filename, "w") as f:  # streamed: never 300 MB in memory
+                f.write(head)
+                block = b" " * (1 << 20)
+                for _ in range(inflated_mb):
+                    f.write(block)
+                f.write(b"</sheetData>" + tail)
+
+
+def csv_field_too_long(dest: Path) -> None:
+    """26: a 40,000-character 核销原因 (above Excel's and the ingest's 32,767 per cell)."""
+    text = csv_text(
+        [f"{HEADER},核销原因", f"{GOOD[0]},", f"{GOOD[1].replace('快报', '核销')},{'经' * 40_000}"]
+    )
+    _put_at(dest, "26_csv_field_too_long", "liandu_2021Q1.csv", text.encode())
+
+
+def csv_field_over_csv_limit(dest: Path) -> None:
+    """27: a 200,000-character cell (above csv's own 131,072: was rejected as 'misplaced quote')."""
+    text = csv_text([f"{HEADER},核销原因", f"{GOOD[0]},", f'{GOOD[1]},"{"x" * 200_000}"'])
+    _put_at(dest, "27_csv_field_over_csv_limit", "liandu_2021Q1.csv", text.encode())
+
+
+def csv_line_without_breaks(dest: Path) -> None:
+    """28: 2 MB on one line after the header (no line breaks: one row of 2M characters)."""
+    text = csv_text([HEADER, ",".join(["x" * 1000] * 2000)])
+    _put_at(dest, "28_csv_line_without_breaks", "liandu_2021Q1.csv", text.encode())
+
+
+GENERATED: dict[str, Callable[[Path], None]] = {
+    "22_csv_100k_columns": csv_100k_columns,
+    "23_xlsx_cell_at_GR50000": xlsx_cell_at_gr50000,
+    "24_xlsx_dimension_lies": xlsx_dimension_lies,
+    "25_xlsx_sheet_bomb": xlsx_sheet_bomb,
+    "26_csv_field_too_long": csv_field_too_long,
+    "27_csv_field_over_csv_limit": csv_field_over_csv_limit,
+    "28_csv_line_without_breaks": csv_line_without_breaks,
+}
+
+
+def generate(case: str, dest: Path) -> Path:
+    """Write generated `case` under dest/<case>/accidents/; returns dest/<case>."""
+    GENERATED[case](dest)
+    return dest / case
 
 
 if __name__ == "__main__":

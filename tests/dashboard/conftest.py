@@ -86,3 +86,18 @@ def serving_db(serving_copy: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_dashboard_sign_in(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The dashboard tests run the app open on loopback (no sign-in configured): point the user
+    file and the role mapping (docs/access.md) at paths that do not exist, so that users added
+    on this machine (.streamlit/users.toml) do not turn sign-in on. Tests of sign-in set them."""
+    empty = tmp_path_factory.mktemp("no_sign_in")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SAFETY_USERS", str(empty / "users.toml"))
+    mp.setenv("SAFETY_ROLES", str(empty / "roles.toml"))
+    try:
+        yield
+    finally:
+        mp.undo()

@@ -366,13 +366,15 @@ def test_exports_are_valid_csv_and_excel(serving_copy: Path) -> None:
 
     import pandas as pd
 
+    from pipelines.lib import safe_cells
+
     token = data.db_token(serving_copy)
     assert token is not None
     df = data.export_table(token, "fct_plan_progress", "331102")
     assert not df.empty and set(df["region_code"]) <= {"331102"}
-    csv = data.to_csv_bytes(df)
+    csv = safe_cells.csv_bytes(df)  # what components.download_buttons delivers
     assert csv.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Chinese text as UTF-8
-    back = pd.read_excel(io.BytesIO(data.to_xlsx_bytes(df, "plan")))
+    back = pd.read_excel(io.BytesIO(safe_cells.xlsx_bytes(df, "plan")))
     assert len(back) == len(df) and "莲都区" in set(back["jurisdiction_zh"])
 
 
