@@ -28,14 +28,13 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from run_bench import _tree_rss, machine  # noqa: E402
+from run_bench import TreePeak, machine  # noqa: E402
 
 from pipelines.lib.limits import ALL_LIMITS  # noqa: E402
 from tests.bad_inputs import make_corpus  # noqa: E402
@@ -88,26 +87,14 @@ def measured(cmd: list[str], env: dict[str, str] | None = None, timeout: float =
         stderr=subprocess.PIPE,
         text=True,
     )
-    peak = 0
-    stop = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            stop.wait(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    sampler = TreePeak(proc.pid)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate()
-        stop.set()
-        return {"timeout_s": timeout, "peak_tree_rss_mib": round(peak / 2**20)}
-    stop.set()
-    sampler.join()
+        return {"timeout_s": timeout, "peak_tree_rss_mib": round(sampler.stop() / 2**20)}
+    peak = sampler.stop()
     lines = [ln for ln in out.splitlines() if ln.startswith("{")]
     wrapper = json.loads(lines[-1])
     result = json.loads(lines[-2]) if len(lines) > 1 else {}

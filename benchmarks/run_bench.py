@@ -129,26 +129,36 @@ def _tree_rss(root_pid: int) -> int:
     return total
 
 
+class TreePeak:
+    """Samples the summed RSS of a process tree every 0.2 s in a thread, from start to stop."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak = pid, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_rss(self.pid))
+            self._stop.wait(0.2)
+
+    def stop(self) -> int:
+        """Stop sampling; the peak in bytes."""
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
 def run_measured(args: list[str], log_path: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run a command; wall time, peak RSS of its process tree, largest single process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.monotonic()
     with log_path.open("w") as log:
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-        peak = 0
-        stop = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not stop.is_set():
-                peak = max(peak, _tree_rss(proc.pid))
-                stop.wait(0.2)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
+        sampler = TreePeak(proc.pid)
         rc = proc.wait()
-        stop.set()
-        sampler.join()
+        peak = sampler.stop()
     wall = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if rc != 0:

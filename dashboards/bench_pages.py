@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -71,34 +71,48 @@ def _healthy(url: str) -> bool:
         return False
 
 
+# How long `serve` waits for a starting Streamlit: generous, since a busy machine (CI) can take
+# minutes to import it; this bounds a hang, it does not measure speed.
+STARTUP_TIMEOUT_S = 300.0
+
+
 @contextmanager
-def serve(serving: Path | None = None, port: int | None = None, log: Path | None = None) -> Iterator[str]:
-    """`streamlit run dashboards/app.py` on 127.0.0.1:<free port>, headless; yields the base URL."""
+def serve(
+    serving: Path | None = None,
+    port: int | None = None,
+    log: Path | None = None,
+    address: str = "127.0.0.1",
+    extra: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+) -> Iterator[str]:
+    """`streamlit run dashboards/app.py` on `address`:<free port>, headless, with `extra` flags and
+    `env` added to this process's environment; yields the loopback base URL."""
     port = port or free_port()
-    env = dict(os.environ)
-    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    environ = dict(os.environ, **(env or {}))
+    environ["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     if serving is not None:
-        env["SAFETY_SERVING"] = str(serving)
+        environ["SAFETY_SERVING"] = str(serving)
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.headless", "true",
-        "--server.address", "127.0.0.1",
+        "--server.address", address,
         "--server.port", str(port),
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
+        *extra,
     ]  # fmt: skip
     out = log.open("w") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=environ, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while not _healthy(url):
             if proc.poll() is not None:
                 raise RuntimeError(
                     f"streamlit exited with {proc.returncode}" + (f"; see {log}" if log else "")
                 )
             if time.monotonic() > deadline:
-                raise TimeoutError("streamlit did not become healthy within 60 s")
+                raise TimeoutError(f"streamlit did not become healthy within {STARTUP_TIMEOUT_S:g} s")
             time.sleep(0.2)
         yield url
     finally:

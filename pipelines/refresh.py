@@ -215,20 +215,20 @@ def run_refresh(
             if incremental:
                 by_range: dict[tuple[str, str], list[dg.AssetKey]] = {}
                 planned: dict[str, list[str]] = {}
-                for ch in plan_changes(warehouse_path(), raw_root(), pending):
+                for source, ch in plan_changes(warehouse_path(), raw_root(), pending).items():
                     if not ch.files and not ch.quarters:
                         continue
-                    planned[ch.source] = sorted(ch.quarters)
+                    planned[source] = sorted(ch.quarters)
                     log.info(
                         "[%s] %d new, %d changed, %d removed file(s): quarters %s",
-                        ch.source,
+                        source,
                         len(ch.new),
                         len(ch.changed),
                         len(ch.removed),
                         ", ".join(quarter_label(k) for k in sorted(ch.quarters)) or "-",
                     )
                     for a, b in contiguous_ranges(ch.quarters):
-                        by_range.setdefault((a, b), []).append(dg.AssetKey(["raw", ch.source]))
+                        by_range.setdefault((a, b), []).append(dg.AssetKey(["raw", source]))
                 # one ingest run per quarter range, for all the sources that need that range
                 runs = [(keys_, a, b) for (a, b), keys_ in sorted(by_range.items())]
                 if planned:

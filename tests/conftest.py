@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -73,3 +74,36 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wh = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
     run_cli("refresh", "--warehouse", str(wh))
     return wh
+
+
+class DownloadStore:
+    """The AppTest runtime's media stores, recorded (fixture `download_store`) so a test can fetch
+    what a download button delivers, its deferred builder run as a click would run it."""
+
+    def __init__(self) -> None:
+        self.managers: list[Any] = []
+
+    def fetch(self, at: Any, key: str) -> tuple[str, bytes, str, str]:
+        """(label, content, file name, mime type) of the download button `key` of AppTest `at`."""
+        button = at.download_button(key=key)
+        assert button.proto.deferred_file_id, key  # built on click, not on every page run
+        url = self.managers[-1].execute_deferred(button.proto.deferred_file_id)
+        stored = self.managers[-1].read_file(url.rsplit("/", 1)[-1])
+        assert stored is not None, key
+        return str(button.label), stored.content, str(stored.filename), str(stored.mimetype)
+
+
+@pytest.fixture
+def download_store(monkeypatch: pytest.MonkeyPatch) -> DownloadStore:
+    import streamlit.testing.v1.app_test as app_test_module
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    store = DownloadStore()
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            store.managers.append(self)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    return store

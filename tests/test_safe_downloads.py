@@ -28,6 +28,7 @@ import pytest
 
 from pipelines.lib import safe_cells
 from pipelines.lib.safe_cells import csv_bytes, csv_cell, is_formula_like, neutralise, xlsx_bytes
+from tests.conftest import DownloadStore
 
 ROOT = Path(__file__).resolve().parents[1]
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -326,21 +327,11 @@ def test_quarterly_workbook_keeps_free_text_as_text() -> None:
     assert notes and all(c.quotePrefix for c in notes)
 
 
-def test_dashboard_download_buttons_build_safe_files(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dashboard_download_buttons_build_safe_files(download_store: DownloadStore) -> None:
     """components.download_buttons (every table, quality table, domain page, the exports page and
     the SQL workbench use it): the CSV and Excel its buttons deliver, built as a click would."""
-    import streamlit.testing.v1.app_test as app_test_module
-    from streamlit.runtime.media_file_manager import MediaFileManager
     from streamlit.testing.v1 import AppTest
 
-    managers: list[MediaFileManager] = []
-
-    class Recording(MediaFileManager):  # the AppTest runtime's media store, kept to fetch downloads
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            managers.append(self)
-
-    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
     script = f"""
 import pandas as pd
 from dashboards import components
@@ -350,20 +341,12 @@ components.download_buttons(df, "fct_breakdowns_450000", "zh", key="t")
     at = AppTest.from_string(script, default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
 
-    def download(key: str) -> tuple[bytes, str, str]:
-        button = at.download_button(key=key)
-        assert button.proto.deferred_file_id, key  # built on click
-        url = managers[-1].execute_deferred(button.proto.deferred_file_id)
-        stored = managers[-1].read_file(url.rsplit("/", 1)[-1])
-        assert stored is not None
-        return stored.content, str(stored.filename), stored.mimetype
-
-    content, name, mime = download("t_csv")
+    _label, content, name, mime = download_store.fetch(at, "t_csv")
     assert name == "fct_breakdowns_450000.csv" and mime == safe_cells.CSV_MIME
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows == [["place_type", "deaths"], ["'=1+1", "-1.0"], ["'" + HYPERLINK, "2.0"], ["", ""]]
 
-    content, name, mime = download("t_xlsx")
+    _label, content, name, mime = download_store.fetch(at, "t_xlsx")
     assert name == "fct_breakdowns_450000.xlsx" and mime == safe_cells.XLSX_MIME
     assert_no_formula(content)
     ws = openpyxl.load_workbook(io.BytesIO(content))["fct_breakdowns_450000"]

@@ -15,28 +15,14 @@ the same rows again: `unchanged_reference_files` lets the ingest asset skip it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.change_plan import Seen, file_quarters, plan_reload
+from pipelines.ingest.change_plan import Plan, Seen, file_quarters, plan_reload
 from pipelines.lib.contracts import RECORD_SOURCES, Source
 from pipelines.lib.duck import table_exists
 from pipelines.lib.readers import list_files, sha256_of
-
-
-@dataclass
-class SourceChanges:
-    source: str
-    new: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    quarters: set[str] = field(default_factory=set)  # partition keys '2021-07-01'
-
-    @property
-    def files(self) -> list[str]:
-        return sorted(self.new + self.changed + self.removed)
 
 
 def has_loaded(warehouse: Path) -> bool:
@@ -91,27 +77,26 @@ def recorded_state(
 
 def plan_changes(
     warehouse: Path, root: Path, pending: Mapping[str, Iterable[str]] | None = None
-) -> list[SourceChanges]:
-    """Per record source, the files that differ from the last load and the quarters to reload
+) -> dict[str, Plan]:
+    """Per record source (by name), the files that differ from the last load and the quarters to reload
     (decided by `pipelines.ingest.change_plan.plan_reload`). `pending`: per source, quarters an
     earlier refresh planned but did not finish loading (killed or failed between its runs)."""
     pending = pending or {}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        out: list[SourceChanges] = []
+        out: dict[str, Plan] = {}
         for source in RECORD_SOURCES:
             previous = recorded_state(con, source.name, "raw.load_log", "raw.file_quarters")
             # a file of the load log whose rows are gone (removed and its quarters reloaded) is
             # no longer 'previous': only files with recorded quarters or still in the drop count
             current = {p.relative_to(root).as_posix(): p for p in list_files(root, source)}
             previous = {p: s for p, s in previous.items() if s.quarters or p in current}
-            plan = plan_reload(
+            out[source.name] = plan_reload(
                 previous,
                 {rel: sha256_of(path) for rel, path in current.items()},
                 lambda rel, s=source: file_quarters(root / rel, root, s),  # type: ignore[misc]
                 forced=pending.get(source.name, ()),
             )
-            out.append(SourceChanges(source.name, plan.new, plan.changed, plan.removed, plan.quarters))
         return out
     finally:
         con.close()

@@ -866,6 +866,15 @@ def _as_text(col: pl.Series) -> pl.Series:
     return col.cast(pl.Utf8)
 
 
+def _unreadable_parquet(rel: str, exc: Exception) -> FileRejected:
+    return FileRejected(
+        rel,
+        "unreadable_parquet",
+        f"Parquet文件无法读取,未导入任何数据:{exc}",
+        f"Unreadable Parquet file; nothing was loaded: {exc}",
+    )
+
+
 def _read_parquet(path: Path, rel: str, source: Source) -> RawFile:
     """Parquet (bulk exports of provincial systems): column names map like CSV headers, values are
     typed by the writer but go through the same text parser and row rules, so a bad value is
@@ -874,12 +883,7 @@ def _read_parquet(path: Path, rel: str, source: Source) -> RawFile:
         schema = pl.read_parquet_schema(path)
         n_rows = pl.scan_parquet(path).select(pl.len()).collect().item()
     except Exception as exc:
-        raise FileRejected(
-            rel,
-            "unreadable_parquet",
-            f"Parquet文件无法读取,未导入任何数据:{exc}",
-            f"Unreadable Parquet file; nothing was loaded: {exc}",
-        ) from exc
+        raise _unreadable_parquet(rel, exc) from exc
     if len(schema) > MAX_COLUMNS.value:
         raise _over_limit(
             rel, "too_many_columns", MAX_COLUMNS, f"有{len(schema):,}列", f"it has {len(schema):,} columns"
@@ -895,12 +899,7 @@ def _read_parquet(path: Path, rel: str, source: Source) -> RawFile:
     try:
         raw = pl.read_parquet(path)
     except Exception as exc:
-        raise FileRejected(
-            rel,
-            "unreadable_parquet",
-            f"Parquet文件无法读取,未导入任何数据:{exc}",
-            f"Unreadable Parquet file; nothing was loaded: {exc}",
-        ) from exc
+        raise _unreadable_parquet(rel, exc) from exc
     hmap = header_map(source)
     columns: dict[str, pl.Series] = {}
     factors: dict[str, float] = {}

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -101,3 +102,29 @@ def no_dashboard_sign_in(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
         yield
     finally:
         mp.undo()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, one per browser-test module."""
+    from playwright.sync_api import sync_playwright
+
+    from dashboards.bench_pages import launch_browser
+
+    with sync_playwright() as p:
+        b = launch_browser(p)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (Chinese locale, 1440×1000) per test."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    pg = ctx.new_page()
+    try:
+        yield pg
+    finally:
+        ctx.close()

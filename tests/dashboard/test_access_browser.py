@@ -5,13 +5,7 @@ typed into the address bar or changed within the session."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -19,7 +13,7 @@ from urllib.parse import urlparse
 import pytest
 
 from dashboards import access, users
-from dashboards.bench_pages import APP, ROOT, free_port, launch_browser, serve, wait_ready
+from dashboards.bench_pages import free_port, serve, wait_ready
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,33 +38,12 @@ def app_url(
     folder = tmp_path_factory.mktemp("access_browser")
     for name, role in ACCOUNTS.items():
         users.add_user(name, role, PASSWORD, folder / "users.toml")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SAFETY_USERS", str(folder / "users.toml"))  # serve() passes the environment on
-    try:
-        with serve(serving_copy, log=artifacts_dir / "streamlit_access.log") as url:
-            yield url
-    finally:
-        mp.undo()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = launch_browser(p)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
-    pg = ctx.new_page()
-    try:
-        yield pg
-    finally:
-        ctx.close()
+    with serve(
+        serving_copy,
+        log=artifacts_dir / "streamlit_access.log",
+        env={"SAFETY_USERS": str(folder / "users.toml")},
+    ) as url:
+        yield url
 
 
 def sign_in(page: Any, name: str, password: str = PASSWORD) -> None:
@@ -159,57 +132,18 @@ def test_wrong_password_and_sign_out(app_url: str, page: Any) -> None:
     assert page.locator("[data-testid='stMetric']").count() == 0
 
 
-@contextmanager
-def streamlit_app(
-    serving: Path, log: Path, address: str, *extra: str, port: int | None = None, **env: str
-) -> Iterator[str]:
-    """`streamlit run dashboards/app.py` on `address`, headless, with extra flags and environment;
-    yields the loopback URL (bench_pages.serve always listens on 127.0.0.1 without extra flags)."""
-    port = port or free_port()
-    environ = dict(
-        os.environ, SAFETY_SERVING=str(serving), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **env
-    )
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.headless", "true", "--server.address", address, "--server.port", str(port),
-        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", *extra,
-    ]  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=environ, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                        break
-                except OSError:
-                    assert proc.poll() is None, f"streamlit exited; see {log}"
-                    assert time.monotonic() < deadline, "streamlit did not become healthy"
-                    time.sleep(0.2)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-
-
 def test_served_on_every_interface_without_sign_in_serves_nothing(
     serving_copy: Path, page: Any, artifacts_dir: Path, tmp_path: Path
 ) -> None:
     """`streamlit run` straight on 0.0.0.0 (not through the launcher), no sign-in configured: the
     app reads server.address and shows only the bilingual refusal."""
     # browser.serverAddress: otherwise Streamlit looks up this machine's external IP on the internet
-    with streamlit_app(
+    with serve(
         serving_copy,
-        artifacts_dir / "streamlit_exposed.log",
-        "0.0.0.0",
-        "--browser.serverAddress",
-        "127.0.0.1",
-        SAFETY_USERS=str(tmp_path / "no_users.toml"),  # not the user file of the module's app_url
+        log=artifacts_dir / "streamlit_exposed.log",
+        address="0.0.0.0",
+        extra=("--browser.serverAddress", "127.0.0.1"),
+        env={"SAFETY_USERS": str(tmp_path / "no_users.toml")},  # not the user file of the module's app_url
     ) as url:
         for path in ("", "sql", "quality"):
             page.goto(f"{url}/{path}")
@@ -254,15 +188,12 @@ def oidc_app(
             f'server_metadata_url = "{idp_url}/.well-known/openid-configuration"\n',
             encoding="utf-8",
         )
-        with streamlit_app(
+        with serve(
             serving_copy,
-            artifacts_dir / "streamlit_oidc.log",
-            "127.0.0.1",
-            "--secrets.files",
-            str(secrets),
             port=port,
-            SAFETY_ROLES=str(roles),
-            SAFETY_USERS=str(folder / "no_users.toml"),  # OIDC only
+            log=artifacts_dir / "streamlit_oidc.log",
+            extra=("--secrets.files", str(secrets)),
+            env={"SAFETY_ROLES": str(roles), "SAFETY_USERS": str(folder / "no_users.toml")},  # OIDC only
         ) as url:
             yield url, idp_url
 

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from dashboards import data
 from dashboards.formatting import format_pct_change, format_value
 from dashboards.i18n import status_label
+from tests.conftest import DownloadStore
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 VIEWS = [
@@ -379,7 +380,7 @@ def test_exports_are_valid_csv_and_excel(serving_copy: Path) -> None:
 
 
 def test_exports_page_downloads_the_workbook_and_the_brief(
-    serving_copy: Path, serving_db: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+    serving_copy: Path, serving_db: duckdb.DuckDBPyConnection, download_store: DownloadStore
 ) -> None:
     """数据导出 offers the 综合报表 workbook and the quarterly brief of the sidebar's region and
     quarter; the buttons' deferred builders (run as a click would) return a workbook with the
@@ -387,28 +388,14 @@ def test_exports_page_downloads_the_workbook_and_the_brief(
     import io
 
     import openpyxl
-    import streamlit.testing.v1.app_test as app_test_module
-    from streamlit.runtime.media_file_manager import MediaFileManager
 
-    managers: list[MediaFileManager] = []
-
-    class Recording(MediaFileManager):  # the AppTest runtime's media store, kept to fetch downloads
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            managers.append(self)
-
-    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
     at = run_app(region="450000", period="ytd:2021Q4")
     at.switch_page("views/exports.py").run()
     assert_no_exception(at)
 
     def download(key: str) -> tuple[str, bytes, str]:
-        button = at.download_button(key=key)
-        assert button.proto.deferred_file_id, key  # built on click, not on every page run
-        url = managers[-1].execute_deferred(button.proto.deferred_file_id)
-        stored = managers[-1].read_file(url.rsplit("/", 1)[-1])
-        assert stored is not None
-        return button.label, stored.content, str(stored.filename)
+        label, content, name, _mime = download_store.fetch(at, key)
+        return label, content, name
 
     label, content, name = download("official_workbook")
     assert label == "下载综合报表(Excel)" and name == "综合报表_450000_2021Q4.xlsx"

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from dashboards.bench_pages import PAGES, launch_browser, serve, wait_ready
+from dashboards.bench_pages import PAGES, serve, wait_ready
 from dashboards.formatting import format_pct_change, format_value
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -32,26 +32,6 @@ QUERY = "?region=450000&period=ytd:2021Q4"
 def app_url(serving_copy: Path, artifacts_dir: Path) -> Iterator[str]:
     with serve(serving_copy, log=artifacts_dir / "streamlit.log") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = launch_browser(p)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
-    pg = ctx.new_page()
-    try:
-        yield pg
-    finally:
-        ctx.close()
 
 
 def screenshot(page: Any, path: Path) -> None:

@@ -12,7 +12,6 @@ import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import openpyxl
@@ -20,6 +19,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.lib.safe_cells import is_formula_like
+from tests.conftest import DownloadStore
 from tests.dashboard.test_apptest import APP, TIMEOUT, assert_no_exception
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -52,34 +52,14 @@ def poisoned(serving_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     yield copy
 
 
-@pytest.fixture
-def media(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The AppTest runtime's media stores, kept to fetch what a download button delivers."""
-    import streamlit.testing.v1.app_test as app_test_module
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    managers: list[MediaFileManager] = []
-
-    class Recording(MediaFileManager):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            managers.append(self)
-
-    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
-    return managers
-
-
-def downloads(at: AppTest, managers: list[Any]) -> dict[str, tuple[str, bytes]]:
+def downloads(at: AppTest, store: DownloadStore) -> dict[str, tuple[str, bytes]]:
     """key -> (file name, content) of every CSV/Excel download button on the page, as clicked."""
     out = {}
     for button in at.get("download_button"):
         key = str(button.key)
-        if not key.endswith(("_csv", "_xlsx")):
-            continue
-        url = managers[-1].execute_deferred(button.proto.deferred_file_id)
-        stored = managers[-1].read_file(url.rsplit("/", 1)[-1])
-        assert stored is not None
-        out[key] = (str(stored.filename), stored.content)
+        if key.endswith(("_csv", "_xlsx")):
+            _label, content, name, _mime = store.fetch(at, key)
+            out[key] = (name, content)
     return out
 
 
@@ -122,7 +102,7 @@ def run(page: str, region: str, period: str | None = None) -> AppTest:
     return at
 
 
-def test_fires_page_breakdown_downloads(poisoned: Path, media: list[Any]) -> None:
+def test_fires_page_breakdown_downloads(poisoned: Path, download_store: DownloadStore) -> None:
     con = duckdb.connect(str(poisoned), read_only=True)
     try:
         region, period = con.execute(
@@ -133,23 +113,25 @@ def test_fires_page_breakdown_downloads(poisoned: Path, media: list[Any]) -> Non
     finally:
         con.close()
     at = run("views/fires.py", region, f"year:{period}")
-    files = downloads(at, media)
+    files = downloads(at, download_store)
     carrying = check_safe(files, HYPERLINK)
     assert {k.rsplit("_", 1)[-1] for k in carrying} == {"csv", "xlsx"}, sorted(files)
 
 
-def test_quality_page_reject_downloads(poisoned: Path, media: list[Any]) -> None:
+def test_quality_page_reject_downloads(poisoned: Path, download_store: DownloadStore) -> None:
     at = run("views/quality.py", "450000")
-    files = downloads(at, media)
+    files = downloads(at, download_store)
     carrying = check_safe(files, BAD_VALUE)
     assert {"dl_quality_rejects_csv", "dl_quality_rejects_xlsx"} <= carrying, sorted(files)
 
 
 @pytest.mark.parametrize(("table", "needle"), [("fct_breakdowns", HYPERLINK), ("rejects", BAD_VALUE)])
-def test_exports_page_table_downloads(poisoned: Path, media: list[Any], table: str, needle: str) -> None:
+def test_exports_page_table_downloads(
+    poisoned: Path, download_store: DownloadStore, table: str, needle: str
+) -> None:
     at = run("views/exports.py", "331102")  # 莲都区: a county, ~18k breakdown rows
     at.selectbox(key="exports_table").set_value(table).run()
     at.radio(key="exports_scope").set_value("region").run()  # (all: ~0.5M rows)
     assert_no_exception(at)
-    files = {k: v for k, v in downloads(at, media).items() if k.startswith("exports_dl")}
+    files = {k: v for k, v in downloads(at, download_store).items() if k.startswith("exports_dl")}
     assert check_safe(files, needle) == {"exports_dl_csv", "exports_dl_xlsx"}
