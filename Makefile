@@ -15,7 +15,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test setup setup-dev system-deps refresh docs serve dagster lint format sample bench clean
+.PHONY: run test test-fast setup setup-dev system-deps refresh docs serve dagster lint format sample bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,8 +62,16 @@ format: setup-dev
 	$(BIN)/ruff format pipelines dashboards tests
 	$(BIN)/ruff check --fix pipelines dashboards tests
 
+# Two tiers (tests/conftest.py marks the slow one): the fast tier first, stopping at the first
+# failure (pure functions, dbt macros, one small end-to-end refresh that also runs the dbt unit
+# tests), then the slow tier. Two workers each; a test file stays on one worker (module fixtures).
+FAST_TIER := $(BIN)/pytest -q -x -m "not slow" -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 test: setup-dev system-deps lint
-	$(BIN)/pytest -q -n 2 --dist loadfile  # two workers; a test file stays on one worker (module fixtures)
+	$(FAST_TIER)
+	$(BIN)/pytest -q -m slow -n 2 --dist loadfile
+
+test-fast: setup-dev  ## the fast tier alone (no lint), for an edit-test loop
+	$(FAST_TIER)
 
 sample: setup  ## regenerate the embedded sample (deterministic)
 	$(BIN)/python -m pipelines.samplegen --out raw/sample

@@ -60,7 +60,6 @@ class CardModel:
     current: str | None = None
     notes: list[str] = field(default_factory=list)
     partial: bool = False
-    raw_value: float | None = None
     noise: str | None = None  # yoy_signal: significant, within_noise, partial_coverage
 
 
@@ -173,6 +172,134 @@ def noise_lines(row: dict[str, Any], lang: str) -> list[str]:
     return lines
 
 
+def card_label(
+    code: str,
+    row: dict[str, Any] | None,
+    target: dict[str, Any] | None,
+    lang: str,
+    names: dict[str, tuple[str, str]] | None = None,
+) -> str:
+    """The card's title: `names` when given, else the value row's or the target's indicator name."""
+    if names and code in names:
+        return names[code][1] if lang == "en" else names[code][0]
+    if row is not None:
+        return str(row.get("indicator_name_en") if lang == "en" else row.get("indicator_name_zh"))
+    if target is not None:
+        return str(target.get("indicator_en") if lang == "en" else target.get("indicator_zh"))
+    return code
+
+
+def value_notes(row: dict[str, Any], lang: str) -> list[str]:
+    """Notes under the value: partial coverage (and no rate), a series break."""
+    notes: list[str] = []
+    if row.get("completeness") == "partial":
+        k, n = row.get("coverage_k"), row.get("coverage_n")
+        notes.append(
+            t(
+                "partial_note",
+                lang,
+                k="?" if is_missing(k) else int(num(k)),
+                n="?" if is_missing(n) else int(num(n)),
+            )
+        )
+        if row.get("indicator_kind") == "rate" and is_missing(row.get("value")):
+            notes.append(t("rate_partial", lang))
+    if row.get("break_flag"):
+        note = row.get("break_note_en") if lang == "en" else row.get("break_note_zh")
+        notes.append(t("break_note", lang, note=note or ""))
+    return notes
+
+
+@dataclass(frozen=True)
+class Delta:
+    """The 同比 line of a card: text, colour, arrow and what the noise test adds to the notes."""
+
+    text: str | None = None
+    color: str = "gray"
+    arrow: str = "off"
+    notes: tuple[str, ...] = ()
+
+
+def yoy_delta(row: dict[str, Any], lang: str) -> Delta:
+    """Change vs last year: percent and absolute; grey within noise (the mart's yoy_signal)."""
+    yoy_pct, yoy_abs = row.get("yoy_pct"), row.get("yoy_abs")
+    if is_missing(yoy_pct) and is_missing(yoy_abs):
+        return Delta()
+    ab = format_signed(yoy_abs, row.get("unit"), lang, row.get("unit_en"))
+    if is_missing(yoy_pct):  # e.g. 0 → 0: no percent change
+        text = ab
+    else:
+        pct = format_pct_change(yoy_pct)
+        text = f"{pct}({ab})" if lang == "zh" else f"{pct} ({ab})"
+    change = yoy_abs if not is_missing(yoy_abs) else yoy_pct
+    color = direction_color(change, row.get("better"))
+    notes: tuple[str, ...] = ()
+    noise = row.get("yoy_signal")
+    if noise == "within_noise":  # greyed: no colour suggests a real rise or fall
+        color = "gray"
+        if num(change) != 0:  # nothing to explain about "no change"
+            notes = (t("within_noise", lang),)
+    elif noise == "partial_coverage":
+        notes = (t("signal_partial", lang),)
+    arrow = "off" if num(change) == 0 else ("down" if num(change) < 0 else "up")
+    return Delta(text, color, arrow, notes)
+
+
+def period_note(row: dict[str, Any], lang: str) -> str:
+    note = period_label(str(row["period_type"]), str(row["period"]), lang)
+    return note + t("fallback_year", lang) if row.get("_fallback_year") else note
+
+
+def help_text(row: dict[str, Any], pnote: str, lang: str) -> str:
+    """The ⓘ text: period, source, vintage, a rate's numerator, the interval and the 同比 test."""
+    source = t("value_source_report" if row.get("value_source") == "report" else "value_source_records", lang)
+    lines = [
+        f"{pnote}",
+        f"{t('col_source', lang)}: marts.fct_indicator_values · {source}",
+        f"{t('col_released', lang)}: {format_date(row.get('released_on'))}",
+    ]
+    if row.get("indicator_kind") == "rate" and not is_missing(row.get("numerator")):
+        lines.append(f"{t('col_numerator', lang)}: {format_value(row.get('numerator'), None, lang)}")
+    return "  \n".join(lines + noise_lines(row, lang))
+
+
+def value_card(code: str, label: str, row: dict[str, Any], lang: str) -> CardModel:
+    """The card of one fct_indicator_values row."""
+    pnote = period_note(row, lang)
+    delta = yoy_delta(row, lang)
+    return CardModel(
+        indicator_code=code,
+        label=label,
+        value=format_indicator_value(row, lang),
+        period_note=pnote,
+        delta=delta.text,
+        delta_color=delta.color,
+        delta_arrow=delta.arrow,
+        delta_description=t("yoy", lang) if delta.text else None,
+        help=help_text(row, pnote, lang),
+        notes=[*value_notes(row, lang), *delta.notes],
+        partial=row.get("completeness") == "partial",
+        noise=row.get("yoy_signal"),
+    )
+
+
+def add_target(model: CardModel, target: dict[str, Any], lang: str) -> None:
+    """The plan target, its binding, status (seed plan_statuses wording) and the value it is judged on."""
+    model.target = target_text(target, lang)
+    model.binding = binding_label(target.get("binding"), lang)
+    status = str(target.get("status") or "")
+    model.status = status
+    model.status_label = status_label(status, lang)
+    model.status_color = STATUS_COLORS.get(status, "gray")
+    model.status_rule = str(
+        target.get("status_rule_en") if lang == "en" else target.get("status_rule_zh") or ""
+    )
+    if not is_missing(target.get("current_value")):
+        cur = format_value(target.get("current_value"), target.get("unit"), lang)
+        year = target.get("current_year")
+        model.current = f"{cur}({int(year)}年)" if lang == "zh" and year else f"{cur} ({year})"
+
+
 def card_model(
     code: str,
     row: dict[str, Any] | None,
@@ -180,103 +307,15 @@ def card_model(
     lang: str = "zh",
     names: dict[str, tuple[str, str]] | None = None,
 ) -> CardModel:
-    if row is not None:
-        label = str(row.get("indicator_name_en") if lang == "en" else row.get("indicator_name_zh"))
-    elif target is not None:
-        label = str(target.get("indicator_en") if lang == "en" else target.get("indicator_zh"))
-    else:
-        label = code
-    if names and code in names:
-        label = names[code][1] if lang == "en" else names[code][0]
-
+    """What the KPI card of indicator `code` says: its value row (None: no data for the period)
+    and its plan target (None: no target)."""
+    label = card_label(code, row, target, lang, names)
     if row is None:
         model = CardModel(
             indicator_code=code, label=label, value=EM_DASH, period_note=t("no_data_period", lang)
         )
     else:
-        partial = row.get("completeness") == "partial"
-        value_text = format_indicator_value(row, lang)
-        notes: list[str] = []
-        if partial:
-            k, n = row.get("coverage_k"), row.get("coverage_n")
-            notes.append(
-                t(
-                    "partial_note",
-                    lang,
-                    k="?" if is_missing(k) else int(num(k)),
-                    n="?" if is_missing(n) else int(num(n)),
-                )
-            )
-            if row.get("indicator_kind") == "rate" and is_missing(row.get("value")):
-                notes.append(t("rate_partial", lang))
-        if row.get("break_flag"):
-            note = row.get("break_note_en") if lang == "en" else row.get("break_note_zh")
-            notes.append(t("break_note", lang, note=note or ""))
-        pnote = period_label(str(row["period_type"]), str(row["period"]), lang)
-        if row.get("_fallback_year"):
-            pnote += t("fallback_year", lang)
-        delta = None
-        color = "gray"
-        arrow = "off"
-        yoy_pct = row.get("yoy_pct")
-        yoy_abs = row.get("yoy_abs")
-        if not is_missing(yoy_pct) or not is_missing(yoy_abs):
-            ab = format_signed(yoy_abs, row.get("unit"), lang, row.get("unit_en"))
-            if is_missing(yoy_pct):  # e.g. 0 → 0: no percent change
-                delta = ab
-            else:
-                pct = format_pct_change(yoy_pct)
-                delta = f"{pct}({ab})" if lang == "zh" else f"{pct} ({ab})"
-            color = direction_color(yoy_abs if not is_missing(yoy_abs) else yoy_pct, row.get("better"))
-            noise = row.get("yoy_signal")
-            change = yoy_abs if not is_missing(yoy_abs) else yoy_pct
-            if noise == "within_noise":  # greyed: no colour suggests a real rise or fall
-                color = "gray"
-                if num(change) != 0:  # nothing to explain about "no change"
-                    notes.append(t("within_noise", lang))
-            elif noise == "partial_coverage":
-                notes.append(t("signal_partial", lang))
-            change = yoy_abs if not is_missing(yoy_abs) else yoy_pct
-            arrow = "off" if num(change) == 0 else ("down" if num(change) < 0 else "up")
-        source = t(
-            "value_source_report" if row.get("value_source") == "report" else "value_source_records", lang
-        )
-        help_lines = [
-            f"{pnote}",
-            f"{t('col_source', lang)}: marts.fct_indicator_values · {source}",
-            f"{t('col_released', lang)}: {format_date(row.get('released_on'))}",
-        ]
-        if row.get("indicator_kind") == "rate" and not is_missing(row.get("numerator")):
-            help_lines.append(f"{t('col_numerator', lang)}: {format_value(row.get('numerator'), None, lang)}")
-        help_lines += noise_lines(row, lang)
-        model = CardModel(
-            indicator_code=code,
-            label=label,
-            value=value_text,
-            period_note=pnote,
-            delta=delta,
-            delta_color=color,
-            delta_arrow=arrow,
-            delta_description=t("yoy", lang) if delta else None,
-            help="  \n".join(help_lines),
-            notes=notes,
-            partial=partial,
-            raw_value=None if is_missing(row.get("value")) else float(row["value"]),
-            noise=row.get("yoy_signal"),
-        )
-
+        model = value_card(code, label, row, lang)
     if target is not None:
-        model.target = target_text(target, lang)
-        model.binding = binding_label(target.get("binding"), lang)
-        status = str(target.get("status") or "")
-        model.status = status
-        model.status_label = status_label(status, lang)
-        model.status_color = STATUS_COLORS.get(status, "gray")
-        model.status_rule = str(
-            target.get("status_rule_en") if lang == "en" else target.get("status_rule_zh") or ""
-        )
-        if not is_missing(target.get("current_value")):
-            cur = format_value(target.get("current_value"), target.get("unit"), lang)
-            year = target.get("current_year")
-            model.current = f"{cur}({int(year)}年)" if lang == "zh" and year else f"{cur} ({year})"
+        add_target(model, target, lang)
     return model

@@ -25,7 +25,7 @@ from dashboards.formatting import (
     num,
     partial_label,
 )
-from dashboards.i18n import STATUS_HEX, t
+from dashboards.i18n import STATUS_HEX, plan_statuses, status_label, t
 from pipelines.lib import poisson
 
 FONT_FAMILY = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
@@ -37,7 +37,6 @@ COLOR_BASELINE = "#6e7781"
 COLOR_GOOD = "#1a7f37"
 COLOR_BAD = "#cf222e"
 COLOR_NEUTRAL = "#8b949e"
-PLAN_BAND = ("2021-01-01", "2025-12-31")
 
 
 def plotly_config(filename: str) -> dict[str, Any]:
@@ -95,102 +94,55 @@ def _rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(r) for r in clean.to_dict(orient="records")]
 
 
-def _plan_years(plan_period: str | None) -> int:
-    try:
-        a, b = str(plan_period).split("-")
-        return int(b) - int(a) + 1
-    except (ValueError, AttributeError):
-        return 5
+@dataclass(frozen=True)
+class PlanBand:
+    """A five-year plan period to shade (fct_plan_progress fyp_* columns, from seed plan_periods)."""
+
+    first_year: int
+    last_year: int
+    name_zh: str
+    name_en: str
 
 
-def _span(text: Any) -> tuple[int, int] | None:
-    if is_missing(text) if not isinstance(text, str) else not text:
-        return None
-    parts = str(text).split("-")
-    try:
-        return int(parts[0]), int(parts[-1])
-    except ValueError:
-        return None
+def plan_band(target: dict[str, Any] | None, plan: dict[str, Any] | None = None) -> PlanBand | None:
+    """The target's five-year plan period, else `plan` (the registry's current one), else None."""
+    for source in (target, plan):
+        if (
+            source
+            and not is_missing(source.get("fyp_first_year"))
+            and not is_missing(source.get("fyp_last_year"))
+        ):
+            return PlanBand(
+                int(source["fyp_first_year"]),
+                int(source["fyp_last_year"]),
+                str(source.get("fyp_name_zh") or ""),
+                str(source.get("fyp_name_en") or ""),
+            )
+    return None
 
 
-def target_levels(target: dict[str, Any], indicator_kind: str | None) -> dict[str, Any]:
-    """Baseline, path and target expressed per year, comparable with the annual series.
-
-    - final_year / each_year / annual_mean: levels as published (target_abs).
-    - period_total or cumulative_cap on counts: the cap and a span baseline are divided by the
-      number of years they cover, so they sit on the annual scale ("per-year equivalent").
-    - zero: the target is 0; direction_down: no target line, the baseline only.
-    """
-    kind = target.get("target_kind")
-    agg = target.get("aggregation")
-    n_plan = _plan_years(target.get("plan_period"))
-    base_span = _span(target.get("baseline_year"))
-    base = target.get("baseline_used")
-    per_year = (agg == "period_total" or kind == "cumulative_cap") and indicator_kind != "rate"
-    base_level = None
-    if not is_missing(base) and base_span:
-        n_base = base_span[1] - base_span[0] + 1
-        base_level = num(base) / n_base if per_year and agg == "period_total" else num(base)
-    tgt = target.get("target_abs")
-    target_level = None
-    if kind == "zero":
-        target_level = 0.0
-    elif not is_missing(tgt) and kind not in ("direction_down", "other"):
-        target_level = num(tgt) / n_plan if per_year else num(tgt)
-    path = None
-    if (
-        agg == "final_year"
-        and base_level is not None
-        and target_level is not None
-        and base_span
-        and not is_missing(target.get("target_year"))
-    ):
-        path = ((base_span[1], base_level), (int(target["target_year"]), target_level))
-    return {
-        "baseline_span": base_span,
-        "baseline_level": base_level,
-        "target_level": target_level,
-        "target_year": None if is_missing(target.get("target_year")) else int(target["target_year"]),
-        "path": path,
-        "per_year": per_year and target_level is not None,
-    }
+def _int_or_none(value: Any) -> int | None:
+    return None if is_missing(value) else int(value)
 
 
-def plan_trend_figure(
-    series: pd.DataFrame,
-    target: dict[str, Any] | None,
-    *,
-    lang: str = "zh",
-    title: str | None = None,
-    plan_band: tuple[str, str] = PLAN_BAND,
-) -> go.Figure:
-    """Annual series (top) and quarterly values (bottom) of one indicator in one region, with the
-    plan's baseline, straight path and target, the plan period shaded and series breaks marked.
-
-    `series` holds fct_indicator_values rows of one region × indicator (any period types).
-    """
-    annual = series[series["period_type"] == "year"].sort_values("year")
-    quarterly = series[series["period_type"] == "quarter"].sort_values(["year", "quarter"])
-    has_q = not quarterly.empty
-    fig = make_subplots(
+def _trend_grid(has_q: bool) -> go.Figure:
+    """Annual panel on top; a quarterly panel below when there are quarterly values."""
+    return make_subplots(
         rows=2 if has_q else 1,
         cols=1,
         shared_xaxes=True,
         row_heights=[0.68, 0.32] if has_q else [1.0],
         vertical_spacing=0.06,
     )
-    unit = None
-    kind = None
-    if not annual.empty or has_q:
-        first = (annual if not annual.empty else quarterly).iloc[0]
-        unit = first.get("unit")
-        kind = first.get("indicator_kind")
 
-    # plan period band
-    for row_no in range(1, 3 if has_q else 2):
+
+def _add_plan_band(fig: go.Figure, band: PlanBand, panels: int, lang: str) -> None:
+    """The plan period shaded in every panel, named at its top left."""
+    x0, x1 = f"{band.first_year}-01-01", f"{band.last_year}-12-31"
+    for row_no in range(1, panels + 1):
         fig.add_vrect(
-            x0=plan_band[0],
-            x1=plan_band[1],
+            x0=x0,
+            x1=x1,
             fillcolor="#ddeaf7",
             opacity=0.55,
             line_width=0,
@@ -200,181 +152,235 @@ def plan_trend_figure(
             exclude_empty_subplots=False,
         )
     fig.add_annotation(
-        x=plan_band[0],
+        x=x0,
         y=1.0,
         xref="x",
         yref="y domain",
-        text=t("plan_period_band", lang),
+        text=t("plan_period_band", lang, name=band.name_en if lang == "en" else band.name_zh),
         showarrow=False,
         xanchor="left",
         yanchor="top",
         font={"size": 11, "color": "#57606a"},
     )
 
-    rows = _rows(annual)
-    if rows:
-        complete = [r for r in rows if r.get("completeness") != "partial"]
-        partial = [r for r in rows if r.get("completeness") == "partial"]
-        fig.add_trace(
-            go.Scatter(
-                x=[_year_x(r["year"]) for r in rows],
-                y=[r.get("value") for r in rows],
-                mode="lines",
-                line={"color": COLOR_MAIN, "width": 2},
-                name=t("annual", lang),
-                hoverinfo="skip",
-                showlegend=False,
-            ),
+
+def _annual_markers(rows: list[dict[str, Any]], name: str, marker: dict[str, Any], lang: str) -> go.Scatter:
+    return go.Scatter(
+        x=[_year_x(r["year"]) for r in rows],
+        y=[r.get("value") for r in rows],
+        mode="markers",
+        marker=marker,
+        name=name,
+        text=[_hover_value(r, lang) for r in rows],
+        hovertemplate="%{x|%Y}: %{text}<extra></extra>",
+    )
+
+
+def _add_annual(fig: go.Figure, rows: list[dict[str, Any]], lang: str) -> None:
+    """The annual line; complete years as filled dots, partial years as open ones."""
+    fig.add_trace(
+        go.Scatter(
+            x=[_year_x(r["year"]) for r in rows],
+            y=[r.get("value") for r in rows],
+            mode="lines",
+            line={"color": COLOR_MAIN, "width": 2},
+            name=t("annual", lang),
+            hoverinfo="skip",
+            showlegend=False,
+        ),
+        row=1,
+        col=1,
+    )
+    complete = [r for r in rows if r.get("completeness") != "partial"]
+    partial = [r for r in rows if r.get("completeness") == "partial"]
+    if complete:
+        marker = {"color": COLOR_MAIN, "size": 8}
+        fig.add_trace(_annual_markers(complete, t("annual", lang), marker, lang), row=1, col=1)
+    if partial:
+        marker = {"color": "white", "size": 8, "line": {"color": COLOR_MAIN, "width": 2}}
+        fig.add_trace(_annual_markers(partial, t("partial_series", lang), marker, lang), row=1, col=1)
+
+
+def _add_breaks(fig: go.Figure, rows: list[dict[str, Any]], lang: str) -> None:
+    """Series breaks: a diamond on the year with its note, and a dotted line where it starts."""
+    breaks = [r for r in rows if r.get("yoy_break")]
+    if not breaks:
+        return
+    note_key = "break_note_en" if lang == "en" else "break_note_zh"
+    fig.add_trace(
+        go.Scatter(
+            x=[_year_x(r["year"]) for r in breaks],
+            y=[r.get("value") for r in breaks],
+            mode="markers",
+            marker={
+                "symbol": "diamond",
+                "size": 13,
+                "color": COLOR_PATH,
+                "line": {"color": "white", "width": 1},
+            },
+            name=t("break_marker", lang),
+            text=[str(r.get(note_key) or "") for r in breaks],
+            hovertemplate="%{x|%Y} · " + t("break_marker", lang) + ": %{text}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    for b in breaks:
+        fig.add_vline(
+            x=dt.date(int(b["year"]), 1, 1).isoformat(),
+            line_dash="dot",
+            line_color=COLOR_PATH,
+            line_width=1,
             row=1,
             col=1,
+            exclude_empty_subplots=False,
         )
-        if complete:
-            fig.add_trace(
-                go.Scatter(
-                    x=[_year_x(r["year"]) for r in complete],
-                    y=[r.get("value") for r in complete],
-                    mode="markers",
-                    marker={"color": COLOR_MAIN, "size": 8},
-                    name=t("annual", lang),
-                    text=[_hover_value(r, lang) for r in complete],
-                    hovertemplate="%{x|%Y}: %{text}<extra></extra>",
-                ),
-                row=1,
-                col=1,
-            )
-        if partial:
-            fig.add_trace(
-                go.Scatter(
-                    x=[_year_x(r["year"]) for r in partial],
-                    y=[r.get("value") for r in partial],
-                    mode="markers",
-                    marker={"color": "white", "size": 8, "line": {"color": COLOR_MAIN, "width": 2}},
-                    name=t("partial_series", lang),
-                    text=[_hover_value(r, lang) for r in partial],
-                    hovertemplate="%{x|%Y}: %{text}<extra></extra>",
-                ),
-                row=1,
-                col=1,
-            )
-        breaks = [r for r in rows if r.get("yoy_break")]
-        if breaks:
-            note_key = "break_note_en" if lang == "en" else "break_note_zh"
-            fig.add_trace(
-                go.Scatter(
-                    x=[_year_x(r["year"]) for r in breaks],
-                    y=[r.get("value") for r in breaks],
-                    mode="markers",
-                    marker={
-                        "symbol": "diamond",
-                        "size": 13,
-                        "color": COLOR_PATH,
-                        "line": {"color": "white", "width": 1},
-                    },
-                    name=t("break_marker", lang),
-                    text=[str(r.get(note_key) or "") for r in breaks],
-                    hovertemplate="%{x|%Y} · " + t("break_marker", lang) + ": %{text}<extra></extra>",
-                ),
-                row=1,
-                col=1,
-            )
-            for b in breaks:
-                fig.add_vline(
-                    x=dt.date(int(b["year"]), 1, 1).isoformat(),
-                    line_dash="dot",
-                    line_color=COLOR_PATH,
-                    line_width=1,
-                    row=1,
-                    col=1,
-                    exclude_empty_subplots=False,
-                )
 
+
+def _add_baseline(fig: go.Figure, target: dict[str, Any], unit: str | None, lang: str) -> None:
+    """The baseline on the annual scale (baseline_annual) over its year or span."""
+    level = target.get("baseline_annual")
+    a, b = _int_or_none(target.get("baseline_first_year")), _int_or_none(target.get("baseline_last_year"))
+    if is_missing(level) or a is None or b is None:
+        return
+    single = a == b
+    fig.add_trace(
+        go.Scatter(
+            x=[_year_x(a)] if single else [dt.date(a, 1, 1), dt.date(b, 12, 31)],
+            y=[level] * (1 if single else 2),
+            mode="lines+markers" if single else "lines",
+            line={"color": COLOR_BASELINE, "width": 3},
+            marker={"symbol": "square", "size": 10, "color": COLOR_BASELINE},
+            name=t("baseline", lang),
+            hovertemplate=t("baseline", lang)
+            + f" {a if single else f'{a}-{b}'}: "
+            + format_value(level, unit, lang)
+            + "<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+
+
+def _add_path(fig: go.Figure, target: dict[str, Any], lang: str) -> None:
+    """The straight path from baseline to target, as fct_plan_progress states its two ends."""
+    x0, x1 = _int_or_none(target.get("path_start_year")), _int_or_none(target.get("path_end_year"))
+    y0, y1 = target.get("path_start_value"), target.get("path_end_value")
+    if x0 is None or x1 is None or is_missing(y0) or is_missing(y1):
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=[_year_x(x0), _year_x(x1)],
+            y=[y0, y1],
+            mode="lines",
+            line={"color": COLOR_PATH, "width": 2, "dash": "dash"},
+            name=t("path", lang),
+            hoverinfo="skip",
+        ),
+        row=1,
+        col=1,
+    )
+
+
+def _add_target_line(
+    fig: go.Figure, target: dict[str, Any], band: PlanBand | None, unit: str | None, lang: str
+) -> None:
+    """The target on the annual scale across the plan period (a total cap shown per year)."""
+    level = target.get("target_annual")
+    if is_missing(level):
+        return
+    per_year = not is_missing(target.get("per_year_equivalent")) and bool(target["per_year_equivalent"])
+    label = t("per_year_cap", lang) if per_year else t("target_line", lang)
+    year = _int_or_none(target.get("target_year"))
+    first, last = (band.first_year, band.last_year) if band else (year, year)
+    if first is None or last is None:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=[dt.date(first, 1, 1), dt.date(last, 12, 31)],
+            y=[level] * 2,
+            mode="lines",
+            line={"color": COLOR_TARGET, "width": 2, "dash": "dot"},
+            name=label,
+            hovertemplate=label + ": " + format_value(level, unit, lang) + "<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+
+
+def _add_quarters(fig: go.Figure, rows: list[dict[str, Any]], lang: str) -> None:
+    """Quarterly values as bars in the lower panel; partial quarters grey."""
+    fig.add_trace(
+        go.Bar(
+            x=[_quarter_x(r["year"], r["quarter"]) for r in rows],
+            y=[r.get("value") for r in rows],
+            marker={
+                "color": [COLOR_QUARTER if r.get("completeness") != "partial" else "#d0d7de" for r in rows]
+            },
+            name=t("quarterly", lang),
+            text=[_hover_value(r, lang) for r in rows],
+            hovertemplate="%{x|%Y-%m}: %{text}<extra></extra>",
+            textposition="none",
+        ),
+        row=2,
+        col=1,
+    )
+
+
+def _add_unit_label(fig: go.Figure, text: str) -> None:
+    fig.add_annotation(
+        x=0,
+        xref="paper",
+        y=1.0,
+        yref="y domain",
+        text=text,
+        showarrow=False,
+        xanchor="left",
+        yanchor="bottom",
+        yshift=4,
+        font={"size": 11, "color": "#57606a"},
+    )
+
+
+def plan_trend_figure(
+    series: pd.DataFrame,
+    target: dict[str, Any] | None,
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    plan: dict[str, Any] | None = None,
+) -> go.Figure:
+    """Annual series (top) and quarterly values (bottom) of one indicator in one region, with the
+    plan's baseline, straight path and target, the plan period shaded and series breaks marked.
+
+    `series` holds fct_indicator_values rows of one region × indicator (any period types);
+    `target` a fct_plan_progress row, whose annual-scale levels and path are drawn as they are;
+    `plan` the plan period to shade when the target has none (data.current_plan).
+    """
+    annual = series[series["period_type"] == "year"].sort_values("year")
+    quarterly = series[series["period_type"] == "quarter"].sort_values(["year", "quarter"])
+    has_q = not quarterly.empty
+    fig = _trend_grid(has_q)
+    first = annual if not annual.empty else quarterly
+    unit = None if first.empty else first.iloc[0].get("unit")
+    band = plan_band(target, plan)
+    if band:
+        _add_plan_band(fig, band, 2 if has_q else 1, lang)
+    rows = _rows(annual)
+    if rows:
+        _add_annual(fig, rows, lang)
+        _add_breaks(fig, rows, lang)
     if target:
-        lv = target_levels(target, kind)
-        if lv["baseline_level"] is not None and lv["baseline_span"]:
-            a, b = lv["baseline_span"]
-            fig.add_trace(
-                go.Scatter(
-                    x=[dt.date(a, 1, 1), dt.date(b, 12, 31)] if a != b else [_year_x(a)],
-                    y=[lv["baseline_level"]] * (2 if a != b else 1),
-                    mode="lines+markers" if a == b else "lines",
-                    line={"color": COLOR_BASELINE, "width": 3},
-                    marker={"symbol": "square", "size": 10, "color": COLOR_BASELINE},
-                    name=t("baseline", lang),
-                    hovertemplate=t("baseline", lang)
-                    + f" {a if a == b else f'{a}-{b}'}: "
-                    + format_value(lv["baseline_level"], unit, lang)
-                    + "<extra></extra>",
-                ),
-                row=1,
-                col=1,
-            )
-        if lv["path"]:
-            (x0, y0), (x1, y1) = lv["path"]
-            fig.add_trace(
-                go.Scatter(
-                    x=[_year_x(x0), _year_x(x1)],
-                    y=[y0, y1],
-                    mode="lines",
-                    line={"color": COLOR_PATH, "width": 2, "dash": "dash"},
-                    name=t("path", lang),
-                    hoverinfo="skip",
-                ),
-                row=1,
-                col=1,
-            )
-        if lv["target_level"] is not None:
-            label = t("per_year_cap", lang) if lv["per_year"] else t("target_line", lang)
-            fig.add_trace(
-                go.Scatter(
-                    x=[dt.date(int(plan_band[0][:4]), 1, 1), dt.date(int(plan_band[1][:4]), 12, 31)],
-                    y=[lv["target_level"]] * 2,
-                    mode="lines",
-                    line={"color": COLOR_TARGET, "width": 2, "dash": "dot"},
-                    name=label,
-                    hovertemplate=label
-                    + ": "
-                    + format_value(lv["target_level"], unit, lang)
-                    + "<extra></extra>",
-                ),
-                row=1,
-                col=1,
-            )
-
+        _add_baseline(fig, target, unit, lang)
+        _add_path(fig, target, lang)
+        _add_target_line(fig, target, band, unit, lang)
     if has_q:
-        qrows = _rows(quarterly)
-        fig.add_trace(
-            go.Bar(
-                x=[_quarter_x(r["year"], r["quarter"]) for r in qrows],
-                y=[r.get("value") for r in qrows],
-                marker={
-                    "color": [
-                        COLOR_QUARTER if r.get("completeness") != "partial" else "#d0d7de" for r in qrows
-                    ]
-                },
-                name=t("quarterly", lang),
-                text=[_hover_value(r, lang) for r in qrows],
-                hovertemplate="%{x|%Y-%m}: %{text}<extra></extra>",
-                textposition="none",
-            ),
-            row=2,
-            col=1,
-        )
+        _add_quarters(fig, _rows(quarterly), lang)
     fig = _layout(fig, title, height=430 if has_q else 340)
     fig.update_xaxes(type="date")
     if unit:
-        unit_text = unit if lang == "zh" else str(series.iloc[0].get("unit_en") or unit)
-        fig.add_annotation(
-            x=0,
-            xref="paper",
-            y=1.0,
-            yref="y domain",
-            text=unit_text,
-            showarrow=False,
-            xanchor="left",
-            yanchor="bottom",
-            yshift=4,
-            font={"size": 11, "color": "#57606a"},
-        )
+        _add_unit_label(fig, unit if lang == "zh" else str(series.iloc[0].get("unit_en") or unit))
     return fig
 
 
@@ -649,14 +655,15 @@ def grade_figure(annual: pd.DataFrame, *, lang: str = "zh", title: str | None = 
 
 
 def status_figure(plan: pd.DataFrame, *, lang: str = "zh", title: str | None = None) -> go.Figure:
-    """How many targets are met / on track / at risk / off track (tracked targets only)."""
-    order = ["met", "on_track", "at_risk", "off_track", "no_data", "not_assessed"]
+    """How many targets are met / on track / at risk / off track (tracked targets only), in the
+    order of seed plan_statuses."""
+    order = [s for s in plan_statuses() if s != "not_tracked"]
     counts = plan["status"].value_counts().to_dict() if not plan.empty else {}
     present = [s for s in order if counts.get(s)]
     fig = go.Figure(
         go.Bar(
             x=[int(counts[s]) for s in present],
-            y=[t(f"status_{s}", lang) for s in present],
+            y=[status_label(s, lang) for s in present],
             orientation="h",
             marker={"color": [STATUS_HEX[s] for s in present]},
             text=[int(counts[s]) for s in present],

@@ -21,7 +21,6 @@ import pandas as pd
 import streamlit as st
 
 TTL_SECONDS = 600
-PLAN_PERIOD = "2021-2025"
 SERIES_FROM_YEAR = 2016
 
 # Tables the dashboard reads; tests check that no query touches anything else.
@@ -339,6 +338,24 @@ def plan_progress(db: str, region: str) -> pd.DataFrame:
         """,
         [region],
     )
+
+
+# Seeds are not published (pipelines/publish.py copies marts, quality, meta): plan periods come through the mart.
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def current_plan(db: str) -> dict[str, Any] | None:
+    """The latest five-year plan period of the registry (fyp_* of fct_plan_progress, from seed
+    plan_periods): shaded on trend charts of indicators without a target of their own."""
+    rows = records(
+        _query(
+            db,
+            """
+            SELECT fyp_period, fyp_name_zh, fyp_name_en, fyp_first_year, fyp_last_year
+            FROM marts.fct_plan_progress WHERE fyp_period IS NOT NULL
+            ORDER BY fyp_first_year DESC LIMIT 1
+            """,
+        )
+    )
+    return rows[0] if rows else None
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

@@ -3,12 +3,15 @@
 Each page shows the domain's indicators from marts.fct_indicator_values for the selected region
 and period, their annual trends and the quarters of the selected year, then the domain's
 breakdowns (sector, category, grade, month, vehicle, place, cause, hazard, inspection kind) from
-the pre-aggregated marts.fct_breakdowns. Breakdowns the marts do not publish (months outside
-production safety) are listed as pending instead of scanning record tables at view time.
+the pre-aggregated marts.fct_breakdowns. The domains, their breakdowns and the measures each
+breakdown shows are the seeds domains, breakdowns and breakdown_measures (dbt_project/seeds),
+which dbt reads too. Breakdowns the marts do not publish (months outside production safety) are
+listed as pending instead of scanning record tables at view time.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -28,24 +31,62 @@ from dashboards.formatting import (
 )
 from dashboards.i18n import t
 from dashboards.state import Context
+from pipelines.settings import DBT_PROJECT_DIR
+
+# Seeds are not in the serving copy (pipelines/publish.py copies marts, quality and meta only):
+# the domains, their breakdowns and the measures each shows are read from the seed files that
+# int_breakdowns__quarterly and fct_breakdowns join, not repeated here.
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+
+
+def _seed(name: str) -> list[dict[str, str]]:
+    """Rows of dbt_project/seeds/<name>.csv, in display_order."""
+    with (SEEDS_DIR / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        return sorted(csv.DictReader(f), key=lambda r: int(r["display_order"]))
 
 
 @dataclass(frozen=True)
 class Breakdown:
-    """One breakdown of marts.fct_breakdowns shown on a domain page."""
+    """One breakdown of marts.fct_breakdowns shown on a domain page (seed breakdowns)."""
 
     key: str  # fct_breakdowns.breakdown
-    measures: tuple[str, ...]
+    measures: tuple[str, ...]  # seed breakdown_measures of the domain, in display order
     order: tuple[str, ...] | None = None  # fixed category order (grades); else by value
     adds_up: bool = True  # False when a record counts under several categories
 
 
-PS_MEASURES = ("ps_accidents", "ps_deaths")
-ROAD_MEASURES = ("road_accidents", "road_deaths")
-FIRE_MEASURES = ("fire_count", "fire_deaths")
-ND_MEASURES = ("nd_direct_loss", "nd_affected_person_times", "nd_relocated", "nd_deaths_missing")
-ENF_MEASURES = ("enf_inspections", "enf_penalties", "enf_fines", "hazards_found", "hazards_rectified")
-GRADE_ORDER = ("ordinary", "larger", "major", "extraordinary")
+@dataclass(frozen=True)
+class DomainSeed:
+    """A domain as the seeds state it: its name in the marts, page, title and breakdowns."""
+
+    domain: str  # fct_breakdowns.domain (seed domains)
+    page: str  # the page key (DOMAINS, dashboards/views)
+    title_key: str  # i18n label of the page title
+    breakdowns: tuple[Breakdown, ...]
+
+
+def load_domain_seeds() -> dict[str, DomainSeed]:
+    """Seeds domains, breakdowns and breakdown_measures by page key, in display order."""
+    measures: dict[str, list[str]] = {}
+    for m in _seed("breakdown_measures"):
+        measures.setdefault(m["domain"], []).append(m["measure_code"])
+    breakdowns: dict[str, list[Breakdown]] = {}
+    for b in _seed("breakdowns"):
+        breakdowns.setdefault(b["domain"], []).append(
+            Breakdown(
+                b["breakdown"],
+                tuple(measures.get(b["domain"], ())),
+                order=tuple(b["category_order"].split()) or None,
+                adds_up=b["adds_up"].strip().lower() == "true",
+            )
+        )
+    return {
+        d["page"]: DomainSeed(d["domain"], d["page"], d["title_key"], tuple(breakdowns.get(d["domain"], ())))
+        for d in _seed("domains")
+    }
+
+
+SEEDED = load_domain_seeds()
 
 
 @dataclass(frozen=True)
@@ -55,17 +96,28 @@ class Domain:
     counts: tuple[str, ...]
     rates: tuple[str, ...]
     quarter_codes: tuple[str, ...]
-    pending: tuple[str, ...]
     grades: bool = False
     prev5: bool = False
     mart_domain: str = ""  # fct_breakdowns.domain
     breakdowns: tuple[Breakdown, ...] = ()
 
+    @property
+    def pending(self) -> tuple[str, ...]:
+        """Breakdowns the marts do not publish for this domain (months), listed as pending."""
+        return () if any(b.key == "month" for b in self.breakdowns) else ("bd_month",)
+
+
+def _domain(page: str, **indicators: Any) -> Domain:
+    """The page `page`: its indicators (given here) and what the seeds state about its domain."""
+    seed = SEEDED[page]
+    return Domain(
+        key=page, title_key=seed.title_key, mart_domain=seed.domain, breakdowns=seed.breakdowns, **indicators
+    )
+
 
 DOMAINS: dict[str, Domain] = {
-    "production_safety": Domain(
-        key="production_safety",
-        title_key="page_ps",
+    "production_safety": _domain(
+        "production_safety",
         counts=(
             "ps_accidents",
             "ps_deaths",
@@ -79,42 +131,22 @@ DOMAINS: dict[str, Domain] = {
         ),
         rates=("ps_deaths_per_100m_gdp", "imc_deaths_per_100k_workers", "se_deaths_per_10k_units"),
         quarter_codes=("ps_accidents", "ps_deaths"),
-        pending=(),
         grades=True,
-        mart_domain="production_safety",
-        breakdowns=(
-            Breakdown("sector", PS_MEASURES),
-            Breakdown("category", PS_MEASURES),
-            Breakdown("grade", PS_MEASURES, order=GRADE_ORDER),
-            Breakdown("month", PS_MEASURES),
-        ),
     ),
-    "road_traffic": Domain(
-        key="road_traffic",
-        title_key="page_road",
+    "road_traffic": _domain(
+        "road_traffic",
         counts=("road_accidents", "road_deaths", "road_injuries"),
         rates=("road_deaths_per_10k_vehicles",),
         quarter_codes=("road_accidents", "road_deaths"),
-        pending=("bd_month",),
-        mart_domain="road_traffic",
-        breakdowns=(
-            Breakdown("operating_vehicle", ROAD_MEASURES),
-            Breakdown("vehicle_kind", ROAD_MEASURES, adds_up=False),
-        ),
     ),
-    "fires": Domain(
-        key="fires",
-        title_key="page_fire",
+    "fires": _domain(
+        "fires",
         counts=("fire_count", "fire_deaths", "fire_injuries", "fire_direct_loss"),
         rates=("fire_deaths_per_100k_pop",),
         quarter_codes=("fire_count", "fire_deaths"),
-        pending=("bd_month",),
-        mart_domain="fire",
-        breakdowns=(Breakdown("place_type", FIRE_MEASURES), Breakdown("cause", FIRE_MEASURES)),
     ),
-    "disasters": Domain(
-        key="disasters",
-        title_key="page_disaster",
+    "disasters": _domain(
+        "disasters",
         counts=(
             "nd_affected_person_times",
             "nd_deaths_missing",
@@ -134,14 +166,10 @@ DOMAINS: dict[str, Domain] = {
             "forest_fire_damage_permille",
         ),
         quarter_codes=("nd_deaths_missing", "nd_relocated"),
-        pending=("bd_month",),
         prev5=True,
-        mart_domain="natural_disaster",
-        breakdowns=(Breakdown("hazard", ND_MEASURES),),
     ),
-    "enforcement": Domain(
-        key="enforcement",
-        title_key="page_enforcement",
+    "enforcement": _domain(
+        "enforcement",
         counts=(
             "enf_inspections",
             "enf_penalties",
@@ -154,11 +182,12 @@ DOMAINS: dict[str, Domain] = {
         ),
         rates=("hazard_rectification_pct",),
         quarter_codes=("enf_inspections", "enf_penalties"),
-        pending=("bd_month",),
-        mart_domain="enforcement",
-        breakdowns=(Breakdown("sector", ENF_MEASURES), Breakdown("inspection_kind", ENF_MEASURES)),
     ),
 }
+
+# The production-safety breakdown measures and the grade order, as the seeds state them.
+PS_MEASURES = DOMAINS["production_safety"].breakdowns[0].measures
+GRADE_ORDER = next(b.order for b in DOMAINS["production_safety"].breakdowns if b.key == "grade") or ()
 
 
 def period_table(rows: dict[str, dict], codes: tuple[str, ...], lang: str, prev5: bool) -> pd.DataFrame:

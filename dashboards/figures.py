@@ -17,7 +17,7 @@ from dashboards.cards import primary_targets
 def plan_trend(db: str, region: str, indicator: str, lang: str) -> go.Figure:
     series = data.indicator_series(db, region, indicator)
     target = primary_targets(data.plan_progress(db, region)).get(indicator)
-    return charts.plan_trend_figure(series, target, lang=lang)
+    return charts.plan_trend_figure(series, target, lang=lang, plan=data.current_plan(db))
 
 
 @st.cache_data(ttl=data.TTL_SECONDS, show_spinner=False, max_entries=256)

@@ -5,14 +5,13 @@ Keep keys stable: tests refer to them. Add a key here rather than writing text i
 
 from __future__ import annotations
 
-LANGS = ("zh", "en")
+import csv
+from functools import cache
+
+from pipelines.settings import DBT_PROJECT_DIR
 
 LABELS: dict[str, tuple[str, str]] = {
     # app frame
-    "app_title": (
-        "应急管理统计 · 安全生产“十四五”规划进度",
-        "Emergency-management statistics · 14th Five-Year Plan progress",
-    ),
     "app_short": ("应急管理统计", "Safety statistics"),
     "lang_switch": ("English", "English"),
     "lang_help": ("切换为英文界面", "Switch the interface to English (off = 中文)"),
@@ -79,11 +78,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "targets as published in the plan; path = straight line from baseline to target; status rules in the Rule column",
     ),
     "yoy": ("同比", "YoY"),
-    "yoy_short": ("同比", "vs last year"),
-    "qoq": ("环比", "QoQ"),
     "vs_prev5": ("较近5年均值", "vs 5-year mean"),
     "target": ("规划目标", "Plan target"),
-    "no_target": ("本地区规划未设该指标目标", "No plan target for this indicator here"),
     "status": ("进度", "Status"),
     "status_rule": ("判定规则", "Rule"),
     "current_value_plan": ("规划期实际", "Plan-period actual"),
@@ -121,14 +117,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "binding_constraint": ("约束性", "binding"),
     "binding_expected": ("预期性", "expected"),
     "binding_none": ("未注明", "unspecified"),
-    # statuses
-    "status_met": ("已达成", "Met"),
-    "status_on_track": ("正常", "On track"),
-    "status_at_risk": ("有风险", "At risk"),
-    "status_off_track": ("偏离", "Off track"),
-    "status_no_data": ("无数据", "No data"),
-    "status_not_tracked": ("未跟踪", "Not tracked"),
-    "status_not_assessed": ("不评定", "Not assessed"),
     # plan page
     "plan_title": ("规划进度:{region}", "Trend vs plan: {region}"),
     "plan_intro": (
@@ -140,16 +128,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "indicators": ("指标", "Indicators"),
     "annual": ("年度", "Annual"),
     "quarterly": ("季度", "Quarterly"),
-    "ytd_series": ("1-N月累计", "Year to date"),
     "baseline": ("基期", "Baseline"),
     "path": ("规划路径", "Plan path"),
     "target_line": ("目标", "Target"),
-    "plan_period_band": ("“十四五”规划期", "14th plan period"),
+    "plan_period_band": ("{name}规划期", "{name} period"),
     "break_marker": ("口径变化", "Series break"),
-    "plan_mean": ("规划期年均", "Plan-period annual mean"),
     "per_year_cap": ("累计上限折合每年", "Cumulative cap per year"),
     "no_series": ("该地区没有此指标的数据。", "No data for this indicator in this region."),
-    "plan_targets_for": ("对应规划目标", "Matching plan targets"),
     "headline_no_targets": (
         "本地区没有规划目标,显示核心指标趋势。",
         "This region has no plan targets; headline indicator trends are shown.",
@@ -187,7 +172,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_yoy_abs": ("同比增减", "Change vs last year"),
     "col_yoy_pct": ("同比%", "YoY %"),
     "col_prev5_pct": ("较近5年均值%", "vs 5-yr mean %"),
-    "col_completeness": ("完整性", "Completeness"),
     "col_source": ("来源", "Source"),
     "col_released": ("数据版本(发布日期)", "Vintage (released)"),
     "col_break": ("口径变化", "Series break"),
@@ -221,14 +205,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "待补充的分解:{items}。这些分解需要流水线先发布预汇总的数据集市,仪表板不在浏览时扫描原始记录。",
         "Breakdowns to come: {items}. They need pre-aggregated marts; the dashboard never scans raw records at view time.",
     ),
-    "bd_sector": ("按行业领域", "by sector"),
-    "bd_category": ("按事故类别(GB 6441)", "by accident category (GB 6441)"),
     "bd_month": ("按月份", "by month"),
-    "bd_vehicle": ("按车辆类型/营运", "by vehicle kind / operating vehicles"),
-    "bd_place": ("按起火场所", "by place"),
-    "bd_cause": ("按起火原因", "by cause"),
-    "bd_hazard": ("按灾种", "by hazard"),
-    "bd_enf_sector": ("按行业领域和检查方式", "by sector and inspection kind"),
     "bd_heading": ("按{by}", "By {by}"),
     "bdcol_sector": ("行业领域", "sector"),
     "bdcol_category": ("事故类别(GB 6441)", "accident category (GB 6441)"),
@@ -657,9 +634,25 @@ def t(key: str, lang: str = "zh", **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+# Seeds are not in the serving copy (pipelines/publish.py copies marts, quality and meta only):
+# status wording is read from the seed file that fct_plan_progress joins, not repeated here.
+PLAN_STATUSES_CSV = DBT_PROJECT_DIR / "seeds" / "plan_statuses.csv"
+
+
+@cache
+def plan_statuses() -> dict[str, dict[str, str]]:
+    """Seed plan_statuses by status code, in display order (best first)."""
+    with PLAN_STATUSES_CSV.open(encoding="utf-8", newline="") as f:
+        rows = sorted(csv.DictReader(f), key=lambda r: int(r["display_order"]))
+    return {r["status"]: r for r in rows}
+
+
 def status_label(status: str | None, lang: str = "zh") -> str:
-    key = f"status_{status}"
-    return t(key, lang) if key in LABELS else (status or "")
+    """The label of a fct_plan_progress status (seed plan_statuses); the code when unknown."""
+    row = plan_statuses().get(str(status))
+    if row is None:
+        return status or ""
+    return row["label_en"] if lang == "en" else row["label_zh"]
 
 
 STATUS_COLORS: dict[str, str] = {
@@ -690,16 +683,3 @@ def binding_label(binding: str | None, lang: str = "zh") -> str:
     if binding == "预期性":
         return t("binding_expected", lang)
     return t("binding_none", lang)
-
-
-def indicator_name(row: dict[str, object], lang: str = "zh") -> str:
-    """indicator_name_zh / indicator_name_en of a fct_indicator_values or dim_indicators row."""
-    if lang == "en":
-        return str(row.get("indicator_name_en") or row.get("name_en") or row.get("indicator_code"))
-    return str(row.get("indicator_name_zh") or row.get("name_zh") or row.get("indicator_code"))
-
-
-def region_name(row: dict[str, object], lang: str = "zh") -> str:
-    if lang == "en":
-        return str(row.get("region_name_en") or row.get("name_en") or row.get("region_code"))
-    return str(row.get("region_name_zh") or row.get("name_zh") or row.get("region_code"))

@@ -28,7 +28,6 @@ class Context:
     lang: str
     region: str
     region_name: str
-    region_level: str
     period_type: str | None
     period: str | None
     period_text: str
@@ -263,7 +262,6 @@ def sidebar(db: str, lang: str) -> Context:
         lang=lang,
         region=region,
         region_name=region_name,
-        region_level=str(row["level"]),
         period_type=pt,
         period=p,
         period_text=period_text,

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+from pipelines.dbt_cli import dbt_args, dbt_env
+from pipelines.lib.writer import writer_lock
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_path
 
 log = logging.getLogger("safety_stats.asof")
@@ -20,14 +21,10 @@ log = logging.getLogger("safety_stats.asof")
 
 def build_as_of(as_of: dt.date, workdir: Path | None = None) -> Path:
     """Returns the path of a scratch DuckDB holding marts computed as known on `as_of`."""
-    from pipelines.dbt_cli import dbt_args
-    from pipelines.refresh import writer_lock
-
     scratch_dir = workdir or Path(tempfile.mkdtemp(prefix="asof-"))
     scratch = scratch_dir / f"asof_{as_of.isoformat()}.duckdb"
     with writer_lock():  # copy a consistent file: no refresh may be writing it
         shutil.copyfile(warehouse_path(), scratch)
-    env = {**os.environ, "SAFETY_WAREHOUSE": str(scratch), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     log.info("rebuilding marts as known on %s in %s", as_of, scratch)
     subprocess.run(
         [
@@ -38,7 +35,7 @@ def build_as_of(as_of: dt.date, workdir: Path | None = None) -> Path:
             "+fct_indicator_values +fct_plan_progress",
         ],
         check=True,
-        env=env,
+        env=dbt_env(scratch),
         cwd=DBT_PROJECT_DIR,
     )
     return scratch

@@ -9,8 +9,9 @@ raw_file_sensor
     changed file those of its new rows and of its old rows, a removed file those of its old
     rows. Old rows' quarters: those the cursor kept for the content last seen, united with those
     recorded at the last publish (the serving copy's `quality.file_quarters`, read-only: the
-    sensor never opens the warehouse, so it neither blocks nor waits for a running refresh). One RunRequest of the `ingest_records` job per source and contiguous quarter range,
-    with `asset_selection` = that source's ingest asset and the Dagster partition-range tags
+    sensor never opens the warehouse, so it neither blocks nor waits for a running refresh).
+    One RunRequest of the `ingest_records` job per source and contiguous quarter range, with
+    `asset_selection` = that source's ingest asset and the Dagster partition-range tags
     (the ingest assets have a single-run backfill policy). A new or changed reference file
     (denominators, reports) requests the unpartitioned `transform_and_publish` job directly.
     An unchanged file never requests anything.
@@ -30,7 +31,6 @@ quarterly_check
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
@@ -38,7 +38,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from pipelines.ingest.change_plan import (
     Seen,
@@ -46,16 +45,17 @@ from pipelines.ingest.change_plan import (
     file_quarters,
     name_quarters,
     plan_reload,
-    quarter_start,
 )
-from pipelines.lib.contracts import ALL_SOURCES, Source
+from pipelines.lib.contracts import ALL_SOURCES, REFERENCE_SOURCES, Source
 from pipelines.lib.duck import table_exists
+from pipelines.lib.partitions import partition_range_tags
+from pipelines.lib.quarters import last_complete_quarter
 from pipelines.lib.readers import list_files, sha256_of
 from pipelines.settings import raw_root, serving_path
 
 INGEST_JOB, TRANSFORM_JOB = "ingest_records", "transform_and_publish"
 
-_REFERENCE = dg.AssetSelection.assets(["raw", "denominators"], ["raw", "reports"])
+_REFERENCE = dg.AssetSelection.assets(*(["raw", s.name] for s in REFERENCE_SOURCES))
 ingest_job = dg.define_asset_job(
     INGEST_JOB,
     selection=dg.AssetSelection.groups("ingest") - _REFERENCE,
@@ -166,8 +166,7 @@ def plan_requests(
             tags = {
                 TRIGGER_TAG: "file_sensor",
                 FILES_TAG: ", ".join(mine)[:1000],
-                ASSET_PARTITION_RANGE_START_TAG: start,
-                ASSET_PARTITION_RANGE_END_TAG: end,
+                **partition_range_tags(start, end),
             }
             requests.append(
                 dg.RunRequest(
@@ -233,12 +232,6 @@ def transform_after_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest 
         run_key=f"after:{run.run_id}",
         tags={TRIGGER_TAG: f"after_{trigger}", "safety_stats/ingest_run": run.run_id},
     )
-
-
-def last_complete_quarter(today: dt.date) -> str:
-    this_quarter = dt.date.fromisoformat(quarter_start(today))
-    prev = this_quarter - dt.timedelta(days=1)
-    return quarter_start(prev)
 
 
 @dg.schedule(

@@ -12,7 +12,6 @@ dashboards/static/, which Streamlit serves at /app/static/data_dictionary.html
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.dbt_cli import dbt_args
+from pipelines.dbt_cli import dbt_args, dbt_env
 from pipelines.settings import DBT_PROJECT_DIR, PROJECT_ROOT, quiet_telemetry, serving_path
 
 OUTPUT = PROJECT_ROOT / "dashboards" / "static" / "data_dictionary.html"
@@ -53,7 +52,7 @@ def build(
                 "--log-path",
                 str(work / "logs"),
             ],
-            env={**os.environ, "SAFETY_WAREHOUSE": str(copy)},
+            env=dbt_env(copy),
             cwd=DBT_PROJECT_DIR,
             capture_output=True,
             text=True,

@@ -1,6 +1,12 @@
-"""dbt models, seeds and tests as Dagster assets and asset checks (one lineage graph)."""
+"""dbt models, seeds and tests as Dagster assets and asset checks (one lineage graph).
+
+Importing this module runs nothing: the code location (`pipelines.definitions`) calls
+`prepare_manifest()` (`dbt parse` when the dbt code is newer than target/manifest.json, as on a
+fresh clone) and then `build_warehouse_dbt_assets(manifest)`.
+"""
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +18,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 from dagster import AssetExecutionContext, Config
 from dagster_dbt import (
     DagsterDbtTranslator,
@@ -22,7 +29,7 @@ from dagster_dbt import (
 )
 from packaging.version import Version
 
-from pipelines.dbt_cli import dbt_args
+from pipelines.dbt_cli import dbt_args, dbt_env
 from pipelines.dbt_code_state import (
     dbt_code_files,
     dbt_code_hash,
@@ -30,7 +37,7 @@ from pipelines.dbt_code_state import (
     unit_tests_passed,
 )
 from pipelines.faults import fault_point
-from pipelines.ingest.assets import WRITER_POOL
+from pipelines.lib.writer import WRITER_POOL
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_path
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -42,18 +49,30 @@ def _newest_source_mtime() -> float:
 
 
 def prepare_manifest() -> Path:
-    """Build target/manifest.json with `dbt parse` (never `compile`: it would open DuckDB)."""
+    """target/manifest.json, built with `dbt parse` when missing or older than the dbt code
+    (never `compile`: it would open DuckDB). dagster-dbt's `DbtProject.prepare_if_dev()` parses
+    only under `dagster dev`; the CLI refresh and the tests need the manifest too."""
     manifest = Path(dbt_project.manifest_path)
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
         return manifest
-    env = {**os.environ, "SAFETY_WAREHOUSE": os.environ.get("SAFETY_WAREHOUSE", str(warehouse_path()))}
-    subprocess.run(
-        dbt_args("parse"),
-        check=True,
-        env=env,
-        cwd=DBT_PROJECT_DIR,
-    )
+    subprocess.run(dbt_args("parse"), check=True, env=dbt_env(), cwd=DBT_PROJECT_DIR)
     return manifest
+
+
+PUBLISHED_SCHEMA = "marts"
+
+
+def published_models(manifest: Path) -> list[str]:
+    """The models the serving copy publishes: every model of the `marts` schema (the
+    models/marts/ folder, `+schema: marts` in dbt_project.yml), read from the manifest, so a new
+    mart is published without a change here. `pipelines.publish` copies every table of that
+    schema; the serving-copy asset depends on exactly these models."""
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
+    return sorted(
+        n["name"]
+        for n in nodes
+        if n["resource_type"] == "model" and n["config"].get("schema") == PUBLISHED_SCHEMA
+    )
 
 
 class SafetyDbtTranslator(DagsterDbtTranslator):
@@ -83,6 +102,7 @@ class ProjectDbtCliResource(DbtCliResource):
       column metadata and row counts, which these assets do not request.
     """
 
+    # Both overrides are private dagster-dbt hooks: dagster-dbt 0.29 has no public switch for either.
     @cached_property
     def _cli_version(self) -> Version:
         return Version(version("dbt-core"))
@@ -158,44 +178,47 @@ class DbtBuildConfig(Config):
     full_refresh: bool = False
 
 
-@dbt_assets(
-    manifest=prepare_manifest(),
-    dagster_dbt_translator=translator,
-    pool=WRITER_POOL,
-)
-def warehouse_dbt_assets(
-    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
-) -> Iterator[Any]:
-    """`dbt build`: seeds, models, data tests and unit tests, in dependency order. Incremental
-    models rebuild only the quarters loaded since their last build, unless full_refresh.
+def build_warehouse_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
+    """The dbt project's assets and checks, from a prepared manifest (`prepare_manifest`)."""
 
-    Unit tests test the SQL, not the data: they run on a full refresh, a first build and after
-    any change of the dbt code, and are skipped when this warehouse already passed them with
-    exactly this code (`pipelines.dbt_code_state`). The seeds are skipped then too: the seed
-    files are part of that code, and the build that passed loaded them into this warehouse."""
-    code_hash = dbt_code_hash()
-    run_unit_tests = config.full_refresh or not unit_tests_passed(warehouse_path(), code_hash)
-    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-    if run_unit_tests:
-        context.log.info(
-            "dbt 单元测试:运行(全量刷新、首次构建或 dbt 代码有变化)/ dbt unit tests: run "
-            f"(full refresh, first build or changed dbt code; code {code_hash[:12]})"
-        )
-    else:
-        args += ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
-        context.log.info(
-            "dbt 单元测试与种子表:dbt 代码与上次通过时相同,本次跳过 / dbt unit tests and seeds: skipped, "
-            f"the dbt code is the code they last passed with on this warehouse (code {code_hash[:12]})"
-        )
-    warehouse = warehouse_path()
-    # Year-incremental marts rebuild every year when the dbt code changed, not only their own SQL
-    # (macros/incremental_years.sql): dbt inherits this process's environment.
-    os.environ["SAFETY_DBT_CODE_HASH"] = code_hash
-    invocation = dbt.cli(args, context=context, target_path=run_target_path(context, warehouse))
-    for n, event in enumerate(invocation.stream()):  # raises if dbt failed: nothing below runs then
-        if n == DBT_FAULT_AFTER_EVENTS:
-            fault_point("dbt_mid_build")  # crash tests (pipelines.faults): dbt killed mid-build
-        yield event
-    keep_partial_parse(invocation.target_path, warehouse)
-    if run_unit_tests and not context.is_subset:  # a subset runs only its models' unit tests
-        record_unit_tests_passed(warehouse, code_hash, context.run.run_id)
+    @dbt_assets(manifest=manifest, dagster_dbt_translator=translator, pool=WRITER_POOL)
+    def warehouse_dbt_assets(
+        context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    ) -> Iterator[Any]:
+        """`dbt build`: seeds, models, data tests and unit tests, in dependency order. Incremental
+        models rebuild only the quarters loaded since their last build, unless full_refresh.
+
+        Unit tests test the SQL, not the data: they run on a full refresh, a first build and after
+        any change of the dbt code, and are skipped when this warehouse already passed them with
+        exactly this code (`pipelines.dbt_code_state`). The seeds are skipped then too: the seed
+        files are part of that code, and the build that passed loaded them into this warehouse."""
+        code_hash = dbt_code_hash()
+        run_unit_tests = config.full_refresh or not unit_tests_passed(warehouse_path(), code_hash)
+        args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+        if run_unit_tests:
+            context.log.info(
+                "dbt 单元测试:运行(全量刷新、首次构建或 dbt 代码有变化)/ dbt unit tests: run "
+                f"(full refresh, first build or changed dbt code; code {code_hash[:12]})"
+            )
+        else:
+            args += ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
+            context.log.info(
+                "dbt 单元测试与种子表:dbt 代码与上次通过时相同,本次跳过 / dbt unit tests and seeds: skipped, "
+                f"the dbt code is the code they last passed with on this warehouse (code {code_hash[:12]})"
+            )
+        warehouse = warehouse_path()
+        # dbt inherits this process's environment (dagster-dbt takes no per-invocation env): the
+        # profile reads the warehouse path from it, and year-incremental marts rebuild every year
+        # when the dbt code changed, not only their own SQL (macros/incremental_years.sql).
+        os.environ["SAFETY_WAREHOUSE"] = str(warehouse)
+        os.environ["SAFETY_DBT_CODE_HASH"] = code_hash
+        invocation = dbt.cli(args, context=context, target_path=run_target_path(context, warehouse))
+        for n, event in enumerate(invocation.stream()):  # raises if dbt failed: nothing below runs then
+            if n == DBT_FAULT_AFTER_EVENTS:
+                fault_point("dbt_mid_build")  # crash tests (pipelines.faults): dbt killed mid-build
+            yield event
+        keep_partial_parse(invocation.target_path, warehouse)
+        if run_unit_tests and not context.is_subset:  # a subset runs only its models' unit tests
+            record_unit_tests_passed(warehouse, code_hash, context.run.run_id)
+
+    return warehouse_dbt_assets

@@ -1,6 +1,7 @@
-"""Run the refresh: ingest (one run over the quarter range), then dbt build and publish.
+"""Run the refresh: ingest (one run per contiguous quarter range to reload), then dbt build and
+publish.
 
-Both runs are recorded in the Dagster instance beside the warehouse, so `dagster dev`
+All runs are recorded in the Dagster instance beside the warehouse, so `dagster dev`
 pointed at the same DAGSTER_HOME shows them. One writer at a time: a lock file beside
 the warehouse refuses a second refresh with a clear message.
 """
@@ -8,16 +9,14 @@ the warehouse refuses a second refresh with a clear message.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.lib.duck import database_problem
+from pipelines.lib.writer import RefreshBusy, writer_lock
 from pipelines.settings import raw_root, serving_path, warehouse_path
 
 if TYPE_CHECKING:
@@ -51,11 +50,15 @@ def release_dead_cli_runs(instance: dg.DagsterInstance) -> None:
     """A refresh killed mid-run leaves its Dagster run 'started' and its writer-pool slot taken,
     which would make the next run wait forever. Called under the writer lock, so any CLI run
     still marked running whose process is gone is dead: mark it failed and free its slots."""
-    from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+    import dagster as dg
 
     running = instance.get_runs(
-        filters=RunsFilter(
-            statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.NOT_STARTED],
+        filters=dg.RunsFilter(
+            statuses=[
+                dg.DagsterRunStatus.STARTED,
+                dg.DagsterRunStatus.STARTING,
+                dg.DagsterRunStatus.NOT_STARTED,
+            ],
             tags={CLI_TAG: "cli"},
         )
     )
@@ -97,10 +100,6 @@ def full_refresh_config(full: bool) -> dict:
     return {"ops": {"warehouse_dbt_assets": {"config": {"full_refresh": full}}, **reference}}
 
 
-class RefreshBusy(RuntimeError):
-    pass
-
-
 def move_aside(path: Path) -> Path:
     """Move a damaged database (and its WAL) out of the way, keeping it for inspection."""
     import datetime as dt
@@ -114,32 +113,15 @@ def move_aside(path: Path) -> Path:
     return aside
 
 
-@contextmanager
-def writer_lock() -> Iterator[None]:
-    lock_path = warehouse_path().with_suffix(".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise RefreshBusy(
-                f"另一个刷新任务正在写入 {warehouse_path()},请等待其完成后再运行 / "
-                f"Another refresh is writing {warehouse_path()}; wait for it to finish and run again"
-            ) from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def run_refresh(
     first: str | None = None, last: str | None = None, full: bool = False, rebuild: bool = False
 ) -> int:
     """Ingest, then dbt build and publish.
 
     Default (incremental): reload only the quarters of record files that are new, changed or
-    removed since the last load (`pipelines.ingest.changes`), one ingest run per source and
-    contiguous quarter range; dbt's incremental models then rebuild only those quarters. A
+    removed since the last load (`pipelines.ingest.changes`), one ingest run per contiguous
+    quarter range, covering every source that reloads that range; dbt's incremental models then
+    rebuild only those quarters. A
     warehouse with no load yet gets a full load. `first`/`last`: reload that quarter range for
     every source (a backfill). `full`: reload every quarter and rebuild every dbt model.
     `rebuild`: a damaged warehouse file is moved aside and rebuilt from the raw drop (a full
@@ -147,12 +129,12 @@ def run_refresh(
     """
     dagster_home()
     import dagster as dg
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from pipelines.definitions import defs
     from pipelines.ingest.change_plan import contiguous_ranges
     from pipelines.ingest.changes import has_loaded, plan_changes
-    from pipelines.partitions import partition_key_for, quarter_label, quarterly_partitions
+    from pipelines.lib.partitions import partition_range_tags, quarterly_partitions
+    from pipelines.lib.quarters import partition_key_for, quarter_label
 
     keys = quarterly_partitions.get_partition_keys()
     start = partition_key_for(first) if first else keys[0]
@@ -251,7 +233,7 @@ def run_refresh(
                 )
                 ingest = defs.resolve_job_def("ingest_records").execute_in_process(
                     instance=instance,
-                    tags={ASSET_PARTITION_RANGE_START_TAG: a, ASSET_PARTITION_RANGE_END_TAG: b, **cli_tags},
+                    tags={**partition_range_tags(a, b), **cli_tags},
                     asset_selection=selection,
                     raise_on_error=False,
                 )

@@ -1,7 +1,18 @@
-"""Shared fixtures: real DuckDB files, real `safety-stats refresh` runs in subprocesses."""
+"""Shared fixtures: real DuckDB files, real `safety-stats refresh` runs in subprocesses; and the
+two test tiers of `make test`.
+
+Tiers: `make test` runs the fast tier first (`-m "not slow"`, stopping at the first failure):
+pure functions, the dbt macros, and one small end-to-end refresh (tests/test_refresh_national_totals.py,
+a new warehouse, so dbt also runs every dbt unit test). Then the slow tier (`-m slow`, two
+workers). A test is slow when it needs a built sample warehouse, a browser or AppTest
+(SLOW_FIXTURES, the `browser` marker), or is listed in SLOW_TESTS because it refreshes a warehouse
+of its own or runs the CLI or Dagster in a subprocess. `pytest_collection_modifyitems` marks them
+`slow`, so the two tiers share no test. A new test that refreshes: add it to SLOW_TESTS.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -70,9 +81,21 @@ def indicators(warehouse: Path, *args: str) -> list[dict]:
 
 @pytest.fixture(scope="session")
 def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The embedded sample refreshed once into a temporary warehouse (serving copy beside it)."""
-    wh = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
-    run_cli("refresh", "--warehouse", str(wh))
+    """The embedded sample refreshed once into a temporary warehouse (serving copy beside it).
+
+    Read-only for every test: a test that refreshes or writes copies the files first. Under
+    pytest-xdist the workers of one run share one build (the first builds, the others wait)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        wh = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
+        run_cli("refresh", "--warehouse", str(wh))
+        return wh
+    run_root = tmp_path_factory.getbasetemp().parent  # this run's, common to its workers
+    wh = run_root / "sample" / "warehouse.duckdb"
+    with (run_root / "sample.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not wh.with_name("built").exists():
+            run_cli("refresh", "--warehouse", str(wh))
+            wh.with_name("built").touch()
     return wh
 
 
@@ -107,3 +130,46 @@ def download_store(monkeypatch: pytest.MonkeyPatch) -> DownloadStore:
 
     monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
     return store
+
+
+# ----------------------------------------------------------------------------- test tiers
+
+SLOW_FIXTURES = frozenset(
+    {
+        "sample_warehouse",  # a full refresh of the embedded sample (and all that reads it)
+        "serving_copy",  # the dashboard tests' serving copy: the sample's
+        "serving_db",
+        "download_store",  # AppTest
+        "browser",  # headless Chromium
+        "page",
+    }
+)
+SLOW_TESTS = (  # node-id prefixes
+    "tests/test_analyst_schema.py",  # the sample's serving copy (request.getfixturevalue)
+    "tests/test_automation.py::test_sensor_ingest_run_hands_over_to_the_transform_job",  # a Dagster run
+    "tests/test_change_plan.py::test_sensor_reloads_the_old_quarter_of_a_moved_row",  # refreshes
+    "tests/test_fault_tolerance.py",  # refreshes killed at each fault point
+    "tests/test_incremental.py",  # refreshes of a changed copy of the sample
+    "tests/test_revisions_and_vintages.py",  # refreshes
+    "tests/test_safe_downloads.py::test_cli_sql_csv_is_neutralised",  # the CLI
+    "tests/test_safe_publishing.py",  # refreshes, one killed
+    "tests/test_sql_sandbox.py::test_cli_",  # the CLI
+    "tests/test_submissions.py",  # refreshes of the sample without one file, then with it
+)
+
+
+FAST_REFRESH = "tests/test_refresh_national_totals.py"  # the fast tier's end-to-end refresh
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow tier `slow` (module docstring); the rest is the fast tier. The fast tier's
+    refresh, its longest test file, goes first: with `--no-loadscope-reorder` (Makefile)
+    one worker starts it at once while the other takes the rest."""
+    items.sort(key=lambda item: not item.nodeid.startswith(FAST_REFRESH))  # stable: the rest keep their order
+    for item in items:
+        if (
+            SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+            or item.get_closest_marker("browser")
+            or item.nodeid.startswith(SLOW_TESTS)
+        ):
+            item.add_marker(pytest.mark.slow)

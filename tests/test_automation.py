@@ -9,10 +9,12 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from pipelines.automation import last_complete_quarter, quarterly_check, raw_file_sensor
+from pipelines.automation import quarterly_check, raw_file_sensor
 from pipelines.definitions import defs
+from pipelines.lib.partitions import PARTITION_RANGE_END_TAG as ASSET_PARTITION_RANGE_END_TAG
+from pipelines.lib.partitions import PARTITION_RANGE_START_TAG as ASSET_PARTITION_RANGE_START_TAG
+from pipelines.lib.quarters import last_complete_quarter
 from pipelines.settings import SAMPLE_RAW
 
 FILES = ["accidents/330300_温州_2025Q2.xlsx", "fires/371521_阳谷_2021.csv"]

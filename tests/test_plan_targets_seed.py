@@ -2,12 +2,24 @@
 
 The registry is typed by hand from the published plans, so these tests guard the things a typo
 breaks: quotes that no longer match the source text, vocabularies, codes and numbers.
+
+The plan texts the quotes come from (`../shared/seeds/*.txt`, beside the repository) are not part
+of it. What the quote checks need travels with it instead: tests/fixtures/plan_quotes.json holds
+each quote, verified against its source text, with the source's file name and SHA-256. The checks
+compare the registry with that file everywhere; where ../shared/seeds exists they also verify
+that the source is the one hashed and that the quote still occurs in it. After an edit of a quote
+or a new source text, write the file again (only with the texts beside the repository):
+
+    .venv/bin/python -m tests.test_plan_targets_seed
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +27,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SEED_CSV = REPO / "dbt_project" / "seeds" / "plan_targets.csv"
 SEED_TEXTS = REPO.parent / "shared" / "seeds"
+QUOTES_FILE = REPO / "tests" / "fixtures" / "plan_quotes.json"
 
 COLUMNS = [
     "target_id",
@@ -183,15 +196,77 @@ def test_text_columns_filled(row: dict[str, str]) -> None:
 
 
 SEED_ROWS = [r for r in ROWS if r["source_file"].endswith(".txt")]
+REGENERATE = "write it again: .venv/bin/python -m tests.test_plan_targets_seed (with ../shared/seeds)"
+
+
+def _carried() -> dict[str, dict[str, str]]:
+    """{target_id: {source_file, source_sha256, quote}} of tests/fixtures/plan_quotes.json."""
+    entries = json.loads(QUOTES_FILE.read_text(encoding="utf-8"))["quotes"]
+    return {e["target_id"]: e for e in entries}
+
+
+CARRIED = _carried()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize("row", SEED_ROWS, ids=_ids(SEED_ROWS))
 def test_source_quote_occurs_in_seed_text(row: dict[str, str]) -> None:
+    carried = CARRIED.get(row["target_id"])
+    assert carried is not None, f"{row['target_id']} is not in {QUOTES_FILE.name}; {REGENERATE}"
+    assert (row["source_file"], row["source_quote"]) == (carried["source_file"], carried["quote"]), (
+        f"the registry's quote differs from the one verified against the source; {REGENERATE}"
+    )
+    if SEED_TEXTS.is_dir():  # the source texts beside the repository: verify against them too
+        path = SEED_TEXTS / row["source_file"]
+        assert path.is_file(), f"unknown seed file {row['source_file']}"
+        assert row["source_quote"] in path.read_text(encoding="utf-8")
+        assert _sha256(path) == carried["source_sha256"], (
+            f"{path.name} changed since it was hashed; {REGENERATE}"
+        )
+
+
+def test_carried_quotes_are_the_registry_quotes() -> None:
+    assert sorted(CARRIED) == sorted(_ids(SEED_ROWS)), f"{QUOTES_FILE.name} is stale; {REGENERATE}"
+    hashes: dict[str, set[str]] = {}
+    for entry in CARRIED.values():
+        assert re.fullmatch(r"[0-9a-f]{64}", entry["source_sha256"]), entry
+        hashes.setdefault(entry["source_file"], set()).add(entry["source_sha256"])
+    assert all(len(h) == 1 for h in hashes.values()), hashes  # one hash per source file
+
+
+def write_quotes() -> None:
+    """Verify every registry quote against its source text and write tests/fixtures/plan_quotes.json."""
     if not SEED_TEXTS.is_dir():
-        pytest.skip(f"seed texts not available at {SEED_TEXTS}; cannot verify quotes")
-    path = SEED_TEXTS / row["source_file"]
-    assert path.is_file(), f"unknown seed file {row['source_file']}"
-    assert row["source_quote"] in path.read_text(encoding="utf-8")
+        raise SystemExit(f"the plan texts are not at {SEED_TEXTS}")
+    missing = [
+        r["target_id"]
+        for r in SEED_ROWS
+        if r["source_quote"] not in (SEED_TEXTS / r["source_file"]).read_text(encoding="utf-8")
+    ]
+    if missing:
+        raise SystemExit(f"quotes not found in their source text: {missing}")
+    lines = [
+        json.dumps(
+            {
+                "target_id": r["target_id"],
+                "source_file": r["source_file"],
+                "source_sha256": _sha256(SEED_TEXTS / r["source_file"]),
+                "quote": r["source_quote"],
+            },
+            ensure_ascii=False,
+        )
+        for r in SEED_ROWS
+    ]
+    about = (
+        "Each source_quote of dbt_project/seeds/plan_targets.csv quoting a plan text, as verified against "
+        "../shared/seeds/<source_file> (SHA-256 source_sha256). Written by python -m tests.test_plan_targets_seed."
+    )
+    text = "{\n" + f' "about": {json.dumps(about)},\n "quotes": [\n  ' + ",\n  ".join(lines) + "\n ]\n}\n"
+    QUOTES_FILE.write_text(text, encoding="utf-8")
+    print(f"{QUOTES_FILE.relative_to(REPO)}: {len(lines)} quotes", file=sys.stderr)
 
 
 def test_non_seed_rows_are_national_and_cite_a_document() -> None:
@@ -201,3 +276,7 @@ def test_non_seed_rows_are_national_and_cite_a_document() -> None:
         assert row["region_code"] == "000000", row["target_id"]
         assert "《" in row["source_file"], row["target_id"]
         assert "http" in row["registry_note"], row["target_id"]
+
+
+if __name__ == "__main__":
+    write_quotes()

@@ -6,6 +6,7 @@ refresh of the same files must change no number and add no row.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -69,14 +70,19 @@ def test_parent_with_uncovered_children_is_partial_never_a_total(sample_warehous
     assert rate["value"] is None  # no rate on a partial numerator
 
 
-def test_two_year_backfill_equals_the_full_refresh_and_adds_no_row(sample_warehouse: Path) -> None:
+def test_two_year_backfill_equals_the_full_refresh_and_adds_no_row(
+    sample_warehouse: Path, tmp_path: Path
+) -> None:
     """Backfill 2019Q1..2020Q4 over the fully refreshed sample: exactly those quarters are
-    reloaded (with progress output), and every mart equals the full refresh, row for row."""
+    reloaded (with progress output), and every mart equals the full refresh, row for row.
+    On a copy: other test files read the session's sample warehouse and its serving copy."""
+    wh = tmp_path / "sample" / sample_warehouse.name
+    shutil.copytree(sample_warehouse.parent, wh.parent)  # warehouse, serving copy, Dagster home
     marts = ("fct_indicator_values", "fct_plan_progress", "fct_breakdowns", "fct_submission_rates")
     raw = ("accidents", "road_traffic", "fires", "disasters", "enforcement", "denominators", "reports")
 
     def snapshot() -> tuple[dict, dict]:
-        con = duckdb.connect(str(sample_warehouse), read_only=True)
+        con = duckdb.connect(str(wh), read_only=True)
         try:
             tables = {m: con.execute(f"SELECT * FROM marts.{m} ORDER BY ALL").fetchall() for m in marts}
             counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in raw}
@@ -85,7 +91,7 @@ def test_two_year_backfill_equals_the_full_refresh_and_adds_no_row(sample_wareho
         return tables, counts
 
     full, full_counts = snapshot()
-    proc = run_cli("refresh", "--warehouse", str(sample_warehouse), "--from", "2019Q1", "--to", "2020Q4")
+    proc = run_cli("refresh", "--warehouse", str(wh), "--from", "2019Q1", "--to", "2020Q4")
     assert "Loading accidents for 2019Q1..2020Q4" in proc.stderr  # progress a person can read
     backfilled, counts = snapshot()
     assert counts == full_counts
@@ -93,7 +99,7 @@ def test_two_year_backfill_equals_the_full_refresh_and_adds_no_row(sample_wareho
         assert backfilled[m] == full[m], m
     assert len(full["fct_indicator_values"]) > 10000
 
-    con = duckdb.connect(str(sample_warehouse), read_only=True)
+    con = duckdb.connect(str(wh), read_only=True)
     try:
         windows = con.execute(
             "SELECT min(window_start), max(window_end) FROM raw.load_log "

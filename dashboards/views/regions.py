@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data, signal, state
+from dashboards import charts, components, data, state
 from dashboards.cards import format_p
 from dashboards.formatting import (
     DENOMINATOR_UNITS,
@@ -22,6 +22,7 @@ from dashboards.i18n import t
 from dashboards.state import Context, current
 
 DEFAULT_INDICATOR = "ps_deaths"
+SMALL_COUNT = 10  # below this many events, rates and percent changes are mostly chance
 DRILL_KEY = "regions_drill_target"
 
 
@@ -140,7 +141,7 @@ def render(ctx: Context) -> None:
         num = str(first["numerator_measure"])
         m = reg[reg["indicator_code"] == num]
         count_unit = str(m.iloc[0]["unit_zh"]) if not m.empty else None
-    st.caption(t("small_numbers", lang, n=signal.SMALL_COUNT))
+    st.caption(t("small_numbers", lang, n=SMALL_COUNT))
 
     c1, c2 = st.columns(2)
     title = f"{names.get(indicator, indicator)} · {ctx.period_text}"

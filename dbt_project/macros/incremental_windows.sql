@@ -40,11 +40,22 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- `where …` keeping the rows of `source` in its replaced windows, when `source` is one of the
-    windowed sources and the model builds incrementally; nothing otherwise (every row). -#}
+{#- Filter (SQL) keeping the rows of `source` in its replaced windows when `source` is one of the
+    windowed sources (var windowed_record_sources) and the model builds incrementally; `true`
+    otherwise (every row: the source is recomputed whole). A model applies it to every record
+    source it reads, so the var alone decides which sources are windowed. -#}
+{% macro replaced_windows_filter(source, date_col) -%}
+    {%- if source in var('windowed_record_sources') and is_incremental() -%}
+    {{ in_replaced_windows(source, date_col) }}
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The same as a `where` clause; nothing when it keeps every row. -#}
 {% macro where_in_replaced_windows(source, date_col) -%}
     {%- if source in var('windowed_record_sources') and is_incremental() -%}
-    where {{ in_replaced_windows(source, date_col) }}
+    where {{ replaced_windows_filter(source, date_col) }}
     {%- endif -%}
 {%- endmacro %}
 

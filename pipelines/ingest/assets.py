@@ -8,11 +8,10 @@ from pipelines.faults import fault_point
 from pipelines.ingest.changes import unchanged_reference_files
 from pipelines.ingest.loader import LoadResult, load_source
 from pipelines.lib.contracts import ALL_SOURCES, Source
-from pipelines.partitions import quarter_label, quarterly_partitions, statistical_range
+from pipelines.lib.partitions import quarterly_partitions, statistical_range
+from pipelines.lib.quarters import quarter_label
+from pipelines.lib.writer import WRITER_POOL
 from pipelines.settings import raw_root
-
-# One writer at a time: every asset that writes the warehouse runs in this pool (limit 1).
-WRITER_POOL = "warehouse_writer"
 
 
 def _metadata(result: LoadResult) -> dict[str, dg.MetadataValue]:

@@ -25,11 +25,12 @@ Callers gather the inputs where they are recorded:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from pipelines.lib.quarters import next_quarter_start, quarter_start
 
 if TYPE_CHECKING:
     from pipelines.lib.contracts import Source
@@ -55,10 +56,6 @@ class Plan:
         return sorted(self.new + self.changed + self.removed)
 
 
-def quarter_start(d: dt.date) -> str:
-    return dt.date(d.year, 3 * ((d.month - 1) // 3) + 1, 1).isoformat()
-
-
 def name_quarters(relpath: str) -> set[str]:
     """Partition keys of the period in a file name (`…_2025Q2.xlsx`, `…_2021.csv`); empty if none."""
     from pipelines.ingest.loader import file_period
@@ -70,7 +67,7 @@ def name_quarters(relpath: str) -> set[str]:
     keys, d = set(), start
     while d < end:
         keys.add(d.isoformat())
-        d = dt.date(d.year + (d.month == 10), (d.month + 3 - 1) % 12 + 1, 1)
+        d = next_quarter_start(d)
     return keys
 
 
@@ -120,7 +117,7 @@ def file_quarters(path: Path, root: Path, source: Source) -> set[str]:
 
 def contiguous_ranges(keys: Iterable[str]) -> list[tuple[str, str]]:
     """Valid partition keys grouped into [first, last] runs of consecutive quarters."""
-    from pipelines.partitions import quarterly_partitions
+    from pipelines.lib.partitions import quarterly_partitions  # imports dagster: only when asked
 
     valid = quarterly_partitions.get_partition_keys()
     index = {k: i for i, k in enumerate(valid)}

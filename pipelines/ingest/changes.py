@@ -5,7 +5,9 @@ quarters its rows were dated in (`raw.file_quarters`). Against the files in the 
 one planner `pipelines.ingest.change_plan.plan_reload` (shared with the file-drop sensor and the
 schedule) decides: a new file reloads the quarters of its rows, a changed file those of its new
 and old rows, a removed file those its rows were in; an unchanged file reloads nothing.
-Quarters are grouped into contiguous ranges per source, each loaded by one ingest run (delete + insert of the range), exactly as a `--from/--to` backfill.
+The refresh (`pipelines.refresh`) groups the quarters into contiguous ranges and loads each
+range with one ingest run over every source that reloads it (delete + insert of the range),
+exactly as a `--from/--to` backfill.
 
 Reference sources (denominators, reports) are replaced file by file and keep the rows of removed
 files (every release stays), so when each of their files is as last loaded a reload would write

@@ -41,16 +41,6 @@ _LINEAGE_DDL = (
     "_file_path VARCHAR NOT NULL, _file_sha256 VARCHAR NOT NULL, _row_number BIGINT NOT NULL, "
     "_load_id VARCHAR NOT NULL, _loaded_at TIMESTAMP NOT NULL, _released_on DATE"
 )
-# Natural keys: the same key twice in one load is a duplicate submission.
-_KEYS = {
-    "accidents": ["accident_id", "report_kind", "reported_at"],
-    "road_traffic": ["accident_id"],
-    "fires": ["fire_id"],
-    "disasters": ["event_id", "region_code", "report_kind", "reported_at"],
-    "enforcement": ["inspection_id"],
-    "denominators": ["region_code", "period", "measure", "released_on"],
-    "reports": ["region_code", "period", "measure", "released_on"],
-}
 
 
 @dataclass
@@ -136,8 +126,11 @@ _QUARTER_ZH = {"一": 1, "二": 2, "三": 3, "四": 4}
 def file_period(file_path: str) -> tuple[dt.date, dt.date, str] | None:
     """[start, end) and label of the one period named in a file name; None if none or several.
 
-    Only a hint for a warning: the partition of a record is decided by its date, never by the
-    name of the file it came in (files may be named freely, DESIGN §3).
+    Never decides where a loaded row goes: a record's partition is its date, not the name of the
+    file it came in (files may be named freely, DESIGN §3). It is used twice: rows dated after
+    the named period get a warning, and the change planner (`pipelines.ingest.change_plan`, for
+    the file sensor and the CLI refresh) reloads the named period's quarters for a file none of
+    whose rows' dates can be read.
     """
     found = {m.groups() for m in _NAME_PERIOD.finditer(file_path.rsplit("/", 1)[-1])}
     if len(found) != 1:
@@ -204,7 +197,7 @@ def _released_on(source: Source) -> pl.Expr:
 
 def _duplicates(frame: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Keep the first occurrence of each natural key (by file, row); reject the rest."""
-    key = _KEYS[source.name]
+    key = list(source.key_columns)  # the natural key of the input contract
     ordered = frame.sort(["_file_path", "_row_number"])
     first = ordered.group_by(key, maintain_order=True).agg(
         pl.col("_file_path").first().alias("__first_file"), pl.col("_row_number").first().alias("__first_row")
@@ -438,7 +431,7 @@ def load_source(
         )
         if rows.height:
             staged.append(rows)
-            key_parts.append(rows.select([*_KEYS[source.name], "_file_path", "_row_number"]))
+            key_parts.append(rows.select([*source.key_columns, "_file_path", "_row_number"]))
         good_rows[raw.relpath] = rows.height
         result.files.append(rep)
 

@@ -24,8 +24,6 @@ class Column:
     zh: tuple[str, ...] = ()  # Chinese header aliases as they appear on official forms
     # alias -> factor that converts the alias' unit to the canonical unit of this column
     scaled_aliases: dict[str, float] = field(default_factory=dict)
-    description_zh: str = ""
-    description_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,10 @@ class Source:
     title_zh: str
     title_en: str
     columns: tuple[Column, ...]
-    id_column: str | None = None
+    # Natural key, declared here only: the loader rejects a second row with the same key in one
+    # load, the GX suite (pipelines/quality/gx_checks.py) and dbt's unique_record_key test
+    # (models/staging/_raw__sources.yml, kept equal by tests/test_contract_keys.py) check it.
+    key_columns: tuple[str, ...] = ()
     date_column: str | None = None  # decides the quarterly partition of a record
 
     @property
@@ -59,7 +60,7 @@ ACCIDENTS = Source(
     kind="record",
     title_zh="生产安全事故",
     title_en="Production-safety accidents",
-    id_column="accident_id",
+    key_columns=("accident_id", "report_kind", "reported_at"),  # 快报, 补报 and 核销 rows of one accident
     date_column="occurred_at",
     columns=(
         _c("accident_id", "str", True, "事故编号"),
@@ -92,7 +93,7 @@ ROAD_TRAFFIC = Source(
     kind="record",
     title_zh="道路交通事故",
     title_en="Road-traffic accidents",
-    id_column="accident_id",
+    key_columns=("accident_id",),
     date_column="occurred_at",
     columns=(
         _c("accident_id", "str", True, "事故编号"),
@@ -117,7 +118,7 @@ FIRES = Source(
     kind="record",
     title_zh="火灾",
     title_en="Fires",
-    id_column="fire_id",
+    key_columns=("fire_id",),
     date_column="occurred_at",
     columns=(
         _c("fire_id", "str", True, "火灾编号"),
@@ -143,7 +144,7 @@ DISASTERS = Source(
     kind="record",
     title_zh="自然灾害损失",
     title_en="Natural-disaster losses",
-    id_column="event_id",
+    key_columns=("event_id", "region_code", "report_kind", "reported_at"),  # event x region x report
     date_column="started_on",
     columns=(
         _c("event_id", "str", True, "灾害过程编号", "灾害编号"),
@@ -176,7 +177,7 @@ ENFORCEMENT = Source(
     kind="record",
     title_zh="执法检查",
     title_en="Enforcement inspections",
-    id_column="inspection_id",
+    key_columns=("inspection_id",),
     date_column="inspected_on",
     columns=(
         _c("inspection_id", "str", True, "检查编号", "执法检查编号"),
@@ -202,7 +203,9 @@ ENFORCEMENT = Source(
     ),
 )
 
-# Long interchange format shared by report tables and denominators (DESIGN §3).
+# Long interchange format shared by report tables and denominators (DESIGN §3); every release
+# of a figure is kept, so the release date is part of the key.
+_LONG_KEY = ("region_code", "period", "measure", "released_on")
 _LONG = (
     _REGION,
     _c("period", "str", True, "时期", "统计期", "报告期"),
@@ -219,6 +222,7 @@ DENOMINATORS = Source(
     kind="reference",
     title_zh="基础指标",
     title_en="Denominators",
+    key_columns=_LONG_KEY,
     columns=_LONG,
 )
 
@@ -227,6 +231,7 @@ REPORTS = Source(
     kind="reference",
     title_zh="统计报表",
     title_en="Report tables (published totals)",
+    key_columns=_LONG_KEY,
     columns=_LONG,
 )
 
@@ -240,13 +245,3 @@ REPORT_KINDS_ACCIDENT = {"快报": "initial", "补报": "late", "核销": "write
 REPORT_KINDS_DISASTER = {"初报": "initial", "续报": "update", "核报": "final"}
 BOOL_TRUE = {"是", "Y", "y", "yes", "Yes", "true", "True", "TRUE", "1", "√"}
 BOOL_FALSE = {"否", "N", "n", "no", "No", "false", "False", "FALSE", "0", ""}
-
-# Lineage columns added to every loaded row.
-LINEAGE_COLUMNS = (
-    "_file_path",  # path relative to the raw root
-    "_file_sha256",
-    "_row_number",  # row number as a spreadsheet shows it (header = row 1, first data row = 2)
-    "_load_id",
-    "_loaded_at",
-    "_released_on",  # vintage: release date of the figure (reported_at or released_on)
-)

@@ -12,25 +12,36 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 from dagster_duckdb import DuckDBResource
 
-from pipelines.dbt_assets import warehouse_dbt_assets
 from pipelines.lib.contracts import RECORD_SOURCES
 
-FRESHNESS_KEY = get_asset_key_for_model([warehouse_dbt_assets], "fct_source_freshness")
+FRESHNESS_MODEL = "fct_source_freshness"
 
 
-@dg.multi_asset_check(
-    specs=[
-        dg.AssetCheckSpec(
-            f"freshness_{s.name}",
-            asset=FRESHNESS_KEY,
-            description=f"{s.title_zh}数据时效 / freshness of {s.title_en}: latest complete quarter vs the "
-            "latest quarter due",
-        )
-        for s in RECORD_SOURCES
-    ],
-    can_subset=True,
-)
-def source_freshness_checks(
+def build_source_freshness_checks(dbt_assets: dg.AssetsDefinition) -> dg.AssetChecksDefinition:
+    """The checks, attached to the freshness mart of the dbt assets (`pipelines.dbt_assets`)."""
+    freshness_key = get_asset_key_for_model([dbt_assets], FRESHNESS_MODEL)
+
+    @dg.multi_asset_check(
+        specs=[
+            dg.AssetCheckSpec(
+                f"freshness_{s.name}",
+                asset=freshness_key,
+                description=f"{s.title_zh}数据时效 / freshness of {s.title_en}: latest complete quarter "
+                "vs the latest quarter due",
+            )
+            for s in RECORD_SOURCES
+        ],
+        can_subset=True,
+    )
+    def source_freshness_checks(
+        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
+    ) -> Iterator[dg.AssetCheckResult]:
+        yield from _freshness_results(context, duckdb)
+
+    return source_freshness_checks
+
+
+def _freshness_results(
     context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
 ) -> Iterator[dg.AssetCheckResult]:
     with duckdb.get_connection() as con:

@@ -10,7 +10,6 @@ import json
 import logging
 import os
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
@@ -18,7 +17,7 @@ from dagster import AssetCheckExecutionContext
 from dagster_duckdb import DuckDBResource
 
 from pipelines.faults import fault_point
-from pipelines.lib.contracts import ALL_SOURCES, Source
+from pipelines.lib.contracts import ALL_SOURCES, SOURCES_BY_NAME, Source
 from pipelines.lib.parse import seed_rows
 from pipelines.settings import PROJECT_ROOT
 
@@ -28,8 +27,6 @@ if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
 def _seed_values(spec: str) -> list[str]:
@@ -47,14 +44,28 @@ def _resolve(kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+def key_expectation(source: Source) -> dict[str, Any]:
+    """The uniqueness of the source's natural key, as the input contract declares it."""
+    key = list(source.key_columns)
+    if len(key) == 1:
+        return {"type": "expect_column_values_to_be_unique", "kwargs": {"column": key[0]}}
+    return {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": key}}
+
+
 @cache
 def load_suite_spec(source_name: str) -> dict[str, Any]:
-    return json.loads((EXPECTATIONS_DIR / f"raw__{source_name}.json").read_text(encoding="utf-8"))
+    """The source's suite (expectations/raw__<source>.json) plus its natural key's uniqueness."""
+    spec = json.loads((EXPECTATIONS_DIR / f"raw__{source_name}.json").read_text(encoding="utf-8"))
+    source = SOURCES_BY_NAME[source_name]
+    extra = [key_expectation(source)] if source.key_columns else []
+    return {**spec, "expectations": [*spec["expectations"], *extra]}
 
 
 @cache
 def gx_context() -> "AbstractDataContext":
-    """The process's one ephemeral GX context (nothing written to disk)."""
+    """The process's one ephemeral GX context (nothing written to disk, no analytics)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # read by GX when it is imported
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
 
     context = gx.get_context(mode="ephemeral")
@@ -65,11 +76,11 @@ def gx_context() -> "AbstractDataContext":
 @cache
 def validation_definition(source_name: str) -> "ValidationDefinition":
     """The source's suite bound to a whole-dataframe batch, built once per process."""
+    context = gx_context()  # first: it switches GX analytics off before GX is imported
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     spec = load_suite_spec(source_name)
-    context = gx_context()
     batch = (
         context.data_sources.add_pandas(f"raw_{source_name}")
         .add_dataframe_asset(name=source_name)
@@ -166,7 +177,3 @@ def build_gx_check(source: Source) -> dg.AssetChecksDefinition:
 
 
 gx_checks = [build_gx_check(s) for s in ALL_SOURCES]
-
-
-def suite_path(source_name: str) -> Path:
-    return EXPECTATIONS_DIR / f"raw__{source_name}.json"

@@ -15,7 +15,6 @@ LAST_YEAR = 2026  # last (partial) year of record files
 LAST_MONTH = 9  # data end 2026-09-30
 QUARTERLY_FROM = 2025  # one file per quarter from this year on, one per year before
 CUTOFF = dt.datetime(2026, 9, 30, 23, 59)  # nothing (no event, no report) after this instant
-AS_OF = dt.date(2026, 11, 23)  # date the drop was assembled; release dates run up to it
 XLSX_CREATED = dt.datetime(2026, 11, 23, 0, 0, 0)  # fixed workbook metadata timestamp
 
 SOURCES = ("accidents", "road_traffic", "fires", "disasters", "enforcement", "denominators", "reports")
@@ -169,7 +168,6 @@ class YearTargets:
     noise: float = 0.03
 
 
-ACC_FIELDS = ("accidents", "deaths", "injuries", "larger")
 ACCIDENT_TARGETS: dict[str, YearTargets] = {
     # 2020/2021: seed 004 (广西应急管理厅2021年工作总结): 2021 1986起, 1526人死亡, 1248人受伤,
     # 同比 -32.2%/-17.9%/-44.4% -> 2020 2929/1859/2245 (chosen so the published rounding holds).

@@ -1,17 +1,14 @@
 """Fixtures of the dashboard tests: a published serving copy of the embedded sample.
 
-The serving copy is built once per session with `safety-stats refresh --warehouse <tmp>` (default
-raw = raw/sample), and SAFETY_SERVING points at it. When the whole suite runs, the top-level
-`sample_warehouse` fixture (tests/conftest.py) already refreshes the sample: it is reused so the
-sample is built only once. SAFETY_DASHBOARD_SERVING=/path/serving.duckdb skips the build (for a
-quick edit-test loop against an existing copy).
+The serving copy is the one beside the session's `sample_warehouse` (tests/conftest.py), built
+once and shared with the other test files, read-only; SAFETY_SERVING points at it.
+SAFETY_DASHBOARD_SERVING=/path/serving.duckdb uses that copy instead, without a build (for a quick
+edit-test loop against an existing copy).
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,50 +17,18 @@ import duckdb
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 ARTIFACTS = ROOT / "test-artifacts" / "dashboard"
 
 
-def _clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFETY_", "DAGSTER_HOME"))}
-    env.update(
-        DAGSTER_DISABLE_TELEMETRY="1",
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DO_NOT_TRACK="1",
-        GX_ANALYTICS_ENABLED="false",
-        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
-    )
-    return env
-
-
-def _build(tmp: Path) -> Path:
-    wh = tmp / "warehouse.duckdb"
-    proc = subprocess.run(
-        [str(BIN / "safety-stats"), "refresh", "--warehouse", str(wh)],
-        capture_output=True,
-        text=True,
-        env=_clean_env(),
-        cwd=ROOT,
-        timeout=900,
-    )
-    if proc.returncode != 0:
-        raise AssertionError(f"safety-stats refresh failed ({proc.returncode}):\n{proc.stderr[-6000:]}")
-    return wh.with_name("serving.duckdb")
-
-
 @pytest.fixture(scope="session")
-def serving_copy(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def serving_copy(request: pytest.FixtureRequest) -> Iterator[Path]:
     """Path of a published serving copy of the sample; SAFETY_SERVING is set to it."""
     given = os.environ.get("SAFETY_DASHBOARD_SERVING")
     if given:
         path = Path(given).resolve()
         assert path.exists(), f"SAFETY_DASHBOARD_SERVING={given} does not exist"
     else:
-        try:
-            wh = request.getfixturevalue("sample_warehouse")
-            path = Path(wh).with_name("serving.duckdb")
-        except pytest.FixtureLookupError:
-            path = _build(tmp_path_factory.mktemp("dashboard"))
+        path = Path(request.getfixturevalue("sample_warehouse")).with_name("serving.duckdb")
     assert path.exists(), f"no serving copy at {path}"
     mp = pytest.MonkeyPatch()
     mp.setenv("SAFETY_SERVING", str(path))

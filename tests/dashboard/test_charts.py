@@ -63,15 +63,33 @@ def _names(fig: go.Figure) -> list[str]:
     return [tr.name for tr in fig.data if tr.name]
 
 
+FYP14 = {
+    "fyp_period": "2021-2025",
+    "fyp_name_zh": "“十四五”",
+    "fyp_name_en": "14th Five-Year Plan",
+    "fyp_first_year": 2021,
+    "fyp_last_year": 2025,
+}
+
+
 def test_plan_trend_with_path_target_band_and_break() -> None:
+    # a fct_plan_progress row: the chart draws its annual levels and path as they are
     target = {
         "target_kind": "reduce_pct",
         "aggregation": "final_year",
         "plan_period": "2021-2025",
         "baseline_year": "2020",
-        "baseline_used": 80.0,
-        "target_abs": 60.0,
+        "baseline_first_year": 2020,
+        "baseline_last_year": 2020,
+        "baseline_annual": 80.0,
+        "target_annual": 60.0,
+        "per_year_equivalent": False,
+        "path_start_year": 2020,
+        "path_start_value": 80.0,
+        "path_end_year": 2025,
+        "path_end_value": 60.0,
         "target_year": 2025,
+        **FYP14,
     }
     fig = charts.plan_trend_figure(_series(), target, lang="zh", title="生产安全事故死亡人数")
     names = _names(fig)
@@ -79,9 +97,10 @@ def test_plan_trend_with_path_target_band_and_break() -> None:
         assert expected in names, names
     path = next(tr for tr in fig.data if tr.name == "规划路径")
     assert list(path.y) == [80.0, 60.0]
-    # the plan period is shaded in both rows, and the break has a vertical line
+    # the plan period is shaded in both rows and named from the mart; the break has a vertical line
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
-    assert len(rects) == 2 and str(rects[0].x0).startswith("2021")
+    assert len(rects) == 2 and str(rects[0].x0).startswith("2021") and str(rects[0].x1).startswith("2025")
+    assert "“十四五”规划期" in [a.text for a in fig.layout.annotations]
     assert any(s.type == "line" for s in fig.layout.shapes)
     brk = next(tr for tr in fig.data if tr.name == "口径变化")
     assert list(brk.text) == ["2021年起口径调整"]
@@ -96,29 +115,57 @@ def test_plan_trend_period_total_is_shown_per_year() -> None:
         "aggregation": "period_total",
         "plan_period": "2021-2025",
         "baseline_year": "2016-2020",
-        "baseline_used": 16.0,
-        "target_abs": 10.4,
+        "baseline_first_year": 2016,
+        "baseline_last_year": 2020,
+        "baseline_annual": 16.0 / 5,
+        "target_annual": 10.4 / 5,
+        "per_year_equivalent": True,
+        "path_start_year": None,
         "target_year": 2025,
+        **FYP14,
     }
-    levels = charts.target_levels(target, "count")
-    assert levels["baseline_level"] == 16.0 / 5
-    assert levels["target_level"] == 10.4 / 5
-    assert levels["per_year"] is True and levels["path"] is None
     fig = charts.plan_trend_figure(_series(), target, lang="en")
-    assert "Cumulative cap per year" in _names(fig)
+    names = _names(fig)
+    assert "Cumulative cap per year" in names and "Plan path" not in names
+    cap = next(tr for tr in fig.data if tr.name == "Cumulative cap per year")
+    assert list(cap.y) == [10.4 / 5] * 2 and str(cap.x[0]) == "2021-01-01" and str(cap.x[1]) == "2025-12-31"
+    baseline = next(tr for tr in fig.data if tr.name == "Baseline")
+    assert list(baseline.y) == [16.0 / 5] * 2 and str(baseline.x[0]) == "2016-01-01"
+    assert "14th Five-Year Plan period" in [a.text for a in fig.layout.annotations]
 
 
 def test_direction_and_zero_targets() -> None:
-    assert (
-        charts.target_levels({"target_kind": "direction_down", "plan_period": "2021-2025"}, "count")[
-            "target_level"
-        ]
-        is None
+    # direction_down: no target line; zero: a line at 0
+    down = {"target_kind": "direction_down", "target_annual": None, "target_year": 2025, **FYP14}
+    assert not any(tr.name == "目标" for tr in charts.plan_trend_figure(_series(), down).data)
+    zero = {"target_kind": "zero", "target_annual": 0.0, "target_year": 2025, **FYP14}
+    line = next(tr for tr in charts.plan_trend_figure(_series(), zero).data if tr.name == "目标")
+    assert list(line.y) == [0.0, 0.0]
+
+
+def test_plan_band_from_target_else_current_plan() -> None:
+    assert charts.plan_band(None) is None
+    current = charts.plan_band(None, FYP14)
+    assert current == charts.PlanBand(2021, 2025, "“十四五”", "14th Five-Year Plan")
+    fyp13 = {**FYP14, "fyp_first_year": 2016, "fyp_last_year": 2020, "fyp_name_zh": "“十三五”"}
+    assert charts.plan_band(fyp13, FYP14) == charts.PlanBand(2016, 2020, "“十三五”", "14th Five-Year Plan")
+    # no target of its own: the registry's current plan is shaded; nothing without one
+    fig = charts.plan_trend_figure(_series(), None, plan=FYP14)
+    assert len([s for s in fig.layout.shapes if s.type == "rect"]) == 2
+    assert not [s for s in charts.plan_trend_figure(_series(), None).layout.shapes if s.type == "rect"]
+
+
+def test_status_labels_come_from_the_seed() -> None:
+    from dashboards.i18n import STATUS_COLORS, STATUS_HEX, plan_statuses, status_label
+
+    assert list(plan_statuses())[:4] == ["met", "on_track", "at_risk", "off_track"]
+    assert (status_label("at_risk"), status_label("at_risk", "en")) == ("有风险", "At risk")
+    assert status_label("unknown") == "unknown" and status_label(None) == ""
+    assert set(plan_statuses()) == set(STATUS_COLORS) == set(STATUS_HEX)  # every status has its colours
+    fig = charts.status_figure(
+        pd.DataFrame({"status": ["off_track", "met", "not_tracked", "met"]}), lang="en"
     )
-    assert (
-        charts.target_levels({"target_kind": "zero", "plan_period": "2021-2025"}, "count")["target_level"]
-        == 0.0
-    )
+    assert list(fig.data[0].y) == ["Met", "Off track"] and list(fig.data[0].x) == [2, 1]
 
 
 def _children() -> pd.DataFrame:

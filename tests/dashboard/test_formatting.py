@@ -1,4 +1,4 @@
-"""Pure tests: number formatting (万, 亿, ‰, units), period labels, signal vs noise."""
+"""Pure tests: number formatting (万, 亿, ‰, units), period labels, labels in both languages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 from dashboards import formatting as f
 from dashboards.i18n import LABELS, t
-from dashboards.signal import poisson_signal, poisson_z
 
 
 @pytest.mark.parametrize(
@@ -109,12 +108,3 @@ def test_every_label_has_both_languages() -> None:
     assert t("page_overview") == "总览"
     assert t("page_overview", "en") == "Overview"
     assert "合成样例数据" in t("sample_banner") and "SYNTHETIC SAMPLE" in t("sample_banner")
-
-
-def test_poisson_signal() -> None:
-    assert poisson_signal(1, 0) is False  # one death vs none is noise
-    assert poisson_signal(1526, 1859) is True
-    assert poisson_signal(12, 10) is False
-    assert poisson_signal(None, 3) is None
-    assert poisson_z(0, 0) is None
-    assert poisson_z(9, 16) == pytest.approx(-1.4)

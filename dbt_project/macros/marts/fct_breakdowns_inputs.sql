@@ -17,6 +17,13 @@
     union all
     select -1, 'measures', {{ fingerprint_of('measure_code, canonical_unit') }} from {{ ref('measures') }}
     union all
+    select -1, 'domains', {{ fingerprint_of('domain, record_source') }} from {{ ref('domains') }}
+    union all
+    select -1, 'breakdowns', {{ fingerprint_of('domain, breakdown') }} from {{ ref('breakdowns') }}
+    union all
+    select -1, 'breakdown_measures', {{ fingerprint_of('domain, measure_code') }}
+    from {{ ref('breakdown_measures') }}
+    union all
     select -1, 'series_breaks', {{ fingerprint_of('measure_code, effective_from, restated_base') }}
     from {{ ref('series_breaks') }}
     union all
@@ -30,26 +37,10 @@
     select -1, 'hazards', {{ fingerprint_of('hazard_code, name_zh, name_en') }} from {{ ref('hazards') }}
 {%- endmacro %}
 
-{#- Every category a region (or an ancestor of the region on the records) has ever recorded:
-    fct_breakdowns has a row for it in every covered period, 0 where nothing was recorded. For
-    months, all twelve once a region has recorded any. -#}
+{#- Every category a region has ever recorded (int_breakdowns__categories): fct_breakdowns has a
+    row for it in every covered period, 0 where nothing was recorded. -#}
 {% macro fct_breakdowns_categories() -%}
-    select distinct c.ancestor_code as region_code, r.domain, r.breakdown, r.category_code
-    from (
-        select distinct region_code, domain, breakdown, category_code
-        from {{ ref('int_breakdowns__quarterly') }}
-        where breakdown <> 'month'
-    ) as r
-    inner join {{ ref('int_regions__closure') }} as c on r.region_code = c.descendant_code
-    union all
-    select distinct c.ancestor_code, r.domain, r.breakdown, m.category_code
-    from (
-        select distinct region_code, domain, breakdown
-        from {{ ref('int_breakdowns__quarterly') }}
-        where breakdown = 'month'
-    ) as r
-    inner join {{ ref('int_regions__closure') }} as c on r.region_code = c.descendant_code
-    cross join {{ values_table('category_code', ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12']) }} as m
+    select region_code, domain, breakdown, category_code from {{ ref('int_breakdowns__categories') }}
 {%- endmacro %}
 
 {#- One key per category row group of fct_breakdowns (all its years): a category first recorded

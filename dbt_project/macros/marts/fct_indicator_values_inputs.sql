@@ -1,6 +1,7 @@
 {#- The inputs of marts.fct_indicator_values by year (year -1: whole tables), as (year, part,
     fingerprint): what its year-incremental build compares with the last build
-    (macros/incremental_years.sql). Every table the model reads is here. A value of year y reads
+    (macros/incremental_years.sql). Every table the model and its intermediates
+    (int_indicator_values__*, views computed at each build) read is here. A value of year y reads
     the base values and missing submissions of years y - 5 .. y (同比, 环比, the previous
     five-year mean), so a change in year y rebuilds years y .. y + 5; the plan-period rows are
     rebuilt at every build (fct_indicator_values_always_rebuilt). -#}
@@ -25,13 +26,15 @@
     union all
     select -1, 'regions', {{ fingerprint_of('region_code, name_zh, name_en, level') }} from {{ ref('regions') }}
     union all
+    select -1, 'plan_periods', {{ fingerprint_of('plan_period, first_year, last_year') }} from {{ ref('plan_periods') }}
+    union all
     select -1, 'series_breaks', {{ fingerprint_of('break_id, measure_code, effective_from, restated_base, note_zh, note_en') }}
     from {{ ref('series_breaks') }}
 {%- endmacro %}
 
 {#- How many years after a changed year its values reach (同比, 环比, the previous five-year mean). -#}
 {% macro fct_indicator_values_years_after() -%}
-    {{ return(5) }}
+    {{ return(comparison_prev_years()) }}
 {%- endmacro %}
 
 {#- Rows not of one year: a plan period's row sits in its latest year with data and moves on

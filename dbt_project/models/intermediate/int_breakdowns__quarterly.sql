@@ -8,9 +8,13 @@
 -- them is set: that one names the breakdown.
 --
 -- Incremental like int_records__quarterly_measures (macros/incremental_windows.sql): the
--- windowed sources recompute only the quarters whose raw window was replaced since the last
--- build; accidents and disasters are recomputed whole (补报/核销 and 核报 can move a record to
--- another quarter, and their scope depends on seeds).
+-- windowed sources (var windowed_record_sources, the only list: every source's records pass
+-- through the same filter below) recompute only the quarters whose raw window was replaced since
+-- the last build; the others (accidents, disasters) are recomputed whole (补报/核销 and 核报 can
+-- move a record to another quarter, and their scope depends on seeds).
+-- Which breakdowns and measures a domain publishes is seeds/breakdowns.csv and
+-- breakdown_measures.csv (read by fct_breakdowns and the dashboard); the source of a domain is
+-- seeds/domains.csv. This model holds how each is computed from the records.
 -- Production-safety accidents exclude written-off records and sectors outside the production-
 -- safety scope, like the headline counts, so a breakdown sums to ps_accidents / ps_deaths.
 -- Road accidents listing several vehicle kinds count once under each kind (';', '；' or '、'
@@ -20,48 +24,58 @@
     full_refresh=(true if var('as_of', none) else none),
     pre_hook="{{ replaced_quarters_delete() }}",
 ) }}
-{#- (record source, relation, date column, released-on column, measures (code, expression),
-     breakdowns (name, category column)) -#}
+{#- The records of each source (relation, date column, scope), in the quarters this build
+    recomputes: every row of a source that is not windowed. Every source passes the same filter. -#}
+{%- set record_sources = {
+    'accidents': (ref('int_accidents__current'), 'occurred_at', 'not is_written_off and in_ps_total'),
+    'road_traffic': (ref('stg_raw__road_traffic'), 'occurred_at', none),
+    'fires': (ref('stg_raw__fires'), 'occurred_at', none),
+    'disasters': (ref('int_disasters__latest'), 'started_on', none),
+    'enforcement': (ref('stg_raw__enforcement'), 'inspected_on', none),
+} %}
+{#- How the breakdowns are computed: (record source, relation below, released-on column, measures
+    (code, expression), breakdowns (name, category column)); one scan of the relation each -#}
 {%- set sources = [
-    ('accidents', 'acc', 'occurred_at', 'released_on',
+    ('accidents', 'acc', 'released_on',
         [('ps_accidents', 'count'), ('ps_deaths', 'deaths_incl_missing')],
         [('sector', 'sector_code'), ('category', 'category_code'), ('grade', 'grade_code'), ('month', 'month_code')]),
-    ('road_traffic', 'road', 'occurred_at', '_released_on',
+    ('road_traffic', 'road', '_released_on',
         [('road_accidents', 'count'), ('road_deaths', 'deaths')],
         [('operating_vehicle', 'operating_code')]),
-    ('road_traffic', 'road_kinds', 'occurred_at', '_released_on',
+    ('road_traffic', 'road_kinds', '_released_on',
         [('road_accidents', 'count'), ('road_deaths', 'deaths')],
         [('vehicle_kind', 'vehicle_kind')]),
-    ('fires', 'fires', 'occurred_at', '_released_on',
+    ('fires', 'fires', '_released_on',
         [('fire_count', 'count'), ('fire_deaths', 'deaths')],
         [('place_type', 'place_type'), ('cause', 'cause')]),
-    ('disasters', 'disasters', 'started_on', 'released_on',
+    ('disasters', 'disasters', 'released_on',
         [('nd_affected_person_times', 'affected_person_times'), ('nd_deaths_missing', 'deaths + missing'),
          ('nd_direct_loss', 'direct_loss_wan'), ('nd_relocated', 'relocated')],
         [('hazard', 'hazard_code')]),
-    ('enforcement', 'enf', 'inspected_on', '_released_on',
+    ('enforcement', 'enf', '_released_on',
         [('enf_inspections', 'count'), ('enf_penalties', 'case when is_penalised then 1 else 0 end'),
          ('enf_fines', 'fine_wan'), ('hazards_found', 'hazards_found'), ('hazards_rectified', 'hazards_rectified')],
         [('sector', 'sector_code'), ('inspection_kind', 'inspection_kind')]),
 ] %}
-{%- set domain_of = {
-    'accidents': 'production_safety', 'road_traffic': 'road_traffic', 'fires': 'fire',
-    'disasters': 'natural_disaster', 'enforcement': 'enforcement',
-} %}
 
-with acc as (
+with
+{%- for source, (relation, date_col, scope) in record_sources.items() %}
+records_{{ source }} as (
+    select * from {{ relation }}
+    where {{ scope or 'true' }} and {{ replaced_windows_filter(source, date_col) }}
+),
+{% endfor %}
+acc as (
     select region_code, occurred_at, released_on, sector_code, category_code, grade_code,
         lpad(cast(extract(month from occurred_at) as {{ dbt.type_string() }}), 2, '0') as month_code,
         deaths_incl_missing
-    from {{ ref('int_accidents__current') }}
-    where not is_written_off and in_ps_total
+    from records_accidents
 ),
 
 road as (
     select accident_id, region_code, occurred_at, _released_on, vehicle_kinds, deaths,
         case when involves_operating_vehicle then 'operating' else 'non_operating' end as operating_code
-    from {{ ref('stg_raw__road_traffic') }}
-    {{ where_in_replaced_windows('road_traffic', 'occurred_at') }}
+    from records_road_traffic
 ),
 
 road_kind_lists as (
@@ -86,24 +100,23 @@ road_kinds as (
 
 fires as (
     select region_code, occurred_at, _released_on, place_type, cause, deaths
-    from {{ ref('stg_raw__fires') }}
-    {{ where_in_replaced_windows('fires', 'occurred_at') }}
+    from records_fires
 ),
 
 disasters as (
     select region_code, started_on, released_on, hazard_code,
         affected_person_times, deaths, missing, direct_loss_wan, relocated
-    from {{ ref('int_disasters__latest') }}
+    from records_disasters
 ),
 
 enf as (
     select region_code, inspected_on, _released_on, sector_code, inspection_kind, is_penalised,
         fine_wan, hazards_found, hazards_rectified
-    from {{ ref('stg_raw__enforcement') }}
-    {{ where_in_replaced_windows('enforcement', 'inspected_on') }}
+    from records_enforcement
 ),
 
-{%- for source, rel, date_col, released, measures, breakdowns in sources %}
+{%- for source, rel, released, measures, breakdowns in sources %}
+{%- set date_col = record_sources[source][1] %}
 
 grouped_{{ loop.index }} as (
     -- {{ source }}: {{ breakdowns | map('first') | join(', ') }}, one scan
@@ -144,7 +157,7 @@ grouped_{{ loop.index }} as (
 {%- endfor %}
 
 unpivoted as (
-{%- for source, rel, date_col, released, measures, breakdowns in sources %}
+{%- for source, rel, released, measures, breakdowns in sources %}
 {%- set outer = loop %}
 {%- for name, col in breakdowns %}
 {%- set bd = loop %}
@@ -152,7 +165,6 @@ unpivoted as (
     select
         region_code, year, quarter,
         '{{ source }}' as record_source,
-        '{{ domain_of[source] }}' as domain,
         '{{ name }}' as breakdown,
         {{ col }} as category_code,
         '{{ code }}' as measure_code,
@@ -168,7 +180,9 @@ unpivoted as (
 )
 
 select
-    *,
+    u.region_code, u.year, u.quarter, u.record_source, d.domain, u.breakdown, u.category_code,
+    u.measure_code, u.value, u.n_records, u.released_on,
     -- watermark: the last window replace this build has seen
     (select max(replaced_at) from {{ source('raw', 'load_windows') }}) as _windows_through
-from unpivoted
+from unpivoted as u
+inner join {{ ref('domains') }} as d on u.record_source = d.record_source

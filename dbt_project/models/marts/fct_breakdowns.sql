@@ -1,22 +1,20 @@
 -- Grain: region × period_type (quarter, ytd, year) × period × domain × breakdown × category ×
--- measure. Record measures broken down by sector, category, grade, month, vehicle, place, cause,
--- hazard or inspection kind, summed up the region tree like int_measures__from_records:
+-- measure. The record measures of seeds/breakdown_measures.csv by the breakdowns of seeds/
+-- breakdowns.csv, rolled up like int_measures__from_records (macros/period_rollup.sql):
 --   * every record counts for each ancestor of its region (int_regions__closure);
 --   * rows exist where the record source covers the region (int_coverage__quarterly), for every
---     category the region has ever recorded: a covered quarter without records is a true 0;
+--     category the region has ever recorded (int_breakdowns__categories): a covered quarter
+--     without records is a true 0;
 --   * completeness is partial when coverage is (k of n children complete);
---   * months (category_code '01'..'12') are published under period_type 'year' only.
--- Production-safety accidents exclude written-off records and sectors outside the production-
--- safety scope, like the headline counts, so a breakdown sums to ps_accidents / ps_deaths.
--- Road accidents listing several vehicle kinds count once under each kind: the vehicle_kind
--- breakdown does not add up to road_accidents (operating_vehicle does). The record aggregates
--- (scope, vehicle kinds, one scan per source) are int_breakdowns__quarterly.
+--   * months (category_code '01'..'12') are published under period_type 'year' only;
+--   * 同比 and the series-break rule are macros/comparisons.sql.
+-- The record aggregates (scope, vehicle kinds, one scan per source) are int_breakdowns__quarterly.
 --
 -- Year-incremental (macros/incremental_years.sql): a build rebuilds only the years whose inputs
 -- changed since the last build (record aggregates, coverage; macros/marts/
 -- fct_breakdowns_inputs.sql) and the year after each (同比); a category recorded for the first
 -- time gets its zero rows in every year, one no longer recorded loses them; a change to a seed
--- or to this SQL rebuilds every year. YTD is a running sum within the year.
+-- or to this SQL rebuilds every year.
 {{ config(
     materialized='incremental',
     on_schema_change='fail',
@@ -30,120 +28,45 @@
 {%- set plan = rebuild_plan(fct_breakdowns_inputs(), fct_breakdowns_category_keys()) if year_incremental else {} %}
 {%- set rebuild = plan.get('years', []) %}
 {%- set new_keys = plan.get('new_keys', []) %}
-{%- set domain_measures = [
-    ('production_safety', ['ps_accidents', 'ps_deaths']),
-    ('road_traffic', ['road_accidents', 'road_deaths']),
-    ('fire', ['fire_count', 'fire_deaths']),
-    ('natural_disaster', ['nd_affected_person_times', 'nd_deaths_missing', 'nd_direct_loss', 'nd_relocated']),
-    ('enforcement', ['enf_inspections', 'enf_penalties', 'enf_fines', 'hazards_found', 'hazards_rectified']),
-] %}
+{%- set read_years = year_incremental and not new_keys %}
+{%- set series = ['domain', 'breakdown', 'category_code', 'measure_code'] %}
 
-with source_of_domain as (
-    select * from (values
-        ('production_safety', 'accidents'),
-        ('road_traffic', 'road_traffic'),
-        ('fire', 'fires'),
-        ('natural_disaster', 'disasters'),
-        ('enforcement', 'enforcement')
-    ) as t (domain, source)
-),
-
-domain_measures as (
-    -- the domain's measures, as registered in the measure seed (name, unit)
-    select d.domain, d.measure_code, m.canonical_unit as unit
-    from (values
-        {%- for domain, measures in domain_measures %}
-        {%- set outer = loop %}
-        {%- for code in measures %}
-        ('{{ domain }}', '{{ code }}'){% if not (outer.last and loop.last) %},{% endif %}
-        {%- endfor %}
-        {%- endfor %}
-    ) as d (domain, measure_code)
-    inner join {{ ref('measures') }} as m on d.measure_code = m.measure_code
-),
-
-closure as (select * from {{ ref('int_regions__closure') }}),
-
-records as (
+with records as (
     select * from {{ ref('int_breakdowns__quarterly') }}
-    {%- if year_incremental and not new_keys %}
     -- the years this build writes and the year before each (同比 base)
-    where year in ({{ year_list(with_previous_years(rebuild)) }})
-    {%- endif %}
-),
-
-rolled as (
-    select
-        c.ancestor_code as region_code,
-        r.year,
-        r.quarter,
-        r.domain,
-        r.breakdown,
-        r.category_code,
-        r.measure_code,
-        {{ exact_sum('r.value') }} as value,
-        sum(r.n_records) as n_records,
-        max(r.released_on) as released_on
-    from records as r
-    inner join closure as c on r.region_code = c.descendant_code
-    group by 1, 2, 3, 4, 5, 6, 7
-),
-
-months as (
-    -- the twelve months: code '01'..'12', number, bilingual name
-    select * from (values
-        {%- for name in ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
-                         'September', 'October', 'November', 'December'] %}
-        ('{{ '%02d' % loop.index }}', {{ loop.index }}, '{{ loop.index }}月', '{{ name }}'){{ ',' if not loop.last }}
-        {%- endfor %}
-    ) as t (category_code, month_no, name_zh, name_en)
-),
-
-categories as (
-    -- Every category a region has ever recorded (all years); for months all twelve.
-    select
-        region_code, domain, breakdown, category_code,
-        case when breakdown = 'month' then cast(category_code as integer) end as month_no
-    from ({{ fct_breakdowns_categories() }}) as c
+    {% if read_years %}where year in ({{ year_list(with_previous_years(rebuild)) }}){% endif %}
 ),
 
 coverage as (
-    select * from {{ ref('int_coverage__quarterly') }}
-    {%- if year_incremental and not new_keys %}
-    -- the years this build writes and the year before each (同比 base)
-    where year in ({{ year_list(with_previous_years(rebuild)) }})
-    {%- endif %}
+    select c.*, d.domain
+    from {{ ref('int_coverage__quarterly') }} as c
+    inner join {{ ref('domains') }} as d on c.source = d.record_source
+    {% if read_years %}where c.year in ({{ year_list(with_previous_years(rebuild)) }}){% endif %}
 ),
 
+domain_measures as (
+    select b.domain, b.measure_code, m.canonical_unit as unit
+    from {{ ref('breakdown_measures') }} as b
+    inner join {{ ref('measures') }} as m on b.measure_code = m.measure_code
+),
+
+rolled as ({{ region_tree_sum('records', ['year', 'quarter'] + series) }}),
+
 quarterly as (
+    -- zero-filled: every category in every covered quarter (a month in its own quarter only)
     select
-        cv.region_code,
-        cv.year,
-        cv.quarter,
-        u.domain,
-        u.breakdown,
-        u.category_code,
-        dm.measure_code,
-        dm.unit,
-        coalesce(r.value, 0) as value,
-        coalesce(r.n_records, 0) as n_records,
-        r.released_on,
-        cv.is_complete,
-        cv.n_children,
-        cv.k_children_complete
+        cv.region_code, cv.year, cv.quarter, u.domain, u.breakdown, u.category_code, dm.measure_code,
+        dm.unit, coalesce(r.value, 0) as value, coalesce(r.n_records, 0) as n_records, r.released_on,
+        cv.is_complete, cv.n_children, cv.k_children_complete
     from coverage as cv
-    inner join source_of_domain as sd on cv.source = sd.source
-    inner join categories as u on cv.region_code = u.region_code and sd.domain = u.domain
+    inner join {{ ref('int_breakdowns__categories') }} as u on cv.region_code = u.region_code and cv.domain = u.domain
     inner join domain_measures as dm on u.domain = dm.domain
     left join rolled as r
         on
-            cv.region_code = r.region_code
-            and cv.year = r.year
-            and cv.quarter = r.quarter
-            and u.domain = r.domain
-            and u.breakdown = r.breakdown
-            and u.category_code = r.category_code
-            and dm.measure_code = r.measure_code
+            cv.region_code = r.region_code and cv.year = r.year and cv.quarter = r.quarter
+            {%- for col in series %}
+            and {{ 'dm' if col == 'measure_code' else 'u' }}.{{ col }} = r.{{ col }}
+            {%- endfor %}
     where
         (u.month_no is null or u.month_no between 3 * cv.quarter - 2 and 3 * cv.quarter)
         {%- if year_incremental and new_keys %}
@@ -154,180 +77,47 @@ quarterly as (
         {%- endif %}
 ),
 
-ytd as (
-    -- Running sums within the year. Complete when every quarter so far is loaded and complete.
-    select
-        region_code,
-        year,
-        quarter,
-        domain,
-        breakdown,
-        category_code,
-        measure_code,
-        unit,
-        cast(sum(cast(value as decimal(38, 10))) over w as double) as value,
-        sum(n_records) over w as n_records,
-        max(released_on) over w as released_on,
-        count(*) over w = quarter
-        and min(case when is_complete then 1 else 0 end) over w = 1 as is_complete,
-        n_children,
-        k_children_complete
-    from quarterly
-    where breakdown <> 'month'
-    window w as (
-        partition by region_code, year, domain, breakdown, category_code, measure_code
-        order by quarter rows between unbounded preceding and current row
-    )
-),
+by_quarter as (select * from quarterly where breakdown <> 'month'),
 
-month_years as (
-    -- A month row for a year whose four quarters are all loaded; complete when all four are.
+years_covered as (
+    -- per region, year and domain: the quarters covered and complete, the coverage of Q4
     select
-        m.region_code,
-        m.year,
-        4 as quarter,
-        m.domain,
-        m.breakdown,
-        m.category_code,
-        m.measure_code,
-        m.unit,
-        m.value,
-        m.n_records,
-        m.released_on,
-        m.is_complete and y.n_quarters = 4 and y.all_complete as is_complete,
-        y.n_children,
-        y.k_children_complete
-    from quarterly as m
-    inner join (
-        select
-            c.region_code, c.year, d.domain,
-            count(*) as n_quarters,
-            bool_and(c.is_complete) as all_complete,
-            max(case when c.quarter = 4 then c.n_children end) as n_children,
-            max(case when c.quarter = 4 then c.k_children_complete end) as k_children_complete
-        from coverage as c
-        inner join source_of_domain as d on c.source = d.source
-        group by 1, 2, 3
-        having max(c.quarter) = 4
-    ) as y on m.region_code = y.region_code and m.year = y.year and m.domain = y.domain
-    where m.breakdown = 'month'
+        region_code, year, domain,
+        count(*) as n_quarters,
+        bool_and(is_complete) as all_complete,
+        max(case when quarter = 4 then n_children end) as n_children,
+        max(case when quarter = 4 then k_children_complete end) as k_children_complete
+    from coverage
+    group by region_code, year, domain
+    having max(quarter) = 4
 ),
 
 periodic as (
-    select
-        'quarter' as period_type, region_code, year, quarter, domain, breakdown, category_code,
-        measure_code, unit, value, n_records, released_on, is_complete, n_children, k_children_complete
-    from quarterly
-    where breakdown <> 'month'
+    {{ period_rollup('by_quarter', series, carried=['unit']) }}
     union all
+    -- a month's year row, once the year's four quarters are loaded; complete when all four are
     select
-        'ytd' as period_type, region_code, year, quarter, domain, breakdown, category_code,
-        measure_code, unit, value, n_records, released_on, is_complete, n_children, k_children_complete
-    from ytd
-    union all
-    select
-        'year' as period_type, region_code, year, cast(null as integer) as quarter, domain, breakdown,
-        category_code, measure_code, unit, value, n_records, released_on, is_complete, n_children,
-        k_children_complete
-    from ytd
-    where quarter = 4
-    union all
-    select
-        'year' as period_type, region_code, year, cast(null as integer) as quarter, domain, breakdown,
-        category_code, measure_code, unit, value, n_records, released_on, is_complete, n_children,
-        k_children_complete
-    from month_years
-),
-
-period_labels as (
-    -- one row per period: its label, and the span a 同比 covers (start of the base period to the
-    -- end of this one) for the series-break test
-    select
-        period_type,
-        year,
-        quarter,
-        case period_type
-            when 'year' then cast(year as {{ dbt.type_string() }})
-            else cast(year as {{ dbt.type_string() }}) || 'Q' || cast(quarter as {{ dbt.type_string() }})
-        end as period,
-        case period_type
-            when 'quarter' then {{ quarter_start('year - 1', 'quarter') }}
-            else {{ date_from_parts('year - 1', 1, 1) }}
-        end as yoy_base_start,
-        case period_type
-            when 'year' then {{ date_from_parts('year', 12, 31) }}
-            else {{ quarter_end('year', 'quarter') }}
-        end as period_end
-    from (select distinct period_type, year, quarter from periodic) as p
-),
-
-broken as (
-    -- (period, measure) whose 同比 would cross a registered series break: no 同比
-    select distinct l.period_type, l.year, l.quarter, b.measure_code
-    from period_labels as l
-    inner join {{ ref('series_breaks') }} as b
-        on b.effective_from > l.yoy_base_start and b.effective_from <= l.period_end
-    where not b.restated_base
-),
-
-previous_year as (
-    -- each row moved one year on: the 同比 base of the row it now lines up with
-    select
-        region_code, period_type, year + 1 as year, coalesce(quarter, 0) as quarter_key, domain,
-        breakdown, category_code, measure_code, value
-    from periodic
+        'year', m.region_code, m.year, null, m.domain, m.breakdown, m.category_code, m.measure_code,
+        m.unit, m.value, m.n_records, m.released_on,
+        m.is_complete and y.n_quarters = 4 and y.all_complete, y.n_children, y.k_children_complete
+    from quarterly as m
+    inner join years_covered as y on m.region_code = y.region_code and m.year = y.year and m.domain = y.domain
+    where m.breakdown = 'month'
 ),
 
 compared as (
     select
         p.*,
-        l.period,
-        case when k.measure_code is null then y.value end as yoy_base_value
+        {{ period_code('p.period_type', 'p.year', 'p.quarter') }} as period,
+        {{ comparison_columns(
+            'p.value', 'y.value', ['yoy_base_value', 'yoy_abs', 'yoy_pct'],
+            broken=series_broken('p.measure_code', period_first_day('p.period_type', 'p.year', 'p.quarter', 1),
+                                 period_last_day('p.period_type', 'p.year', 'p.quarter'))) }}
     from periodic as p
-    inner join period_labels as l
-        on p.period_type = l.period_type and p.year = l.year and coalesce(p.quarter, 0) = coalesce(l.quarter, 0)
-    left join broken as k
-        on
-            p.period_type = k.period_type
-            and p.year = k.year
-            and coalesce(p.quarter, 0) = coalesce(k.quarter, 0)
-            and p.measure_code = k.measure_code
-    left join previous_year as y
-        on
-            p.region_code = y.region_code
-            and p.period_type = y.period_type
-            and p.year = y.year
-            and coalesce(p.quarter, 0) = y.quarter_key
-            and p.domain = y.domain
-            and p.breakdown = y.breakdown
-            and p.category_code = y.category_code
-            and p.measure_code = y.measure_code
+    left join periodic as y on {{ same_period_years_before('p', 'y', ['region_code'] + series) }}
     {%- if year_incremental %}
     where p.year in ({{ year_list(rebuild) }}) or {{ fct_breakdowns_key('p.') }} in ({{ key_list(new_keys) }})
     {%- endif %}
-),
-
-sector_names as (
-    select sector_code as category_code, min(name_zh) as name_zh, min(name_en) as name_en
-    from {{ ref('sectors') }}
-    group by 1
-),
-
-category_names as (
-    select 'sector' as breakdown, category_code, name_zh, name_en from sector_names
-    union all
-    select 'category', category_code, name_zh, name_en from {{ ref('accident_categories') }}
-    union all
-    select 'grade', grade_code, name_zh, name_en from {{ ref('accident_grades') }}
-    union all
-    select 'hazard', hazard_code, name_zh, name_en from {{ ref('hazards') }}
-    union all
-    select 'month', category_code, name_zh, name_en from months
-    union all
-    select * from (values
-        ('operating_vehicle', 'operating', '涉及营运车辆', 'Operating vehicle involved'),
-        ('operating_vehicle', 'non_operating', '未涉及营运车辆', 'No operating vehicle')
-    ) as t (breakdown, category_code, name_zh, name_en)
 )
 
 select
@@ -339,10 +129,8 @@ select
     c.domain,
     c.breakdown,
     c.category_code,
-    coalesce(n.name_zh, case when c.category_code = 'unknown' then '未填报' else c.category_code end)
-        as category_name_zh,
-    coalesce(n.name_en, case when c.category_code = 'unknown' then 'Not stated' else c.category_code end)
-        as category_name_en,
+    n.category_name_zh,
+    n.category_name_en,
     c.measure_code,
     c.value,
     c.unit,
@@ -350,8 +138,10 @@ select
     c.k_children_complete as coverage_k,
     c.n_children as coverage_n,
     c.n_records,
-    c.value - c.yoy_base_value as yoy_abs,
-    {{ pct_change('c.value', 'c.yoy_base_value') }} as yoy_pct,
+    c.yoy_abs,
+    c.yoy_pct,
     c.released_on
 from compared as c
-left join category_names as n on c.breakdown = n.breakdown and c.category_code = n.category_code
+inner join {{ ref('int_breakdowns__categories') }} as n
+    on c.region_code = n.region_code and c.domain = n.domain and c.breakdown = n.breakdown
+    and c.category_code = n.category_code

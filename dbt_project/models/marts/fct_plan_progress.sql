@@ -1,6 +1,9 @@
 -- Grain: one row per plan target of the registry (seed plan_targets).
 -- Progress is computed, never typed: the target in the indicator's unit, the straight path
 -- from baseline to target, the value so far, and a status whose rule is written beside it.
+-- Wording comes from seeds: status labels (plan_statuses), rule texts (plan_status_rules),
+-- five-year plan names and years (plan_periods). The dashboard draws the *_annual levels and
+-- the path_start/path_end points as they are here.
 {%- set band = var('plan_risk_band') %}
 with targets as (
     select
@@ -131,6 +134,87 @@ pathed as (
             else m.current_value <= m.target_abs
         end as meets_target
     from measured as m
+),
+
+levels as (
+    -- Baseline and target on the annual scale of the indicator's series (what the chart draws):
+    -- a period_total baseline span or a total cap on counts or amounts is divided by its years.
+    select
+        p.*,
+        (p.aggregation = 'period_total' or p.target_kind = 'cumulative_cap')
+            and coalesce(p.indicator_kind, '') <> 'rate' as per_year,
+        case
+            when p.baseline_used is null or p.baseline_first_year is null then null
+            when p.aggregation = 'period_total' and coalesce(p.indicator_kind, '') <> 'rate'
+                then p.baseline_used / (p.baseline_last_year - p.baseline_first_year + 1)
+            else p.baseline_used
+        end as baseline_annual
+    from pathed as p
+),
+
+annual_levels as (
+    select
+        l.*,
+        case
+            when l.target_kind = 'zero' then 0.0
+            when l.target_kind in ('direction_down', 'other') then null
+            when l.per_year then l.target_abs / l.plan_years
+            else l.target_abs
+        end as target_annual
+    from levels as l
+),
+
+path_drawn as (
+    -- final_year targets: a straight line from (last baseline year, baseline) to (target year, target).
+    select
+        a.*,
+        coalesce(
+            a.aggregation = 'final_year' and a.baseline_annual is not null
+            and a.target_annual is not null and a.target_year is not null,
+            false
+        ) as has_path
+    from annual_levels as a
+),
+
+assessed as (
+    -- status: the rule of each target kind; status_rule_code: which wording explains it.
+    select
+        p.*,
+        case
+            when p.indicator_code is null then 'not_tracked'
+            when p.current_value is null then 'no_data'
+            when p.target_kind in ('reduce_pct', 'absolute_max', 'absolute_min', 'final_year', 'annual_mean')
+                and p.target_abs is null then 'no_data'
+            when p.target_kind = 'other' then 'not_assessed'
+            when p.target_kind = 'direction_down' then
+                case when coalesce(p.baseline_level, p.previous_year_value) is null then 'no_data'
+                     when p.current_level < coalesce(p.baseline_level, p.previous_year_value) then 'on_track'
+                     else 'at_risk' end
+            when p.target_kind = 'zero' then
+                case when p.current_value > 0 then 'off_track'
+                     when p.current_year >= p.target_year then 'met' else 'on_track' end
+            when p.target_kind = 'cumulative_cap' then
+                case when p.current_value > p.target_abs then 'off_track'
+                     when p.current_year >= p.target_year then 'met'
+                     when p.current_value <= p.path_value then 'on_track' else 'at_risk' end
+            when p.current_year >= p.target_year then case when p.meets_target then 'met' else 'off_track' end
+            when p.meets_target then case when p.aggregation = 'final_year' then 'met' else 'on_track' end
+            when p.path_value is not null and not p.higher_is_better then
+                case when p.current_value <= p.path_value then 'on_track'
+                     when p.current_value <= p.path_value * (1 + {{ band }}) then 'at_risk' else 'off_track' end
+            when p.path_value is not null and p.higher_is_better then
+                case when p.current_value >= p.path_value then 'on_track'
+                     when p.current_value >= p.path_value * (1 - {{ band }}) then 'at_risk' else 'off_track' end
+            when not p.higher_is_better then
+                case when p.current_value <= p.target_abs * (1 + {{ band }}) then 'at_risk' else 'off_track' end
+            else case when p.current_value >= p.target_abs * (1 - {{ band }}) then 'at_risk' else 'off_track' end
+        end as status,
+        case
+            when p.indicator_code is null then 'not_tracked'
+            when p.target_kind in ('other', 'direction_down', 'zero', 'cumulative_cap') then p.target_kind
+            else 'path'
+        end as status_rule_code
+    from path_drawn as p
 )
 
 select
@@ -160,57 +244,31 @@ select
     p.current_value,
     p.years_elapsed,
     p.path_value,
-    case
-        when p.indicator_code is null then 'not_tracked'
-        when p.current_value is null then 'no_data'
-        when p.target_kind in ('reduce_pct', 'absolute_max', 'absolute_min', 'final_year', 'annual_mean')
-            and p.target_abs is null then 'no_data'
-        when p.target_kind = 'other' then 'not_assessed'
-        when p.target_kind = 'direction_down' then
-            case when coalesce(p.baseline_level, p.previous_year_value) is null then 'no_data'
-                 when p.current_level < coalesce(p.baseline_level, p.previous_year_value) then 'on_track'
-                 else 'at_risk' end
-        when p.target_kind = 'zero' then
-            case when p.current_value > 0 then 'off_track'
-                 when p.current_year >= p.target_year then 'met' else 'on_track' end
-        when p.target_kind = 'cumulative_cap' then
-            case when p.current_value > p.target_abs then 'off_track'
-                 when p.current_year >= p.target_year then 'met'
-                 when p.current_value <= p.path_value then 'on_track' else 'at_risk' end
-        when p.current_year >= p.target_year then case when p.meets_target then 'met' else 'off_track' end
-        when p.meets_target then case when p.aggregation = 'final_year' then 'met' else 'on_track' end
-        when p.path_value is not null and not p.higher_is_better then
-            case when p.current_value <= p.path_value then 'on_track'
-                 when p.current_value <= p.path_value * (1 + {{ band }}) then 'at_risk' else 'off_track' end
-        when p.path_value is not null and p.higher_is_better then
-            case when p.current_value >= p.path_value then 'on_track'
-                 when p.current_value >= p.path_value * (1 - {{ band }}) then 'at_risk' else 'off_track' end
-        when not p.higher_is_better then
-            case when p.current_value <= p.target_abs * (1 + {{ band }}) then 'at_risk' else 'off_track' end
-        else case when p.current_value >= p.target_abs * (1 - {{ band }}) then 'at_risk' else 'off_track' end
-    end as status,
-    case
-        when p.indicator_code is null then '本系统数据不能计算该指标,仅登记'
-        when p.target_kind = 'other' then '目标无明确数值,只显示实际值,不评定'
-        when p.target_kind = 'direction_down' then '年均水平低于基期(无基期时为上一年)为“正常”,否则为“有风险”'
-        when p.target_kind = 'zero' then '规划期内发生任何一起即“偏离”;规划期结束仍为零为“已达成”'
-        when p.target_kind = 'cumulative_cap' then
-            '规划期累计超过上限为“偏离”;累计不超过按年份比例分摊的上限为“正常”,否则“有风险”'
-        else '已达到目标值为“已达成”;优于基期到目标的直线路径当年值为“正常”;劣于路径但在 '
-            || cast(cast({{ band }} * 100 as integer) as {{ dbt.type_string() }}) || '% 以内为“有风险”;否则为“偏离”;规划期末未达到为“偏离”'
-    end as status_rule_zh,
-    case
-        when p.indicator_code is null then 'Not computable from the warehouse data; registered only'
-        when p.target_kind = 'other' then 'No numeric target: values shown, no status'
-        when p.target_kind = 'direction_down' then 'On track when the yearly level is below the baseline (or, without one, the year before); else at risk'
-        when p.target_kind = 'zero' then 'Off track as soon as one event occurs; met when the plan period ends at zero'
-        when p.target_kind = 'cumulative_cap' then
-            'Off track once the running total exceeds the cap; on track while within the cap pro-rated by elapsed years; else at risk'
-        else 'Met when at or better than the target; on track when at or better than the straight path from baseline to target for that year; at risk when within '
-            || cast(cast({{ band }} * 100 as integer) as {{ dbt.type_string() }}) || '% of the path; otherwise off track; at the end of the plan, not met is off track'
-    end as status_rule_en,
+    p.status,
+    replace(r.rule_zh, '{band}', cast(cast({{ band }} * 100 as integer) as {{ dbt.type_string() }})) as status_rule_zh,
+    replace(r.rule_en, '{band}', cast(cast({{ band }} * 100 as integer) as {{ dbt.type_string() }})) as status_rule_en,
     p.source_file,
     p.source_quote,
     p.registry_note,
-    p.released_on
-from pathed as p
+    p.released_on,
+    p.baseline_first_year,
+    p.baseline_last_year,
+    p.baseline_annual,
+    p.target_annual,
+    p.per_year and p.target_annual is not null as per_year_equivalent,
+    case when p.has_path then p.baseline_last_year end as path_start_year,
+    case when p.has_path then p.baseline_annual end as path_start_value,
+    case when p.has_path then p.target_year end as path_end_year,
+    case when p.has_path then p.target_annual end as path_end_value,
+    s.label_zh as status_label_zh,
+    s.label_en as status_label_en,
+    pp.plan_period as fyp_period,
+    pp.plan_name_zh as fyp_name_zh,
+    pp.plan_name_en as fyp_name_en,
+    cast(pp.first_year as integer) as fyp_first_year,
+    cast(pp.last_year as integer) as fyp_last_year
+from assessed as p
+left join {{ ref('plan_status_rules') }} as r on p.status_rule_code = r.rule_code
+left join {{ ref('plan_statuses') }} as s on p.status = s.status
+-- the five-year plan a target belongs to (an annual plan's year falls inside one)
+left join {{ ref('plan_periods') }} as pp on p.first_year between pp.first_year and pp.last_year

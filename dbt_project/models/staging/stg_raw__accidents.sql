@@ -3,12 +3,6 @@ with source as (
     select * from {{ source('raw', 'accidents') }}
 ),
 
-sectors as (select sector_code, name_zh from {{ ref('sectors') }}),
-
-categories as (select category_code, name_zh from {{ ref('accident_categories') }}),
-
-grades as (select grade_code, name_zh from {{ ref('accident_grades') }}),
-
 renamed as (
     select
         -- ids
@@ -31,15 +25,11 @@ renamed as (
         s.occurred_at,
         s.reported_at,
         -- lineage
-        s._file_path,
-        s._file_sha256,
-        s._row_number,
-        s._load_id,
-        s._released_on
+        {{ lineage_columns('s.') }}
     from source as s
-    left join sectors as sec on s.sector = sec.name_zh or s.sector = sec.sector_code
-    left join categories as cat on s.category = cat.name_zh or s.category = cat.category_code
-    left join grades as g on s.grade = g.name_zh or s.grade = g.grade_code
+    {{ code_lookup_join('sectors', 'sec', 's.sector', 'sector_code') }}
+    {{ code_lookup_join('accident_categories', 'cat', 's.category', 'category_code') }}
+    {{ code_lookup_join('accident_grades', 'g', 's.grade', 'grade_code') }}
 )
 
 select * from renamed

@@ -2,8 +2,6 @@ with source as (
     select * from {{ source('raw', 'disasters') }}
 ),
 
-hazards as (select hazard_code, name_zh from {{ ref('hazards') }}),
-
 renamed as (
     select
         s.event_id,
@@ -22,13 +20,9 @@ renamed as (
         coalesce(s.burned_forest_ha, 0) as burned_forest_ha,
         s.started_on,
         s.reported_at,
-        s._file_path,
-        s._file_sha256,
-        s._row_number,
-        s._load_id,
-        s._released_on
+        {{ lineage_columns('s.') }}
     from source as s
-    left join hazards as h on s.hazard = h.name_zh or s.hazard = h.hazard_code
+    {{ code_lookup_join('hazards', 'h', 's.hazard', 'hazard_code') }}
 )
 
 select * from renamed

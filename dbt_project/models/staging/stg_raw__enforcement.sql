@@ -2,8 +2,6 @@ with source as (
     select * from {{ source('raw', 'enforcement') }}
 ),
 
-sectors as (select sector_code, name_zh from {{ ref('sectors') }}),
-
 renamed as (
     select
         s.inspection_id,
@@ -20,13 +18,9 @@ renamed as (
         coalesce(s.closure, false) as is_closed,
         coalesce(s.judicial_transfer, false) as is_transferred_to_judiciary,
         s.inspected_on,
-        s._file_path,
-        s._file_sha256,
-        s._row_number,
-        s._load_id,
-        s._released_on
+        {{ lineage_columns('s.') }}
     from source as s
-    left join sectors as sec on s.sector = sec.name_zh or s.sector = sec.sector_code
+    {{ code_lookup_join('sectors', 'sec', 's.sector', 'sector_code') }}
 )
 
 select * from renamed

@@ -12,11 +12,7 @@ renamed as (
         coalesce(injuries, 0) as injuries,
         direct_loss as direct_loss_wan,
         occurred_at,
-        _file_path,
-        _file_sha256,
-        _row_number,
-        _load_id,
-        _released_on
+        {{ lineage_columns('') }}
     from source
 )
 

@@ -1,0 +1,147 @@
+{#- Comparisons, stated once for every mart that compares: 同比 (same period one year earlier),
+    环比 (previous quarter), 较近5年均值 (mean of the same period in the five previous years; null
+    unless all five exist), and the series-break rule: a comparison whose base straddles a
+    registered break without a restated base (effective_from after the start of the base period
+    and no later than the end of the compared period) is null, and its break flag is true.
+    Periods are (period_type, year, quarter): 'quarter' (quarter 1..4), 'ytd' (1–N月累计 through
+    quarter N), 'year' (quarter null). Arguments are SQL expressions; `keys` is a list of the
+    column names that identify a series (e.g. ['region_code', 'indicator_code']). -#}
+
+{#- How many previous years the five-year mean (较近5年均值) takes. -#}
+{% macro comparison_prev_years() -%}
+    {{ return(5) }}
+{%- endmacro %}
+
+{#- A period's code: '2024' for a year, '2024Q3' for a quarter or a YTD through Q3. -#}
+{% macro period_code(period_type, year, quarter) -%}
+    case {{ period_type }}
+        when 'year' then cast({{ year }} as {{ dbt.type_string() }})
+        else cast({{ year }} as {{ dbt.type_string() }}) || 'Q' || cast({{ quarter }} as {{ dbt.type_string() }})
+    end
+{%- endmacro %}
+
+{#- First day of a period, or of the same period `years_back` years earlier (a 同比 base starts
+    there): the quarter's first day for a quarter, 1 January for a YTD or a year. -#}
+{% macro period_first_day(period_type, year, quarter, years_back=0) -%}
+    {%- set y = '(' ~ year ~ ') - ' ~ years_back if years_back else year -%}
+    case {{ period_type }}
+        when 'quarter' then {{ quarter_start(y, quarter) }}
+        else {{ date_from_parts(y, 1, 1) }}
+    end
+{%- endmacro %}
+
+{#- Last day of a period: 31 December for a year, else the last day of its (last) quarter. -#}
+{% macro period_last_day(period_type, year, quarter) -%}
+    case {{ period_type }}
+        when 'year' then {{ date_from_parts(year, 12, 31) }}
+        else {{ quarter_end(year, quarter) }}
+    end
+{%- endmacro %}
+
+{#- Join predicate: `base` is the same series and period as `cur`, `years` years earlier (同比). -#}
+{% macro same_period_years_before(cur, base, keys, years=1) -%}
+    {%- for k in keys %}{{ cur }}.{{ k }} = {{ base }}.{{ k }} and {% endfor -%}
+    {{ cur }}.period_type = {{ base }}.period_type and {{ base }}.year = {{ cur }}.year - {{ years }}
+    and {{ cur }}.quarter is not distinct from {{ base }}.quarter
+{%- endmacro %}
+
+{#- Join predicate: `hist` is the same series and period as `cur` in one of the `n` previous
+    years (default five: 较近5年均值; aggregate with previous_years_mean). -#}
+{% macro same_period_previous_years(cur, hist, keys, n=none) -%}
+    {%- set n = n or comparison_prev_years() -%}
+    {%- for k in keys %}{{ cur }}.{{ k }} = {{ hist }}.{{ k }} and {% endfor -%}
+    {{ cur }}.period_type = {{ hist }}.period_type and {{ cur }}.quarter is not distinct from {{ hist }}.quarter
+    and {{ hist }}.year between {{ cur }}.year - {{ n }} and {{ cur }}.year - 1
+{%- endmacro %}
+
+{#- Join predicate: `base` is the quarter before `cur` of the same series (环比, quarters only). -#}
+{% macro previous_quarter(cur, base, keys) -%}
+    {{ cur }}.period_type = 'quarter' and {{ base }}.period_type = 'quarter'
+    {%- for k in keys %} and {{ cur }}.{{ k }} = {{ base }}.{{ k }}{% endfor %}
+    and {{ base }}.year * 4 + {{ base }}.quarter = {{ cur }}.year * 4 + {{ cur }}.quarter - 1
+{%- endmacro %}
+
+{#- Aggregate over the rows joined by same_period_previous_years: their exact mean, null unless
+    all `n` years have a value. previous_years_all is the same condition for a `having`. -#}
+{% macro previous_years_mean(value, n=none) -%}
+    case when {{ previous_years_all(value, n) }} then {{ exact_avg(value) }} end
+{%- endmacro %}
+
+{% macro previous_years_all(value, n=none) -%}
+    count({{ value }}) = {{ n or comparison_prev_years() }}
+{%- endmacro %}
+
+{#- The series-break rule for one break: it falls after the start of the comparison's base and no
+    later than the end of the compared period. Null base_start (no base): not true. -#}
+{% macro break_straddles(effective_from, base_start, period_end) -%}
+    ({{ effective_from }} > {{ base_start }} and {{ effective_from }} <= {{ period_end }})
+{%- endmacro %}
+
+{#- The same for a row `brk` of the series_breaks seed: a break with a restated base never breaks
+    a comparison. -#}
+{% macro break_applies(brk, base_start, period_end) -%}
+    (not {{ brk }}.restated_base and {{ break_straddles(brk ~ '.effective_from', base_start, period_end) }})
+{%- endmacro %}
+
+{#- True when a registered break without a restated base straddles the comparison of the series
+    `key_expr`. `breaks`: a relation or CTE name with columns <key_column>, effective_from,
+    restated_base, note_zh, note_en; default the series_breaks seed, keyed by measure_code. -#}
+{% macro series_broken(key_expr, base_start, period_end, breaks=none, key_column='measure_code') -%}
+    exists (
+        select 1 from {{ breaks if breaks is not none else ref('series_breaks') }} as brk
+        where brk.{{ key_column }} = {{ key_expr }} and {{ break_applies('brk', base_start, period_end) }}
+    )
+{%- endmacro %}
+
+{#- The notes of every registered break (restated or not) in (since, period_end] of the series,
+    in date order, joined by `separator` (a SQL string literal); null when there is none. -#}
+{% macro series_break_notes(key_expr, since, period_end, note_column='note_zh', separator="';'", breaks=none, key_column='measure_code') -%}
+    (
+        select {{ dbt.listagg('brk.' ~ note_column, separator, 'order by brk.effective_from') }}
+        from {{ breaks if breaks is not none else ref('series_breaks') }} as brk
+        where brk.{{ key_column }} = {{ key_expr }}
+            and {{ break_straddles('brk.effective_from', since, period_end) }}
+    )
+{%- endmacro %}
+
+{#- Several comparisons of one row at once, as a lateral subquery to join `on true`: for each
+    (name, base_start) of `comparisons`, <name>_break (true when series_broken would be), and
+    break_note_zh / break_note_en (series_break_notes from `notes_since`, separators ';' and
+    '; '). One correlated subquery instead of one per comparison, so that a filter on the row's
+    year still reaches the scans below (DuckDB stops pushing a filter at two). -#}
+{% macro series_break_flags(key_expr, comparisons, period_end, notes_since, breaks=none, key_column='measure_code') -%}
+    {%- set in_notes = break_straddles('brk.effective_from', notes_since, period_end) -%}
+    lateral (
+        select
+            {%- for name, base_start in comparisons %}
+            coalesce(bool_or({{ break_applies('brk', base_start, period_end) }}), false) as {{ name }}_break,
+            {%- endfor %}
+            {{ dbt.listagg('case when ' ~ in_notes ~ ' then brk.note_zh end', "';'", 'order by brk.effective_from') }} as break_note_zh,
+            {{ dbt.listagg('case when ' ~ in_notes ~ ' then brk.note_en end', "'; '", 'order by brk.effective_from') }} as break_note_en
+        from {{ breaks if breaks is not none else ref('series_breaks') }} as brk
+        where brk.{{ key_column }} = {{ key_expr }}
+    )
+{%- endmacro %}
+
+{#- `expr`, or null when `broken` (a boolean SQL expression; none: never broken). -#}
+{% macro unless_broken(broken, expr) -%}
+    {%- if broken is none -%}
+    {{ expr }}
+    {%- else -%}
+    case when {{ broken }} then null else {{ expr }} end
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Absolute change of value against base (null when either is null). -#}
+{% macro change_abs(value, base) -%}
+    ({{ value }} - {{ base }})
+{%- endmacro %}
+
+{#- The three columns of one comparison: the base, the absolute change and the percent change
+    (pct_change, macros/safe_divide.sql), each null when `broken`; `names` = [base, abs, pct]
+    column names, e.g. ['yoy_base_value', 'yoy_abs', 'yoy_pct']. -#}
+{% macro comparison_columns(value, base, names, broken=none) -%}
+    {{ unless_broken(broken, base) }} as {{ names[0] }},
+    {{ unless_broken(broken, change_abs(value, base)) }} as {{ names[1] }},
+    {{ unless_broken(broken, pct_change(value, base)) }} as {{ names[2] }}
+{%- endmacro %}
