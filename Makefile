@@ -15,7 +15,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test test-fast setup setup-dev system-deps refresh docs serve dagster lint format sample bench clean
+.PHONY: run test test-fast setup setup-dev system-deps refresh docs serve dagster lint format duplicates sample bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,18 +53,26 @@ dagster: setup  ## the Dagster UI over the same warehouse and run history
 	DAGSTER_HOME=$(CURDIR)/.warehouse/dagster_home $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 lint: setup-dev
-	$(BIN)/ruff check pipelines dashboards tests
-	$(BIN)/ruff format --check pipelines dashboards tests
+	$(BIN)/ruff check pipelines dashboards tests benchmarks
+	$(BIN)/ruff format --check pipelines dashboards tests benchmarks
 	$(BIN)/mypy
 	cd dbt_project && SAFETY_WAREHOUSE=$(CURDIR)/.warehouse/lint.duckdb ../$(BIN)/dbt parse --quiet
 
 format: setup-dev
-	$(BIN)/ruff format pipelines dashboards tests
-	$(BIN)/ruff check --fix pipelines dashboards tests
+	$(BIN)/ruff format pipelines dashboards tests benchmarks
+	$(BIN)/ruff check --fix pipelines dashboards tests benchmarks
+
+# Places that state one rule twice (README "Checking the code"). `duplicates` is a tool of the
+# development machine, not a dependency: a row is a place to look, not a failure.
+duplicates:
+	@command -v duplicates >/dev/null || { echo "duplicates: not on PATH (a development-machine tool)"; exit 1; }
+	duplicates --repo dbt_project --most 40
+	duplicates --repo pipelines --most 40
+	duplicates --repo dashboards --most 20
 
 # Two tiers (tests/conftest.py marks the slow one): the fast tier first, stopping at the first
-# failure (pure functions, dbt macros, one small end-to-end refresh that also runs the dbt unit
-# tests), then the slow tier. Two workers each; a test file stays on one worker (module fixtures).
+# failure (pure functions, dbt macros, one small end-to-end refresh, and every dbt unit test on
+# it: tests/test_dbt_unit_tests.py; a refresh never runs them), then the slow tier. Two workers each; a test file stays on one worker (module fixtures).
 FAST_TIER := $(BIN)/pytest -q -x -m "not slow" -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 test: setup-dev system-deps lint
 	$(FAST_TIER)

@@ -25,7 +25,8 @@ Per size it
 
 Writes benchmarks/mart_equivalence.json and .md (per size and table: rows, rows only in the
 baseline, only in the new build, column differences; machine; revisions). Exit 0 when every
-published table is identical, 1 otherwise.
+published table is identical (with --allow-added-columns: equal on the baseline's columns, the new
+build adding columns only), 1 otherwise.
 """
 
 from __future__ import annotations
@@ -39,15 +40,24 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_bench import machine  # noqa: E402  (benchmarks/ is not a package)
+from bench_common import (  # noqa: E402  (benchmarks/ is not a package)
+    PYTHON,
+    TELEMETRY_OFF,
+    checkout_base,
+    describe,
+    machine,
+    machine_line,
+    refresh_env,
+    run_logged,
+    snapshot_tree,
+    write_report,
+)
 
-PYTHON = Path(sys.executable)
 VOLATILE_SCHEMAS = ("quality", "history", "meta")
 # Columns of the informational schemas that name the run, its time or its paths.
 VOLATILE_COLUMN_HINTS = (
@@ -61,12 +71,6 @@ VOLATILE_COLUMN_HINTS = (
     "elapsed",
     "report",
 )
-TELEMETRY_OFF = {
-    "DAGSTER_DISABLE_TELEMETRY": "1",
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    "DO_NOT_TRACK": "1",
-    "GX_ANALYTICS_ENABLED": "false",
-}
 # Run inside the checkout: its own `pipelines` (the venv's editable install points at ROOT).
 REFRESH_CODE = (
     "import sys, pipelines; from pathlib import Path; "
@@ -78,56 +82,6 @@ REFRESH_CODE = (
 
 
 # ----------------------------------------------------------------------------- sources
-
-
-def git(*args: str, cwd: Path) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def checkout_base(base: str, work: Path) -> Path:
-    """A directory as is, else a git revision of this repository cloned into work/base-<rev>."""
-    if Path(base).is_dir():
-        return Path(base).resolve()
-    rev = git("rev-parse", "--short", f"{base}^{{commit}}", cwd=ROOT)
-    dst = work / f"base-{rev}"
-    if not (dst / ".git").exists():
-        shutil.rmtree(dst, ignore_errors=True)
-        subprocess.run(["git", "clone", "-q", str(ROOT), str(dst)], check=True)
-        git("-c", "advice.detachedHead=false", "checkout", "-q", rev, cwd=dst)
-    return dst
-
-
-def snapshot_tree(src: Path, dst: Path) -> Path:
-    """Copy the working tree's tracked and untracked (not ignored) files as they are now."""
-    files = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=src).split("\0")
-    shutil.rmtree(dst, ignore_errors=True)
-    for rel in filter(None, files):
-        path = src / rel
-        if not path.is_file():  # deleted in the working tree
-            continue
-        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, dst / rel)
-    return dst
-
-
-def describe(checkout: Path) -> dict[str, Any]:
-    """Revision of a checkout: HEAD, and for a working tree with edits a digest of them."""
-    out: dict[str, Any] = {"path": str(checkout)}
-    try:
-        out["head"] = git("rev-parse", "--short", "HEAD", cwd=checkout)
-        out["subject"] = git("log", "-1", "--format=%s", cwd=checkout)[:120]
-        status = git("status", "--porcelain", "--untracked-files=all", cwd=checkout)
-        diff = subprocess.run(["git", "diff", "HEAD"], cwd=checkout, capture_output=True).stdout
-        out["dirty_files"] = len(status.splitlines())
-        if status:
-            untracked = sorted(line[3:] for line in status.splitlines() if line.startswith("??"))
-            h = hashlib.sha256(diff)
-            for rel in untracked:
-                h.update(rel.encode() + b"\0" + (checkout / rel).read_bytes())
-            out["edits_sha256"] = h.hexdigest()[:16]
-    except (subprocess.CalledProcessError, FileNotFoundError, OSError):
-        pass
-    return out
 
 
 def drop_digest(drop: Path) -> str:
@@ -166,33 +120,18 @@ def build(checkout: Path, drop: Path, out_dir: Path, log: Path, today: str) -> d
     deadlines and freshness judged against `today` (SAFETY_TODAY) so both sides agree."""
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFETY_", "DAGSTER_HOME"))}
-    env.update(TELEMETRY_OFF)
-    env.update(
-        PYTHONPATH=str(checkout),
-        SAFETY_RAW=str(drop),
-        SAFETY_WAREHOUSE=str(out_dir / "warehouse.duckdb"),
-        SAFETY_SERVING=str(out_dir / "serving.duckdb"),
-        SAFETY_TODAY=today,
+    env = refresh_env(checkout, drop, out_dir, SAFETY_TODAY=today)
+    done = run_logged(
+        [str(PYTHON), "-c", REFRESH_CODE, str(checkout), "refresh", "--full"], log, cwd=checkout, env=env
     )
-    if "SAFETY_DUCKDB_MEMORY" in os.environ:
-        env["SAFETY_DUCKDB_MEMORY"] = os.environ["SAFETY_DUCKDB_MEMORY"]
-    t0 = time.monotonic()
-    with log.open("w") as fh:
-        rc = subprocess.run(
-            [str(PYTHON), "-c", REFRESH_CODE, str(checkout), "refresh", "--full"],
-            cwd=checkout,
-            env=env,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-        ).returncode
+    rc = done.returncode
     info = {
         "checkout": describe(checkout),
         "drop": str(drop),
         "drop_sha256": drop_digest(drop),
         "serving": str(out_dir / "serving.duckdb"),
         "today": today,
-        "wall_s": round(time.monotonic() - t0, 1),
+        "wall_s": round(done.wall_s, 1),
         "returncode": rc,
         "log": str(log),
         "built_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
@@ -318,8 +257,11 @@ def compare_serving(base: Path, new: Path, samples: int = 3, load_times: bool = 
                 ]
         except duckdb.Error as exc:  # e.g. types that do not compare
             r["error"] = str(exc).splitlines()[0][:300]
-        r["identical"] = bool(
-            r["columns_identical"] and r.get("rows_only_in_base") == 0 and r.get("rows_only_in_new") == 0
+        same_rows = r.get("rows_only_in_base") == 0 and r.get("rows_only_in_new") == 0
+        r["identical"] = bool(r["columns_identical"] and same_rows)
+        # a deliberate new column: every baseline column kept, same type and order, same rows on them
+        r["columns_added_only"] = bool(
+            not r["columns_identical"] and same_rows and [c for c in cn if c in cb] == list(cb)
         )
     con.close()
     return out
@@ -361,13 +303,11 @@ def self_test(serving: Path, work: Path) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- report
 
 
-def write_markdown(doc: dict[str, Any], path: Path) -> None:
-    m = doc["machine"]
+def to_markdown(doc: dict[str, Any]) -> str:
     lines = [
         "# Mart equivalence / 数据集市逐行一致性",
         "",
-        f"Machine: {m['cpu_model']}, {m['cpu_cores']} cores, {m['ram_gib']} GiB RAM, {m['os']}, "
-        f"Python {m['python']}; {m['date_utc']}.",
+        machine_line(doc["machine"]),
         f"Baseline: {_rev(doc['base'])}. New: {_rev(doc['new'])}.",
         "Generated by `benchmarks/mart_equivalence.py`; raw figures in `mart_equivalence.json`. "
         "Both sides: `safety-stats refresh --full` of the same raw drop into a fresh warehouse; "
@@ -393,7 +333,13 @@ def write_markdown(doc: dict[str, Any], path: Path) -> None:
             "",
         ]
     for run in doc["runs"]:
-        verdict = "IDENTICAL" if run["published_identical"] else "DIFFERENT"
+        verdict = (
+            "IDENTICAL"
+            if run["published_identical"]
+            else "IDENTICAL ON THE BASELINE'S COLUMNS (new columns added)"
+            if run.get("published_equal_on_baseline_columns")
+            else "DIFFERENT"
+        )
         lines += [
             f"## {run['size']}: published tables {verdict}",
             "",
@@ -415,7 +361,9 @@ def write_markdown(doc: dict[str, Any], path: Path) -> None:
         ]
         for name, r in run["tables"].items():
             cols = "same" if r.get("columns_identical") else _coldiff(r)
-            ident = "yes" if r["identical"] else "**no**"
+            ident = (
+                "yes" if r["identical"] else "yes, columns added" if r.get("columns_added_only") else "**no**"
+            )
             if not r["published"]:
                 ident += " (info)"
             lines.append(
@@ -423,7 +371,7 @@ def write_markdown(doc: dict[str, Any], path: Path) -> None:
                 f"{r.get('rows_only_in_base', '-')} | {r.get('rows_only_in_new', '-')} | {cols} | {ident} |"
             )
         lines.append("")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "\n".join(lines) + "\n"
 
 
 def _rev(d: dict[str, Any]) -> str:
@@ -494,6 +442,11 @@ def main(argv: list[str] | None = None) -> int:
         "--today",
         help="SAFETY_TODAY of the builds (default: the reused baseline's build date, else today)",
     )
+    p.add_argument(
+        "--allow-added-columns",
+        action="store_true",
+        help="count a table as equal when the new build only adds columns (rows equal on the baseline's)",
+    )
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "mart_equivalence.json")
     args = p.parse_args(argv)
     os.environ.update(TELEMETRY_OFF)
@@ -545,17 +498,26 @@ def main(argv: list[str] | None = None) -> int:
                 Path(run["new_build"]["serving"]),
                 load_times=args.load_times,
             )
-            run["published_identical"] = all(r["identical"] for r in run["tables"].values() if r["published"])
+            published = [r for r in run["tables"].values() if r["published"]]
+            run["published_identical"] = all(r["identical"] for r in published)
+            run["allow_added_columns"] = args.allow_added_columns
+            run["published_equal_on_baseline_columns"] = all(
+                r["identical"] or r.get("columns_added_only") for r in published
+            )
         if args.self_test and "self_test" not in doc:
             doc["self_test"] = self_test(Path(run["base_build"]["serving"]), args.work)
             print(f"self-test passed: {doc['self_test']['passed']}", flush=True)
-        ok = ok and run["published_identical"]
+        ok = (
+            ok
+            and run[
+                "published_identical"
+                if not args.allow_added_columns
+                else "published_equal_on_baseline_columns"
+            ]
+        )
         print(f"[{size}] published tables identical: {run['published_identical']}", flush=True)
         doc["runs"].append(run)
-        args.out.write_text(
-            json.dumps(doc, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-        )
-        write_markdown(doc, args.out.with_suffix(".md"))
+        write_report(args.out, doc, to_markdown(doc), default=str)
     print(f"wrote {args.out} and {args.out.with_suffix('.md')}")
     return 0 if ok else 1
 

@@ -17,7 +17,7 @@ writes benchmarks/projection_backtest.json and .md next to this file.
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,9 @@ from pipelines.lib.attainment import history_for
 from pipelines.lib.projection import Target, assess
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bench_common import write_report  # noqa: E402  (benchmarks/ is not a package)
+
 ORIGINS = [(2016, 2020, 2018), (2021, 2025, 2023)]  # plan first year, last year, data through
 VARIANTS = {
     "shipped: trend, 5-year lookback": {"lookback": 5, "constant_only": False},
@@ -190,8 +193,7 @@ def main() -> None:
     args = parser.parse_args()
     serving = Path(args.warehouse).with_name("serving.duckdb")
     result = run(serving)
-    (HERE / "projection_backtest.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
-    (HERE / "projection_backtest.md").write_text(to_markdown(result))
+    write_report(HERE / "projection_backtest.json", result, to_markdown(result))
     print(to_markdown(result))
 
 

@@ -26,128 +26,45 @@ depend on the machine and on what else runs on it; nothing here is a pass/fail t
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import re
 import resource
 import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import (  # noqa: E402  (benchmarks/ is not a package)
+    RECORD_SOURCES,
+    TreePeak,
+    child_env,
+    link_drop,
+    machine,
+    machine_line,
+    newest_run_results,
+    phases,
+    write_report,
+)
+
 BIN = Path(sys.executable).parent
-LAST_QUARTER = "2026Q3"
-RECORD_SOURCES = ("accidents", "road_traffic", "fires", "disasters", "enforcement")
 MARTS = ("fct_indicator_values", "fct_breakdowns", "fct_plan_progress", "fct_reconciliation")
 # The model holding the numbers each mart's hand-written query reproduces. fct_indicator_values
 # divides record numerators by denominators that arrive as GBK CSV and XLSX, which DuckDB cannot
 # read without downloading extensions: its hand-written query stops at the numerators
-# (int_measures__from_records); the whole chain to the mart is reported beside it.
+# (int_record_measures__periods); the whole chain to the mart is reported beside it.
 SAME_NUMBERS_MODEL = {
-    "fct_indicator_values": "int_measures__from_records",
+    "fct_indicator_values": "int_record_measures__periods",
     "fct_breakdowns": "fct_breakdowns",
 }
-PACKAGES = (
-    "duckdb",
-    "polars",
-    "dagster",
-    "dagster-dbt",
-    "dbt-core",
-    "dbt-duckdb",
-    "great-expectations",
-    "pandas",
-)
 
 
-# ----------------------------------------------------------------------------- machine
-
-
-def machine() -> dict[str, Any]:
-    cpu = ""
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
-    os_name = platform.platform()
-    osr = Path("/etc/os-release")
-    if osr.exists():
-        m = re.search(r'PRETTY_NAME="([^"]+)"', osr.read_text())
-        os_name = f"{m.group(1) if m else ''} ({platform.release()})"
-    return {
-        "cpu_model": cpu,
-        "cpu_cores": os.cpu_count(),
-        "ram_gib": round(mem_kb / 1024**2, 1),
-        "os": os_name,
-        "python": platform.python_version(),
-        "packages": {p: _version(p) for p in PACKAGES},
-        "date_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "duckdb_memory_limit": os.environ.get("SAFETY_DUCKDB_MEMORY", "1536MB"),
-        "note": "2 cores shared with other work while this ran; timings are wall-clock",
-    }
-
-
-def _version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-# ----------------------------------------------------------------------------- process tree memory
-
-
-def _tree_rss(root_pid: int) -> int:
-    """Sum of VmRSS (bytes) of root_pid and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            stat = (d / "stat").read_text()
-            status = (d / "status").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(d.name))
-        m = re.search(r"VmRSS:\s+(\d+)", status)
-        rss[int(d.name)] = int(m.group(1)) * 1024 if m else 0
-    total, stack = 0, [root_pid]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack += children.get(pid, [])
-    return total
-
-
-class TreePeak:
-    """Samples the summed RSS of a process tree every 0.2 s in a thread, from start to stop."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid, self.peak = pid, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, _tree_rss(self.pid))
-            self._stop.wait(0.2)
-
-    def stop(self) -> int:
-        """Stop sampling; the peak in bytes."""
-        self._stop.set()
-        self._thread.join()
-        return self.peak
+# ----------------------------------------------------------------------------- measured commands
 
 
 def run_measured(args: list[str], log_path: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -172,30 +89,11 @@ def run_measured(args: list[str], log_path: Path, env: dict[str, str] | None = N
     }
 
 
-def phases(log_path: Path) -> dict[str, float]:
-    """Seconds per refresh phase from the CLI's timestamped step lines."""
-    stamps: list[tuple[str, dt.datetime]] = []
-    for line in log_path.read_text(errors="replace").splitlines():
-        m = re.match(r"(\d\d:\d\d:\d\d) (step 1/2|step 2/2|published|done in)", line)
-        if m:
-            stamps.append((m.group(2), dt.datetime.strptime(m.group(1), "%H:%M:%S")))
-    out: dict[str, float] = {}
-    first = {k: t for k, t in reversed(stamps)}
-    if "step 1/2" in first and "step 2/2" in first:
-        out["ingest_s"] = (first["step 2/2"] - first["step 1/2"]).total_seconds() % 86400
-    if "step 2/2" in first and "published" in first:
-        out["transform_and_publish_s"] = (first["published"] - first["step 2/2"]).total_seconds() % 86400
-    return out
-
-
 def dbt_model_times(since: float) -> dict[str, float]:
     """Execution time per dbt model of the newest run_results.json written after `since`."""
-    target = ROOT / "dbt_project" / "target"
-    results = [p for p in target.rglob("run_results.json") if p.stat().st_mtime >= since]
-    if not results:
+    data = newest_run_results(ROOT / "dbt_project" / "target", since)
+    if data is None:
         return {}
-    newest = max(results, key=lambda p: p.stat().st_mtime)
-    data = json.loads(newest.read_text())
     return {
         r["unique_id"].split(".")[-1]: round(r["execution_time"], 2)
         for r in data["results"]
@@ -249,28 +147,8 @@ def ensure_data(data_root: Path, size: str, fmt: str) -> tuple[Path, dict[str, A
     return out, info
 
 
-def link_drop(src: Path, dst: Path, hold_last: bool) -> list[Path]:
-    """Hard-link a drop; with hold_last, the last quarter's record files are left out (returned)."""
-    if dst.exists():
-        shutil.rmtree(dst)
-    held = []
-    for path in sorted(src.rglob("*")):
-        if path.is_dir():
-            continue
-        rel = path.relative_to(src)
-        if hold_last and rel.parts[0] in RECORD_SOURCES and LAST_QUARTER in path.name:
-            held.append(path)
-            continue
-        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-        os.link(path, dst / rel)
-    return held
-
-
 def refresh(raw: Path, warehouse: Path, log: Path, *extra: str) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFETY_", "DAGSTER_HOME"))}
-    env.update(DAGSTER_DISABLE_TELEMETRY="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1")
-    if "SAFETY_DUCKDB_MEMORY" in os.environ:
-        env["SAFETY_DUCKDB_MEMORY"] = os.environ["SAFETY_DUCKDB_MEMORY"]
+    env = child_env()
     since = time.time()
     args = [str(BIN / "safety-stats"), "refresh", "--raw", str(raw), "--warehouse", str(warehouse), *extra]
     out = run_measured(args, log, env)
@@ -568,7 +446,7 @@ def hand_written(drop: Path, fmt: str, warehouse: Path, runs: int = 3) -> dict[s
     checks = {
         "fct_indicator_values": (
             "SELECT period_type, region_code, year, quarter, measure_code, value, NULL AS yoy_abs "
-            "FROM intermediate.int_measures__from_records",
+            "FROM intermediate.int_record_measures__periods",
             ["period_type", "region_code", "year", "measure_code"],
         ),
         "fct_breakdowns": (
@@ -732,10 +610,7 @@ def chain_alone(warehouse: Path, mart: str, work: Path) -> dict[str, float]:
     shutil.rmtree(copy.parent, ignore_errors=True)
     copy.parent.mkdir(parents=True)
     shutil.copyfile(warehouse, copy)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFETY_", "DAGSTER_HOME"))}
-    env.update(SAFETY_WAREHOUSE=str(copy), DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1")
-    if "SAFETY_DUCKDB_MEMORY" in os.environ:
-        env["SAFETY_DUCKDB_MEMORY"] = os.environ["SAFETY_DUCKDB_MEMORY"]
+    env = child_env(SAFETY_WAREHOUSE=str(copy))
     target = copy.parent / "target"
     subprocess.run(
         [
@@ -764,13 +639,12 @@ def chain_alone(warehouse: Path, mart: str, work: Path) -> dict[str, float]:
     return times
 
 
-def write_markdown(doc: dict[str, Any], path: Path) -> None:
+def to_markdown(doc: dict[str, Any]) -> str:
     m = doc["machine"]
     lines = [
         "# Scale benchmark (SYNTHETIC data) / 规模基准测试(合成数据)",
         "",
-        f"Machine: {m['cpu_model']}, {m['cpu_cores']} cores, {m['ram_gib']} GiB RAM, {m['os']}, "
-        f"Python {m['python']}; {m['date_utc']}. DuckDB memory limit {m['duckdb_memory_limit']}. {m['note']}.",
+        f"{machine_line(m)} DuckDB memory limit {m['duckdb_memory_limit']}. {m['note']}.",
         "Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + ".",
         "Generated by `make bench` (`benchmarks/run_bench.py`); raw figures in `scale.json`.",
         "",
@@ -824,7 +698,7 @@ def write_markdown(doc: dict[str, Any], path: Path) -> None:
         "dbt times: execution time of a model and all its upstream dbt models, rebuilt alone with one dbt "
         "thread on a copy of the full refresh's warehouse (`dbt run --select +mart --full-refresh --threads 1`; "
         "the refresh itself runs two models at a time, so its model times overlap) - for "
-        "fct_indicator_values both the models computing the numerators (int_measures__from_records; its "
+        "fct_indicator_values both the models computing the numerators (int_record_measures__periods; its "
         "denominators arrive as GBK CSV and XLSX, which DuckDB reads only with extensions it would have to "
         "download) and the whole chain to the mart (rates, intervals, comparisons, plan periods); "
         "hand-written: best of 3 runs; 'numbers equal': its values (and 同比 changes) found equal in the "
@@ -856,7 +730,7 @@ def write_markdown(doc: dict[str, Any], path: Path) -> None:
     for r in doc["runs"]:
         for q, v in r["dashboard_query_latency"].items():
             lines.append(f"| {r['size']} {r['format']} | {q} | {v['p50_ms']} | {v['p95_ms']} |")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -896,8 +770,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes.split(","):
             runs.append(bench_size(size, fmt, args.data, args.work, not args.no_incremental))
             doc = {"machine": machine(), "runs": runs, "generated_only": generated}
-            args.out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-            write_markdown(doc, args.out.with_suffix(".md"))
+            write_report(args.out, doc, to_markdown(doc), indent=2)
     print(f"wrote {args.out} and {args.out.with_suffix('.md')}")
     return 0
 

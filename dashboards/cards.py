@@ -25,7 +25,8 @@ from dashboards.formatting import (
     period_label,
     target_text,
 )
-from dashboards.i18n import STATUS_COLORS, binding_label, status_label, t
+from dashboards.i18n import STATUS_COLORS, binding_label, t
+from pipelines.lib.plan_statuses import status_label
 
 BINDING_RANK = {"约束性": 0, "预期性": 1}
 UNTRACKED = ("not_tracked",)

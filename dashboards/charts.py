@@ -25,8 +25,9 @@ from dashboards.formatting import (
     num,
     partial_label,
 )
-from dashboards.i18n import STATUS_HEX, plan_statuses, status_label, t
+from dashboards.i18n import STATUS_HEX, t
 from pipelines.lib import poisson
+from pipelines.lib.plan_statuses import plan_statuses, status_label
 
 FONT_FAMILY = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 COLOR_MAIN = "#1f4e79"

@@ -383,11 +383,11 @@ def load_log(db: str) -> pd.DataFrame:
     return _query(db, "SELECT * FROM quality.load_log ORDER BY loaded_at DESC, source, file_path")
 
 
-# A file's period is not in load_log yet: take YYYYQn / YYYY from its name when present.
+# A file's period: the one its name states (YYYYQn / YYYY) as the loader parsed it
+# (quality.load_log.file_period, pipelines/ingest/loader.py file_period), else the load window.
 _FILE_PERIOD_SQL = """
     coalesce(
-        nullif(regexp_extract(file_path, '((?:19|20)[0-9]{2}Q[1-4])', 1), ''),
-        nullif(regexp_extract(file_path, '((?:19|20)[0-9]{2})', 1), ''),
+        {file_period},
         CASE WHEN window_start IS NULL THEN '—'
              ELSE strftime(window_start, '%Y') || '–' || strftime(window_end, '%Y') END
     )
@@ -395,10 +395,27 @@ _FILE_PERIOD_SQL = """
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def has_column(db: str, table: str, column: str) -> bool:
+    """Whether `schema.table` of the serving copy has `column` (a copy published before it existed
+    has not)."""
+    schema, name = table.split(".", 1)
+    df = _query(
+        db,
+        "SELECT count(*) AS n FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND column_name = ?",
+        [schema, name, column],
+    )
+    return bool(df["n"].iloc[0])
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def load_summary(db: str) -> pd.DataFrame:
     """Latest load of every file, summarised per source and period (from the file name)."""
     if "quality.load_log" not in tables(db):
         return pd.DataFrame()
+    # a serving copy published before the loader recorded file periods: the load window only
+    period = _FILE_PERIOD_SQL.format(
+        file_period="file_period" if has_column(db, "quality.load_log", "file_period") else "NULL"
+    )
     return _query(
         db,
         f"""
@@ -406,7 +423,7 @@ def load_summary(db: str) -> pd.DataFrame:
             SELECT * FROM quality.load_log
             QUALIFY row_number() OVER (PARTITION BY source, file_path ORDER BY loaded_at DESC) = 1
         )
-        SELECT source, {_FILE_PERIOD_SQL} AS quarter, count(*) AS files,
+        SELECT source, {period} AS quarter, count(*) AS files,
                sum(rows_read) AS rows_read, sum(rows_accepted) AS rows_accepted,
                sum(rows_rejected) AS rows_rejected,
                count(*) FILTER (WHERE status <> 'loaded') AS files_not_loaded,

@@ -5,11 +5,6 @@ Keep keys stable: tests refer to them. Add a key here rather than writing text i
 
 from __future__ import annotations
 
-import csv
-from functools import cache
-
-from pipelines.settings import DBT_PROJECT_DIR
-
 LABELS: dict[str, tuple[str, str]] = {
     # app frame
     "app_short": ("应急管理统计", "Safety statistics"),
@@ -258,8 +253,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "message": ("说明", "Message"),
     "files_not_loaded": ("未成功载入的文件", "Files not loaded"),
     "file_period_note": (
-        "时期取自文件名(YYYYQn 或 YYYY);文件名中没有时期时为载入窗口",
-        "period taken from the file name (YYYYQn or YYYY); the load window when the name has none",
+        "时期取自文件名(YYYYQn 或 YYYY);文件名中没有时期或有多个时期时为载入窗口",
+        "period taken from the file name (YYYYQn or YYYY); the load window when the name has none or several",
     ),
     "change_kind": ("变化", "Change"),
     "previous_rows": ("上次接受行数", "Rows accepted before"),
@@ -632,27 +627,6 @@ def t(key: str, lang: str = "zh", **fmt: object) -> str:
     zh, en = LABELS[key]
     text = en if lang == "en" else zh
     return text.format(**fmt) if fmt else text
-
-
-# Seeds are not in the serving copy (pipelines/publish.py copies marts, quality and meta only):
-# status wording is read from the seed file that fct_plan_progress joins, not repeated here.
-PLAN_STATUSES_CSV = DBT_PROJECT_DIR / "seeds" / "plan_statuses.csv"
-
-
-@cache
-def plan_statuses() -> dict[str, dict[str, str]]:
-    """Seed plan_statuses by status code, in display order (best first)."""
-    with PLAN_STATUSES_CSV.open(encoding="utf-8", newline="") as f:
-        rows = sorted(csv.DictReader(f), key=lambda r: int(r["display_order"]))
-    return {r["status"]: r for r in rows}
-
-
-def status_label(status: str | None, lang: str = "zh") -> str:
-    """The label of a fct_plan_progress status (seed plan_statuses); the code when unknown."""
-    row = plan_statuses().get(str(status))
-    if row is None:
-        return status or ""
-    return row["label_en"] if lang == "en" else row["label_zh"]
 
 
 STATUS_COLORS: dict[str, str] = {

@@ -30,12 +30,7 @@ from dagster_dbt import (
 from packaging.version import Version
 
 from pipelines.dbt_cli import dbt_args, dbt_env
-from pipelines.dbt_code_state import (
-    dbt_code_files,
-    dbt_code_hash,
-    record_unit_tests_passed,
-    unit_tests_passed,
-)
+from pipelines.dbt_code_state import dbt_code_files, dbt_code_hash
 from pipelines.faults import fault_point
 from pipelines.lib.writer import WRITER_POOL
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_path
@@ -178,6 +173,11 @@ class DbtBuildConfig(Config):
     full_refresh: bool = False
 
 
+def dbt_build_args(full_refresh: bool) -> list[str]:
+    """The `dbt build` of a refresh: never the dbt unit tests (they run in CI, `make test`)."""
+    return ["build", *(["--full-refresh"] if full_refresh else []), "--exclude-resource-type", "unit_test"]
+
+
 def build_warehouse_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
     """The dbt project's assets and checks, from a prepared manifest (`prepare_manifest`)."""
 
@@ -185,27 +185,21 @@ def build_warehouse_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
     def warehouse_dbt_assets(
         context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
     ) -> Iterator[Any]:
-        """`dbt build`: seeds, models, data tests and unit tests, in dependency order. Incremental
-        models rebuild only the quarters loaded since their last build, unless full_refresh.
+        """`dbt build --exclude-resource-type unit_test`: seeds, models and data tests, in
+        dependency order (`dbt_build_args`). Incremental models rebuild only the quarters loaded
+        since their last build, unless full_refresh.
 
-        Unit tests test the SQL, not the data: they run on a full refresh, a first build and after
-        any change of the dbt code, and are skipped when this warehouse already passed them with
-        exactly this code (`pipelines.dbt_code_state`). The seeds are skipped then too: the seed
-        files are part of that code, and the build that passed loaded them into this warehouse."""
+        The dbt unit tests test the SQL, not the data: they run in CI (`make test`, the fast tier's
+        tests/test_dbt_unit_tests.py), never in a refresh, full or not, as dbt's documentation
+        recommends for production. The seeds are loaded every refresh: 1–2 s of dbt node time for
+        all of them (benchmarks/bespoke_machinery.md, mechanism 3, which found a state table that
+        skipped unit tests and seeds while the dbt code was unchanged no measurable gain)."""
         code_hash = dbt_code_hash()
-        run_unit_tests = config.full_refresh or not unit_tests_passed(warehouse_path(), code_hash)
-        args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-        if run_unit_tests:
-            context.log.info(
-                "dbt 单元测试:运行(全量刷新、首次构建或 dbt 代码有变化)/ dbt unit tests: run "
-                f"(full refresh, first build or changed dbt code; code {code_hash[:12]})"
-            )
-        else:
-            args += ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "seed"]
-            context.log.info(
-                "dbt 单元测试与种子表:dbt 代码与上次通过时相同,本次跳过 / dbt unit tests and seeds: skipped, "
-                f"the dbt code is the code they last passed with on this warehouse (code {code_hash[:12]})"
-            )
+        args = dbt_build_args(config.full_refresh)
+        context.log.info(
+            "dbt 单元测试在 CI(make test)中运行,刷新时不运行 / dbt unit tests run in CI (make test), "
+            "not in a refresh"
+        )
         warehouse = warehouse_path()
         # dbt inherits this process's environment (dagster-dbt takes no per-invocation env): the
         # profile reads the warehouse path from it, and year-incremental marts rebuild every year
@@ -218,7 +212,5 @@ def build_warehouse_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
                 fault_point("dbt_mid_build")  # crash tests (pipelines.faults): dbt killed mid-build
             yield event
         keep_partial_parse(invocation.target_path, warehouse)
-        if run_unit_tests and not context.is_subset:  # a subset runs only its models' unit tests
-            record_unit_tests_passed(warehouse, code_hash, context.run.run_id)
 
     return warehouse_dbt_assets

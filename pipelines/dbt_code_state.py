@@ -1,26 +1,21 @@
-"""Which dbt code the warehouse last passed its dbt unit tests with.
-
-dbt unit tests check the SQL of models against fixed inputs: they test code, not data. An
-incremental refresh therefore skips them when the code they test is byte for byte the code of a
-build in which they passed on this warehouse; `refresh --full`, a first build and any change of
-that code run them. The code is every file dbt reads (models, macros, seeds, tests,
+"""One hash of the dbt code: every file dbt reads (models, macros, seeds, tests,
 dbt_project.yml, profiles.yml), the Python the SQL calls (the DuckDB UDFs) and the versions of
-dbt and DuckDB, hashed together.
+dbt and DuckDB.
+
+A refresh passes it to dbt as the env var SAFETY_DBT_CODE_HASH: the year-incremental marts
+rebuild every year when it differs from the hash of their last build, not only when their own
+SQL changed (dbt_project/macros/incremental_years.sql). `dbt_code_files` also tells
+`pipelines.dbt_assets.prepare_manifest` whether target/manifest.json is older than the code.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from importlib.metadata import version
 from pathlib import Path
 
-import duckdb
-
-from pipelines.lib.duck import table_exists
 from pipelines.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
-TABLE = "history.dbt_unit_test_passes"
 _DBT_DIRS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
 _PYTHON = ("pipelines/dbt_udfs.py", "pipelines/lib/poisson.py")  # profiles.yml plugin and its import
 _PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb")
@@ -41,33 +36,3 @@ def dbt_code_hash() -> str:
     for package in _PACKAGES:
         h.update(f"{package}=={version(package)}\0".encode())
     return h.hexdigest()
-
-
-def unit_tests_passed(warehouse: Path, code_hash: str) -> bool:
-    """True when a build of this warehouse ran the unit tests of exactly this code and passed."""
-    if not warehouse.exists():
-        return False
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        schema, table = TABLE.split(".")
-        return bool(
-            table_exists(con, schema, table)
-            and con.execute(f"SELECT count(*) FROM {TABLE} WHERE code_hash = ?", [code_hash]).fetchone()[0]  # type: ignore[index]
-        )
-    finally:
-        con.close()
-
-
-def record_unit_tests_passed(warehouse: Path, code_hash: str, run_id: str) -> None:
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute("CREATE SCHEMA IF NOT EXISTS history")
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS {TABLE} (code_hash VARCHAR, passed_at TIMESTAMP, run_id VARCHAR)"
-        )
-        con.execute(
-            f"INSERT INTO {TABLE} VALUES (?, ?, ?)",
-            [code_hash, dt.datetime.now(dt.UTC).replace(tzinfo=None), run_id],
-        )
-    finally:
-        con.close()

@@ -247,7 +247,7 @@ def run_refresh(
                 # incremental load's frames hold a few quarters: not worth its 0.4 s)
                 release_memory()
             log.info(
-                "step 2/2: reference sources, dbt build%s (models, tests; unit tests when dbt code changed), publish",
+                "step 2/2: reference sources, dbt build%s (seeds, models, data tests; dbt unit tests run in make test), publish",
                 " --full-refresh" if full else "",
             )
             transform = defs.resolve_job_def("transform_and_publish").execute_in_process(

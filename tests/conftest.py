@@ -2,8 +2,9 @@
 two test tiers of `make test`.
 
 Tiers: `make test` runs the fast tier first (`-m "not slow"`, stopping at the first failure):
-pure functions, the dbt macros, and one small end-to-end refresh (tests/test_refresh_national_totals.py,
-a new warehouse, so dbt also runs every dbt unit test). Then the slow tier (`-m slow`, two
+pure functions, the dbt macros, one small end-to-end refresh (`national_warehouse`, read by
+tests/test_refresh_national_totals.py) and, on that warehouse, every dbt unit test
+(tests/test_dbt_unit_tests.py: a refresh excludes them). Then the slow tier (`-m slow`, two
 workers). A test is slow when it needs a built sample warehouse, a browser or AppTest
 (SLOW_FIXTURES, the `browser` marker), or is listed in SLOW_TESTS because it refreshes a warehouse
 of its own or runs the CLI or Dagster in a subprocess. `pytest_collection_modifyitems` marks them
@@ -61,6 +62,28 @@ def run_cli(
     return proc
 
 
+def run_dbt(
+    *args: str, warehouse: Path, tmp_path: Path, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """This environment's dbt in dbt_project on `warehouse`, its target and log folders under
+    `tmp_path` (dbt_project/target stays the refresh's). Not checked: assert on the returncode."""
+    return subprocess.run(
+        [
+            str(BIN / "dbt"),
+            *args,
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        capture_output=True,
+        text=True,
+        env=cli_env(warehouse),
+        cwd=ROOT / "dbt_project",
+        timeout=timeout,
+    )
+
+
 @contextmanager
 def attached(**databases: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB with each file attached read-only under its keyword name, to compare
@@ -79,24 +102,45 @@ def indicators(warehouse: Path, *args: str) -> list[dict]:
     return json.loads(out)
 
 
+def refreshed_once(tmp_path_factory: pytest.TempPathFactory, name: str, *args: str) -> Path:
+    """`refresh --warehouse <name>/new/warehouse.duckdb *args` (a folder that does not exist yet),
+    run once per test run, its output kept in <name>/refresh.log. Under pytest-xdist the workers
+    of one run share one build (the first builds, the others wait)."""
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        root = tmp_path_factory.getbasetemp().parent / name  # this run's, common to its workers
+    else:
+        root = tmp_path_factory.mktemp(name)
+    wh = root / "new" / "warehouse.duckdb"
+    root.mkdir(exist_ok=True)
+    with (root.parent / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "built").exists():
+            proc = run_cli("refresh", "--warehouse", str(wh), *args)
+            (root / "refresh.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
+            (root / "built").touch()
+    return wh
+
+
+def refresh_log(warehouse: Path) -> str:
+    """The output of the `refreshed_once` refresh that built `warehouse`."""
+    return (warehouse.parents[1] / "refresh.log").read_text(encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedded sample refreshed once into a temporary warehouse (serving copy beside it).
 
-    Read-only for every test: a test that refreshes or writes copies the files first. Under
-    pytest-xdist the workers of one run share one build (the first builds, the others wait)."""
-    if "PYTEST_XDIST_WORKER" not in os.environ:
-        wh = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
-        run_cli("refresh", "--warehouse", str(wh))
-        return wh
-    run_root = tmp_path_factory.getbasetemp().parent  # this run's, common to its workers
-    wh = run_root / "sample" / "warehouse.duckdb"
-    with (run_root / "sample.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not wh.with_name("built").exists():
-            run_cli("refresh", "--warehouse", str(wh))
-            wh.with_name("built").touch()
-    return wh
+    Read-only for every test: a test that refreshes or writes copies the files first."""
+    return refreshed_once(tmp_path_factory, "sample")
+
+
+@pytest.fixture(scope="session")
+def national_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fast tier's one end-to-end refresh: a raw drop with only report tables and
+    denominators (tests/fixtures/national_only) loaded into a NEW warehouse through the CLI.
+
+    Read-only for every test, like `sample_warehouse`: copy the file to write to it."""
+    return refreshed_once(tmp_path_factory, "national", "--raw", str(FIXTURES / "national_only"))
 
 
 class DownloadStore:
@@ -159,13 +203,21 @@ SLOW_TESTS = (  # node-id prefixes
 
 
 FAST_REFRESH = "tests/test_refresh_national_totals.py"  # the fast tier's end-to-end refresh
+AFTER_FAST_REFRESH = "tests/test_dbt_unit_tests.py"  # reads the warehouse of that refresh
+
+
+def _tier_order(item: pytest.Item) -> int:
+    if item.nodeid.startswith(FAST_REFRESH):
+        return 0
+    return 2 if item.nodeid.startswith(AFTER_FAST_REFRESH) else 1
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the slow tier `slow` (module docstring); the rest is the fast tier. The fast tier's
     refresh, its longest test file, goes first: with `--no-loadscope-reorder` (Makefile)
-    one worker starts it at once while the other takes the rest."""
-    items.sort(key=lambda item: not item.nodeid.startswith(FAST_REFRESH))  # stable: the rest keep their order
+    one worker starts it at once while the other takes the rest. The dbt unit tests, which
+    read the warehouse of that refresh, go last, so no worker waits long for it."""
+    items.sort(key=_tier_order)  # stable: the rest keep their order
     for item in items:
         if (
             SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ()))

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import csv
 import shutil
-import subprocess
 from pathlib import Path
 
-from tests.conftest import BIN, ROOT, attached, cli_env
+from tests.conftest import ROOT, attached, run_dbt
 
 SEEDS = ROOT / "dbt_project" / "seeds"
 ALL_SOURCES = ["accidents", "road_traffic", "fires", "disasters", "enforcement"]
@@ -68,30 +67,20 @@ def test_a_source_added_to_the_windowed_var_alone_is_not_counted_twice(
     disasters aggregates were recomputed whole and inserted again beside the kept rows.)"""
     wh = tmp_path / "warehouse.duckdb"
     shutil.copy(sample_warehouse, wh)
-    models = ["int_breakdowns__quarterly", "int_records__quarterly_measures"]
+    models = ["int_breakdowns__quarterly", "int_record_measures__quarterly"]
     columns = "region_code, year, quarter, record_source, measure_code, value, n_records, released_on"
     with attached(before=sample_warehouse) as con:
         before = {m: con.execute(f"select {columns} from before.intermediate.{m}").fetchall() for m in models}
-    proc = subprocess.run(
-        [
-            str(BIN / "dbt"),
-            "build",
-            "--select",
-            *models,
-            "--exclude",
-            "resource_type:unit_test",
-            "--vars",
-            "{windowed_record_sources: [" + ", ".join(ALL_SOURCES) + "]}",
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        capture_output=True,
-        text=True,
-        env=cli_env(wh),
-        cwd=ROOT / "dbt_project",
-        timeout=600,
+    proc = run_dbt(
+        "build",
+        "--select",
+        *models,
+        "--exclude",
+        "resource_type:unit_test",
+        "--vars",
+        "{windowed_record_sources: [" + ", ".join(ALL_SOURCES) + "]}",
+        warehouse=wh,
+        tmp_path=tmp_path,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "unique_combination_of_columns_int_breakdowns__quarterly" in proc.stdout

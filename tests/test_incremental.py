@@ -120,7 +120,7 @@ def test_incremental_refresh_reloads_only_the_quarters_of_new_changed_and_remove
         # the watermark of the first build
         marks = dict(
             con.execute(
-                "SELECT year * 10 + quarter, max(_windows_through) FROM intermediate.int_records__quarterly_measures "
+                "SELECT year * 10 + quarter, max(_windows_through) FROM intermediate.int_record_measures__quarterly "
                 "WHERE record_source = 'fires' GROUP BY 1"
             ).fetchall()
         )

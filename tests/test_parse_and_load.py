@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.ingest.loader import load_source
+from pipelines.ingest.loader import load_source, migrate_load_log
 from pipelines.lib.contracts import ACCIDENTS, DENOMINATORS, FIRES
 
 HEADER = "accident_id,occurred_at,region_code,sector,category,deaths,missing,injuries,report_kind,reported_at"
@@ -213,3 +213,26 @@ def test_refresh_report_names_each_file_with_rejected_rows(tmp_path: Path, con) 
     assert "accidents/a_2021Q1.csv: 拒收 1 行 / 1 row(s) rejected" in report
     assert "accidents/b_2021Q1.csv: 拒收 2 行 / 2 row(s) rejected" in report
     assert "c_2021Q1.csv" not in report
+
+
+def test_the_load_log_records_the_file_name_period_and_old_logs_are_migrated(tmp_path: Path, con) -> None:
+    """The loader is the one parser of the period in a file name; dbt and the dashboard read it
+    from raw.load_log. A warehouse whose load log predates the columns gets them filled the same."""
+    row = "A1,2021-01-05 10:00,331102,建筑业,坍塌,1,0,0,快报,2021-01-05 12:00"
+    _drop(tmp_path, "accidents", "331102_2021Q1.csv", [HEADER, row])
+    _drop(tmp_path, "accidents", "331102_2021Q1_2021Q2.csv", [HEADER, row.replace("A1", "A2")])
+    _drop(tmp_path, "accidents", "no_period.csv", [HEADER, row.replace("A1", "A3")])
+    _load(con, ACCIDENTS, tmp_path, window=Q1_2021)
+    query = "SELECT file_path, file_period, file_period_start, file_period_end FROM raw.load_log ORDER BY 1"
+    fresh = con.execute(query).fetchall()
+    assert fresh == [
+        ("accidents/331102_2021Q1.csv", "2021Q1", dt.date(2021, 1, 1), dt.date(2021, 4, 1)),
+        ("accidents/331102_2021Q1_2021Q2.csv", None, None, None),  # two periods: none is taken
+        ("accidents/no_period.csv", None, None, None),
+    ]
+    for column in ("file_period", "file_period_start", "file_period_end"):
+        con.execute(f"ALTER TABLE raw.load_log DROP COLUMN {column}")
+    migrate_load_log(con)
+    assert con.execute(query).fetchall() == fresh
+    migrate_load_log(con)  # a second call finds the columns and does nothing
+    assert con.execute(query).fetchall() == fresh

@@ -3,19 +3,19 @@
 The model files are read as text (Jinja not rendered). Comments, string literals, quoted
 identifiers and Jinja tags are blanked out first, so a construct is reported only where it is
 SQL the engine would see; a macro call such as `{{ dbt.listagg(...) }}` is the portable form.
-Leftovers are listed in ALLOWED with the reason, and the README's "Portable SQL" audit names them.
+Leftovers are listed in ALLOWED with the reason, and the "Portable SQL" paragraph of
+docs/scale.md names them.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, ROOT, cli_env
+from tests.conftest import ROOT, run_dbt
 
 MODELS = ROOT / "dbt_project" / "models"
 SCANNED = ("staging", "intermediate", "marts")
@@ -54,7 +54,8 @@ DENY: tuple[tuple[str, str], ...] = (
     ("ilike", r"\bilike\b"),
 )
 
-# (model file relative to models/, construct) -> why it stays. Keep in step with README.
+# (model file relative to models/, construct) -> why it stays. Keep in step with the
+# "Portable SQL" paragraph of docs/scale.md.
 ALLOWED: dict[tuple[str, str], str] = {
     ("intermediate/int_breakdowns__quarterly.sql", "unnest("): (
         "splits a road accident's list of vehicle kinds into one row per kind; no dbt cross-database "
@@ -204,24 +205,15 @@ def test_portable_macro_forms_match_duckdb(tmp_path: Path) -> None:
         count(*) as n_days
     from parts
     """
-    proc = subprocess.run(
-        [
-            str(BIN / "dbt"),
-            "show",
-            "--quiet",
-            "--output",
-            "json",
-            "--inline",
-            query,
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        capture_output=True,
-        text=True,
-        env=cli_env(tmp_path / "empty.duckdb"),
-        cwd=ROOT / "dbt_project",
+    proc = run_dbt(
+        "show",
+        "--quiet",
+        "--output",
+        "json",
+        "--inline",
+        query,
+        warehouse=tmp_path / "empty.duckdb",
+        tmp_path=tmp_path,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -1,5 +1,6 @@
 """A raw drop with only report tables and denominators (national published totals, 2014–2024)
-loaded into a NEW warehouse through the CLI yields rates, 同比 and vs-previous-5-year means."""
+loaded into a NEW warehouse through the CLI (fixture `national_warehouse`, tests/conftest.py)
+yields rates, 同比 and vs-previous-5-year means."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, indicators, run_cli
+from tests.conftest import indicators
 
 POP = 140000 * 1e4  # 14亿人 every year in the fixture
 GDP_YI = {y: 600000 + 40000 * (y - 2014) for y in range(2014, 2025)}
@@ -29,15 +30,6 @@ LOSS_YI = {y: 3000 + 100 * (y - 2014) for y in range(2014, 2025)}
 
 def _pct(new: float, old: float) -> float:
     return (new - old) / old * 100
-
-
-@pytest.fixture(scope="module")
-def national_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    wh = (
-        tmp_path_factory.mktemp("national") / "new" / "warehouse.duckdb"
-    )  # a directory that does not exist yet
-    run_cli("refresh", "--raw", str(FIXTURES / "national_only"), "--warehouse", str(wh))
-    return wh
 
 
 @pytest.fixture(scope="module")

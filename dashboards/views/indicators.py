@@ -21,7 +21,7 @@ require_page("indicators")  # analysts and statisticians: runnable SQL (dashboar
 MODELS = (
     "dbt_project/models/marts/fct_indicator_values.sql",
     "dbt_project/models/intermediate/int_indicator_values__base.sql",
-    "dbt_project/models/intermediate/int_measure_values.sql",
+    "dbt_project/models/intermediate/int_measure_values__chosen.sql",
 )
 TABLES = ["marts.dim_indicators", "marts.dim_measures", "marts.dim_sectors"]
 

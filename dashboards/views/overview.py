@@ -8,8 +8,9 @@ import streamlit as st
 from dashboards import charts, components, data
 from dashboards.cards import card_model, pick_cards
 from dashboards.formatting import EM_DASH, format_value, is_missing, target_text
-from dashboards.i18n import binding_label, status_label, t
+from dashboards.i18n import binding_label, t
 from dashboards.state import Context, current, kept
+from pipelines.lib.plan_statuses import status_label
 
 CARDS_PER_ROW = 4
 

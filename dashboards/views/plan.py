@@ -11,8 +11,9 @@ import streamlit as st
 from dashboards import charts, components, data, figures
 from dashboards.cards import primary_targets
 from dashboards.formatting import format_value, target_text
-from dashboards.i18n import binding_label, status_label, t
+from dashboards.i18n import binding_label, t
 from dashboards.state import Context, current, kept
+from pipelines.lib.plan_statuses import status_label
 
 MAX_DEFAULT = 6
 MIN_DEFAULT = 4

@@ -16,8 +16,13 @@
 {% macro period_code(period_type, year, quarter) -%}
     case {{ period_type }}
         when 'year' then cast({{ year }} as {{ dbt.type_string() }})
-        else cast({{ year }} as {{ dbt.type_string() }}) || 'Q' || cast({{ quarter }} as {{ dbt.type_string() }})
+        else {{ quarter_code(year, quarter) }}
     end
+{%- endmacro %}
+
+{#- A quarter's code, '2024Q3' (null when either part is). -#}
+{% macro quarter_code(year, quarter) -%}
+    cast({{ year }} as {{ dbt.type_string() }}) || 'Q' || cast({{ quarter }} as {{ dbt.type_string() }})
 {%- endmacro %}
 
 {#- First day of a period, or of the same period `years_back` years earlier (a 同比 base starts
@@ -85,7 +90,9 @@
 
 {#- True when a registered break without a restated base straddles the comparison of the series
     `key_expr`. `breaks`: a relation or CTE name with columns <key_column>, effective_from,
-    restated_base, note_zh, note_en; default the series_breaks seed, keyed by measure_code. -#}
+    restated_base, note_zh, note_en; default the series_breaks seed, keyed by measure_code.
+    A correlated subquery: select it once per row as a column (e.g. yoy_broken) and hand that
+    column to comparison_columns / unless_broken. -#}
 {% macro series_broken(key_expr, base_start, period_end, breaks=none, key_column='measure_code') -%}
     exists (
         select 1 from {{ breaks if breaks is not none else ref('series_breaks') }} as brk
@@ -139,7 +146,9 @@
 
 {#- The three columns of one comparison: the base, the absolute change and the percent change
     (pct_change, macros/safe_divide.sql), each null when `broken`; `names` = [base, abs, pct]
-    column names, e.g. ['yoy_base_value', 'yoy_abs', 'yoy_pct']. -#}
+    column names, e.g. ['yoy_base_value', 'yoy_abs', 'yoy_pct']. `broken` is written into each
+    of the three: pass a boolean column computed once per row (series_broken or
+    series_break_flags in an earlier CTE), not the series_broken subquery itself. -#}
 {% macro comparison_columns(value, base, names, broken=none) -%}
     {{ unless_broken(broken, base) }} as {{ names[0] }},
     {{ unless_broken(broken, change_abs(value, base)) }} as {{ names[1] }},

@@ -59,7 +59,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Pre-hook of the incremental record aggregates (int_records__quarterly_measures,
+{#- Pre-hook of the incremental record aggregates (int_record_measures__quarterly,
     int_breakdowns__quarterly): drop the aggregates about to be recomputed - quarters of replaced
     windows of the windowed sources (var windowed_record_sources, the one list both the hook and
     the models' bodies read), and all rows of the others. Portable SQL (extract, exists), no

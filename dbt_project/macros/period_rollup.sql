@@ -1,9 +1,9 @@
 {#- The period roll-up of record measures, stated once for every model that rolls records up
-    (int_measures__from_records, marts.fct_breakdowns):
+    (int_record_measures__periods, marts.fct_breakdowns):
 
     1. region_tree_sum: every record counts for each ancestor of its region (int_regions__closure);
     2. the caller zero-fills: a row for every quarter the record source covers the region
-       (int_coverage__quarterly), 0 where nothing was recorded;
+       (int_coverage__quarterly), 0 where nothing was recorded (zero_filled_columns);
     3. period_rollup: quarter → 1–N月累计 (ytd, a running sum within the year) → year (the ytd
        through Q4). A ytd is complete when every quarter so far is present and complete; its
        coverage (k of n children) is that of its last quarter. -#}
@@ -22,6 +22,18 @@
     from {{ relation }} as r
     inner join {{ ref('int_regions__closure') }} as closure on r.region_code = closure.descendant_code
     group by closure.ancestor_code{% for col in group_cols %}, r.{{ col }}{% endfor %}
+{%- endmacro %}
+
+{#- The measure and coverage columns of a zero-filled quarterly row (the input of period_rollup):
+    `coverage` a row of int_coverage__quarterly, `rolled` the region_tree_sum row left-joined to
+    it (null: nothing recorded, a true 0). -#}
+{% macro zero_filled_columns(coverage, rolled) -%}
+    coalesce({{ rolled }}.value, 0) as value,
+        coalesce({{ rolled }}.n_records, 0) as n_records,
+        {{ rolled }}.released_on,
+        {{ coverage }}.is_complete,
+        {{ coverage }}.n_children,
+        {{ coverage }}.k_children_complete
 {%- endmacro %}
 
 {#- quarter, ytd and year rows of the zero-filled quarterly relation `quarterly` (columns region_code,

@@ -22,7 +22,6 @@ from typing import Any
 import jinja2
 
 from pipelines.exports.formats import (
-    STATUS_ZH,
     decimals,
     fmt_number,
     fmt_pct,
@@ -32,13 +31,13 @@ from pipelines.exports.formats import (
 )
 from pipelines.exports.quarterly_workbook import SAMPLE_LABEL, unit_name
 from pipelines.exports.report_data import Indicator, QuarterReport
+from pipelines.lib.plan_statuses import plan_statuses, status_label
 
 log = logging.getLogger(__name__)
 
 TEMPLATE = Path(__file__).with_name("templates") / "brief.html.j2"
 CHANGE_INDICATOR = "ps_deaths"  # 生产安全事故死亡人数: the figure leadership asks about first
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "/usr/bin/chromium")
-STATUS_ORDER = ("met", "on_track", "at_risk", "off_track", "no_data", "not_assessed", "not_tracked")
 
 
 @dataclass(frozen=True)
@@ -176,7 +175,7 @@ def _plan_cells(report: QuarterReport, ind: Indicator) -> list[dict[str, str]]:
                 "target": _target_text(p, places),
                 "current": current,
                 "path": path,
-                "status": STATUS_ZH.get(str(p["status"]), str(p["status"])),
+                "status": status_label(str(p["status"])),
                 "status_code": str(p["status"]),
             }
         )
@@ -211,7 +210,7 @@ def plan_summary(report: QuarterReport) -> str:
     if not report.plan:
         return "本地区未登记规划目标。"
     counts = Counter(str(p["status"]) for p in report.plan)
-    parts = [f"{STATUS_ZH.get(s, s)} {counts[s]} 项" for s in STATUS_ORDER if counts.get(s)]
+    parts = [f"{status_label(s)} {counts[s]} 项" for s in plan_statuses() if counts.get(s)]
     years = [int(p["current_year"]) for p in report.plan if p["current_year"] is not None]
     basis = f"(评估依据:截至{max(years)}年的年度数据)" if years else ""
     plans = sorted({str(p["plan_zh"]) for p in report.plan})

@@ -30,15 +30,6 @@ DECIMALS: dict[str, int] = {
 MONEY_UNITS = ("万元", "元", "亿元")
 PCT_DECIMALS = 1  # 同比增减(%) as published: one decimal
 
-STATUS_ZH = {
-    "met": "已达成",
-    "on_track": "正常",
-    "at_risk": "有风险",
-    "off_track": "偏离",
-    "no_data": "无数据",
-    "not_tracked": "未跟踪",
-    "not_assessed": "不评定",
-}
 MINUS = "−"  # U+2212, as the dashboard prints negative changes
 
 

@@ -6,7 +6,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.faults import fault_point
 from pipelines.ingest.changes import unchanged_reference_files
-from pipelines.ingest.loader import LoadResult, load_source
+from pipelines.ingest.loader import LoadResult, load_source, migrate_load_log
 from pipelines.lib.contracts import ALL_SOURCES, Source
 from pipelines.lib.partitions import quarterly_partitions, statistical_range
 from pipelines.lib.quarters import quarter_label
@@ -82,6 +82,9 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
         fault_point(f"ingest_start_{source.name}")  # crash tests (pipelines.faults)
         if not partitioned and not config.reload_unchanged:
             with duckdb.get_connection() as con:
+                # An old warehouse gets the load log's new columns even when nothing is loaded:
+                # the dbt build after this reads them.
+                migrate_load_log(con)
                 unchanged = unchanged_reference_files(con, source, raw_root())
             if unchanged is not None:
                 # The same files would write the same rows: skip the load and, as no row is

@@ -87,7 +87,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> None:
             window_start DATE, window_end DATE, rows_read BIGINT, rows_accepted BIGINT,
             rows_rejected BIGINT, rows_other_window BIGINT, status VARCHAR,
             message_zh VARCHAR, message_en VARCHAR, loaded_at TIMESTAMP, rows_warned BIGINT,
-            rule VARCHAR)"""
+            rule VARCHAR, file_period VARCHAR, file_period_start DATE, file_period_end DATE)"""
     )
     con.execute(
         """CREATE TABLE IF NOT EXISTS raw.rejects (
@@ -110,6 +110,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     # Warehouses created before warnings existed: add the columns (old rows were all errors).
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS rows_warned BIGINT DEFAULT 0")
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS rule VARCHAR")
+    migrate_load_log(con)
     con.execute("ALTER TABLE raw.rejects ADD COLUMN IF NOT EXISTS severity VARCHAR DEFAULT 'error'")
     # A quarantined row keeps its whole content (every cell as read, JSON header -> text in file
     # order) and the sheet it came from, so it can be corrected and replayed without the file.
@@ -127,10 +128,12 @@ def file_period(file_path: str) -> tuple[dt.date, dt.date, str] | None:
     """[start, end) and label of the one period named in a file name; None if none or several.
 
     Never decides where a loaded row goes: a record's partition is its date, not the name of the
-    file it came in (files may be named freely, DESIGN §3). It is used twice: rows dated after
-    the named period get a warning, and the change planner (`pipelines.ingest.change_plan`, for
-    the file sensor and the CLI refresh) reloads the named period's quarters for a file none of
-    whose rows' dates can be read.
+    file it came in (files may be named freely, DESIGN §3). It is the one parser of file-name
+    periods: rows dated after the named period get a warning; the change planner
+    (`pipelines.ingest.change_plan`, for the file sensor and the CLI refresh) reloads the named
+    period's quarters for a file none of whose rows' dates can be read; and raw.load_log records
+    it for every file logged (file_period, file_period_start, file_period_end), which the
+    submission tracker (dbt int_submissions__quarterly) and the dashboard's load summary read.
     """
     found = {m.groups() for m in _NAME_PERIOD.finditer(file_path.rsplit("/", 1)[-1])}
     if len(found) != 1:
@@ -147,6 +150,65 @@ def file_period(file_path: str) -> tuple[dt.date, dt.date, str] | None:
         return dt.date(year, 1, 1), dt.date(year + 1, 1, 1), str(year)
     end = dt.date(year + 1, 1, 1) if q == 4 else dt.date(year, 3 * q + 1, 1)
     return dt.date(year, 3 * q - 2, 1), end, f"{year}Q{q}"
+
+
+# The period named in a file name, as raw.load_log records it for every file it logs (label
+# '2025Q2' / '2021' and [start, end)): the submission tracker (int_submissions__quarterly) and the
+# dashboard's load summary read these columns instead of parsing file names again.
+_LOAD_LOG_PERIOD_COLUMNS = (
+    ("file_period", "VARCHAR"),
+    ("file_period_start", "DATE"),
+    ("file_period_end", "DATE"),
+)
+
+
+def _period_columns(file_path: str) -> tuple[str | None, dt.date | None, dt.date | None]:
+    """(file_period, file_period_start, file_period_end) of raw.load_log for a file."""
+    period = file_period(file_path)
+    if period is None:
+        return None, None, None
+    start, end, label = period
+    return label, start, end
+
+
+def migrate_load_log(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses whose raw.load_log predates the file-name period columns: add them and fill
+    them for every file already logged (by file_period, as new loads do). Does nothing when
+    raw.load_log does not exist yet or has the columns. Called before anything reads them: by
+    ensure_tables, and by every ingest asset before it may skip an unchanged source (a refresh
+    that loads nothing still builds dbt models reading the columns)."""
+    have = {
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database()"
+            " AND schema_name = 'raw' AND table_name = 'load_log'"
+        ).fetchall()
+    }
+    missing = [(c, t) for c, t in _LOAD_LOG_PERIOD_COLUMNS if c not in have]
+    if not have or not missing:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for c, t in missing:
+            con.execute(f"ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS {c} {t}")
+        paths = [p for (p,) in con.execute("SELECT DISTINCT file_path FROM raw.load_log").fetchall()]
+        periods = pl.DataFrame(
+            [(p, *_period_columns(p)) for p in paths],
+            schema={"file_path": pl.Utf8, "label": pl.Utf8, "start": pl.Date, "end": pl.Date},
+            orient="row",
+        ).filter(pl.col("label").is_not_null())
+        if periods.height:
+            con.register("_file_periods", periods.to_arrow())
+            con.execute(
+                "UPDATE raw.load_log AS l SET file_period = p.label, file_period_start = p.start,"
+                " file_period_end = p.end FROM _file_periods AS p WHERE l.file_path = p.file_path"
+            )
+            con.unregister("_file_periods")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    log.info("raw.load_log: added %s", ", ".join(c for c, _t in missing))
 
 
 def _period_warnings(good: pl.DataFrame, source: Source, file_path: str) -> pl.DataFrame | None:
@@ -612,8 +674,9 @@ def _write(
             con.execute(
                 "INSERT INTO raw.load_log (load_id, source, file_path, file_sha256, encoding, window_start,"
                 " window_end, rows_read, rows_accepted, rows_rejected, rows_other_window, status,"
-                " message_zh, message_en, loaded_at, rows_warned, rule)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " message_zh, message_en, loaded_at, rows_warned, rule, file_period, file_period_start,"
+                " file_period_end)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     result.load_id,
                     source.name,
@@ -632,6 +695,7 @@ def _write(
                     loaded_at,
                     f.rows_warned,
                     f.rule or None,
+                    *_period_columns(f.file_path),
                 ],
             )
         con.execute("COMMIT")

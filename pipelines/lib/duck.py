@@ -16,9 +16,19 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
     return bool(row and row[0])
 
 
+# A DuckDB file is its headers (one main and two database headers of 4 KiB) then its blocks.
+_HEADER_BYTES = 3 * 4096
+
+
 def database_problem(path: Path) -> str | None:
-    """None when the DuckDB file at `path` is absent or opens and lists its tables; otherwise
-    DuckDB's complaint (a truncated file, a bad header, a failed block checksum)."""
+    """None when the DuckDB file at `path` is absent, or opens, lists its tables and holds every
+    block their data lies in; otherwise DuckDB's complaint (a truncated file, a bad header, a
+    failed block checksum) or the missing bytes.
+
+    Reading each table's row-group metadata finds damage only where the metadata lies: a file cut
+    short behind it opens and counts fine, and fails later, mid-build. The highest block any
+    column segment lies in (pragma_storage_info, metadata too) finds that without reading the
+    data. (Not the header's block count: it includes free blocks DuckDB has cut off the end.)"""
     if not path.exists():
         return None
     try:
@@ -27,10 +37,46 @@ def database_problem(path: Path) -> str | None:
             tables = con.execute(
                 "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
             ).fetchall()
+            last_block, block_size = -1, 0
             for schema, table in tables:  # reads each table's row-group metadata, not its data
                 con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()
+                name = f'"{schema}"."{table}"'.replace("'", "''")
+                row = con.execute(
+                    f"SELECT max(block_id) FROM pragma_storage_info('{name}') WHERE persistent"
+                ).fetchone()
+                if row and row[0] is not None:
+                    last_block = max(last_block, int(row[0]))
+            if last_block >= 0:
+                size_row = con.execute(
+                    "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()"
+                ).fetchone()
+                block_size = int(size_row[0]) if size_row else 0
         finally:
             con.close()
     except duckdb.Error as exc:
         return str(exc).splitlines()[0][:300]
+    needed = _HEADER_BYTES + (last_block + 1) * block_size
+    size = path.stat().st_size
+    if last_block >= 0 and size < needed:
+        return f"file truncated: {size} bytes, its table data reaches byte {needed}"
+    return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            tables = con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            ).fetchall()
+            for schema, table in tables:  # reads each table's row-group metadata, not its data
+                con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()
+            block_size, total_blocks = con.execute(
+                "SELECT block_size, total_blocks FROM pragma_database_size() WHERE database_name = current_database()"
+            ).fetchone() or (0, 0)
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        return str(exc).splitlines()[0][:300]
+    expected = _HEADER_BYTES + int(block_size) * int(total_blocks)
+    size = path.stat().st_size
+    if size < expected and not path.with_name(path.name + ".wal").exists():
+        return f"file truncated: {size} bytes of the {expected} its blocks need"
     return None

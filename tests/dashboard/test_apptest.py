@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import data
 from dashboards.formatting import format_pct_change, format_value
-from dashboards.i18n import status_label
+from pipelines.lib.plan_statuses import status_label
 from tests.conftest import DownloadStore
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")

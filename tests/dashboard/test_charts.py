@@ -156,7 +156,8 @@ def test_plan_band_from_target_else_current_plan() -> None:
 
 
 def test_status_labels_come_from_the_seed() -> None:
-    from dashboards.i18n import STATUS_COLORS, STATUS_HEX, plan_statuses, status_label
+    from dashboards.i18n import STATUS_COLORS, STATUS_HEX
+    from pipelines.lib.plan_statuses import plan_statuses, status_label
 
     assert list(plan_statuses())[:4] == ["met", "on_track", "at_risk", "off_track"]
     assert (status_label("at_risk"), status_label("at_risk", "en")) == ("有风险", "At risk")

@@ -7,7 +7,7 @@
 -- columns are made non-null ('unknown') before grouping, so in each output row exactly one of
 -- them is set: that one names the breakdown.
 --
--- Incremental like int_records__quarterly_measures (macros/incremental_windows.sql): the
+-- Incremental like int_record_measures__quarterly (macros/incremental_windows.sql): the
 -- windowed sources (var windowed_record_sources, the only list: every source's records pass
 -- through the same filter below) recompute only the quarters whose raw window was replaced since
 -- the last build; the others (accidents, disasters) are recomputed whole (补报/核销 and 核报 can
@@ -25,13 +25,15 @@
     pre_hook="{{ replaced_quarters_delete() }}",
 ) }}
 {#- The records of each source (relation, date column, scope), in the quarters this build
-    recomputes: every row of a source that is not windowed. Every source passes the same filter. -#}
-{%- set record_sources = {
-    'accidents': (ref('int_accidents__current'), 'occurred_at', 'not is_written_off and in_ps_total'),
-    'road_traffic': (ref('stg_raw__road_traffic'), 'occurred_at', none),
-    'fires': (ref('stg_raw__fires'), 'occurred_at', none),
-    'disasters': (ref('int_disasters__latest'), 'started_on', none),
-    'enforcement': (ref('stg_raw__enforcement'), 'inspected_on', none),
+    recomputes: every row of a source that is not windowed. Every source passes the same filter.
+    The date column of each source is macros/record_sources.sql. -#}
+{%- set dated = record_sources() %}
+{%- set source_records = {
+    'accidents': (ref('int_accidents__current'), dated['accidents'], 'not is_written_off and in_ps_total'),
+    'road_traffic': (ref('stg_raw__road_traffic'), dated['road_traffic'], none),
+    'fires': (ref('stg_raw__fires'), dated['fires'], none),
+    'disasters': (ref('int_disasters__latest'), dated['disasters'], none),
+    'enforcement': (ref('stg_raw__enforcement'), dated['enforcement'], none),
 } %}
 {#- How the breakdowns are computed: (record source, relation below, released-on column, measures
     (code, expression), breakdowns (name, category column)); one scan of the relation each -#}
@@ -59,7 +61,7 @@
 ] %}
 
 with
-{%- for source, (relation, date_col, scope) in record_sources.items() %}
+{%- for source, (relation, date_col, scope) in source_records.items() %}
 records_{{ source }} as (
     select * from {{ relation }}
     where {{ scope or 'true' }} and {{ replaced_windows_filter(source, date_col) }}
@@ -116,7 +118,7 @@ enf as (
 ),
 
 {%- for source, rel, released, measures, breakdowns in sources %}
-{%- set date_col = record_sources[source][1] %}
+{%- set date_col = source_records[source][1] %}
 
 grouped_{{ loop.index }} as (
     -- {{ source }}: {{ breakdowns | map('first') | join(', ') }}, one scan

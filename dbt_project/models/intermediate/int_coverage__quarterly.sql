@@ -18,7 +18,7 @@ records as (
         r.region_code,
         r.year,
         m.record_source as source
-    from {{ ref('int_records__quarterly_measures') }} as r
+    from {{ ref('int_record_measures__quarterly') }} as r
     inner join {{ ref('measures') }} as m on r.measure_code = m.measure_code
 ),
 
@@ -50,7 +50,7 @@ horizon as (
     select
         m.record_source as source,
         max(r.year * 4 + r.quarter - 1) as last_quarter_index
-    from {{ ref('int_records__quarterly_measures') }} as r
+    from {{ ref('int_record_measures__quarterly') }} as r
     inner join {{ ref('measures') }} as m on r.measure_code = m.measure_code
     group by 1
 ),

@@ -5,7 +5,7 @@ with own as (
     select
         p.region_code, p.measure_code, p.year, p.value, p.released_on,
         'published' as basis
-    from {{ ref('int_published__latest') }} as p
+    from {{ ref('int_published_values__latest') }} as p
     inner join {{ ref('measures') }} as m on p.measure_code = m.measure_code
     where m.kind in ('stock', 'flow') and p.period_grain = 'year'
 ),

@@ -11,7 +11,7 @@ measures as (select measure_code, kind from {{ ref('measures') }}),
 
 cumulative as (
     select p.region_code, p.measure_code, p.year, p.quarter, p.value, p.released_on
-    from {{ ref('int_published__latest') }} as p
+    from {{ ref('int_published_values__latest') }} as p
     inner join measures as m on p.measure_code = m.measure_code
     where m.kind = 'flow' and (
         p.period_grain = 'ytd' or (p.period_grain = 'cum_month' and p.month_to % 3 = 0)

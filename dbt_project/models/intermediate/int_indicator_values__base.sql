@@ -13,7 +13,7 @@ with indicators as (
 ),
 
 mv as (
-    select * from {{ ref('int_measure_values') }}
+    select * from {{ ref('int_measure_values__chosen') }}
     union all
     -- Deaths and missing published separately: their sum stands in for the combined figure.
     select
@@ -23,13 +23,13 @@ mv as (
         d.coverage_n, d.coverage_k, d.n_records, null as records_value, null as records_complete,
         null as report_value, 'nd_deaths + nd_missing' as report_derived_from,
         greatest(d.released_on, m.released_on) as released_on
-    from {{ ref('int_measure_values') }} as d
-    inner join {{ ref('int_measure_values') }} as m
+    from {{ ref('int_measure_values__chosen') }} as d
+    inner join {{ ref('int_measure_values__chosen') }} as m
         on d.region_code = m.region_code and d.period_type = m.period_type and d.year = m.year
         and d.quarter is not distinct from m.quarter
         and d.measure_code = 'nd_deaths' and m.measure_code = 'nd_missing'
     where not exists (
-        select 1 from {{ ref('int_measure_values') }} as x
+        select 1 from {{ ref('int_measure_values__chosen') }} as x
         where x.measure_code = 'nd_deaths_missing' and x.region_code = d.region_code
             and x.period_type = d.period_type and x.year = d.year
             and x.quarter is not distinct from d.quarter

@@ -1,17 +1,17 @@
 -- 报送情况 / Submission status of every reporting unit of a record source, per quarter.
 -- A unit has submitted a quarter when a file loaded without being rejected whole either
 --   (a) holds rows dated in that quarter for a region the unit covers (itself or below), or
---   (b) names the unit's region code first and the quarter (2025Q2) or its year (2021) in its file name.
+--   (b) names the unit's region code first and the quarter (2025Q2) or its year (2021) in its file name
+--       (the period as the loader parsed it: raw.load_log.file_period_start / _end, from
+--       pipelines/ingest/loader.py file_period, the one parser of file-name periods).
 -- Receipt time = the file's first load into the warehouse (raw.load_log.loaded_at): a proxy,
 -- the warehouse cannot know when the file reached the office. Files first seen in a source's
 -- very first load have no meaningful receipt time: status 'initial_load', left out of 及时率.
 -- Quarters run from the unit's valid_from to the source's latest loaded quarter.
-{% set record_sources = {
-    'accidents': 'occurred_at', 'road_traffic': 'occurred_at', 'fires': 'occurred_at',
-    'disasters': 'started_on', 'enforcement': 'inspected_on'} %}
+{% set dated_sources = record_sources() %}
 with units as (
     select * from {{ ref('reporting_units') }}
-    where source in ({% for s in record_sources %}'{{ s }}'{{ ',' if not loop.last }}{% endfor %})
+    where source in ({% for s in dated_sources %}'{{ s }}'{{ ',' if not loop.last }}{% endfor %})
 ),
 
 quarters as (select * from {{ ref('int_calendar__quarters') }}),
@@ -40,7 +40,10 @@ files as (
         min(l.loaded_at) as first_loaded_at,
         min(case when l.load_order = 1 then l.load_id end) as first_load_id,
         count(distinct l.file_sha256) as n_versions,
-        max(l.loaded_at) as last_loaded_at
+        max(l.loaded_at) as last_loaded_at,
+        -- the same in every row of a file: the loader parses them from its name
+        max(l.file_period_start) as file_period_start,
+        max(l.file_period_end) as file_period_end
     from (
         select *, row_number() over (partition by source, file_path order by loaded_at, load_id) as load_order
         from load_log
@@ -49,7 +52,7 @@ files as (
 ),
 
 record_quarters as (
-    {% for s, col in record_sources.items() %}
+    {% for s, col in dated_sources.items() %}
     select distinct
         '{{ s }}' as source,
         _file_path as file_path,
@@ -67,24 +70,16 @@ horizon as (
     group by 1
 ),
 
-named as (
-    -- Region code first, then a year or a quarter: 330300_温州_2025Q2.xlsx, 450000_广西_2021.csv.
-    select
-        f.source,
-        f.file_path,
-        {{ dbt.split_part('f.file_path', "'/'", -1) }} as file_name
-    from files as f
-),
-
 named_periods as (
+    -- Region code first, then a year or a quarter: 330300_温州_2025Q2.xlsx, 450000_广西_2021.csv.
     select
         source,
         file_path,
-        regexp_extract(file_name, '^(\d{6})', 1) as unit_region_code,
-        -- A group that did not match is '' (never a non-number), so nullif + cast needs no try_cast.
-        cast(nullif(regexp_extract(file_name, '(?:^|\D)((?:19|20)\d{2})(?:[-_ ]?[Qq]([1-4]))?(?:\D|$)', 1), '') as integer) as year,
-        cast(nullif(regexp_extract(file_name, '(?:^|\D)((?:19|20)\d{2})[-_ ]?[Qq]([1-4])(?:\D|$)', 2), '') as integer) as quarter
-    from named
+        regexp_extract({{ dbt.split_part('file_path', "'/'", -1) }}, '^(\d{6})', 1) as unit_region_code,
+        file_period_start,
+        file_period_end
+    from files
+    where file_period_start is not null
 ),
 
 unit_file_quarters as (
@@ -93,11 +88,11 @@ unit_file_quarters as (
     inner join closure as c on r.region_code = c.descendant_code
     inner join units as u on u.region_code = c.ancestor_code and u.source = r.source
     union
-    select u.unit_id, n.year, q.quarter, n.file_path
+    select u.unit_id, q.year, q.quarter, n.file_path
     from named_periods as n
     inner join units as u on u.region_code = n.unit_region_code and u.source = n.source
-    inner join {{ values_table('quarter', [1, 2, 3, 4]) }} as q on n.quarter is null or n.quarter = q.quarter
-    where n.year is not null and n.unit_region_code <> ''
+    inner join quarters as q on q.quarter_start >= n.file_period_start and q.quarter_start < n.file_period_end
+    where n.unit_region_code <> ''
 ),
 
 expected as (
@@ -112,7 +107,7 @@ expected as (
         q.quarter,
         q.quarter_start,
         q.quarter_end,
-        cast({{ dbt.dateadd('day', 'u.deadline_day', 'q.quarter_end') }} as date) as deadline
+        {{ submission_deadline('q.quarter_end', 'u.deadline_day') }} as deadline
     from units as u
     inner join horizon as h on u.source = h.source
     inner join quarters as q
@@ -147,7 +142,7 @@ select
     e.region_code,
     e.year,
     e.quarter,
-    cast(e.year as {{ dbt.type_string() }}) || 'Q' || cast(e.quarter as {{ dbt.type_string() }}) as period,
+    {{ quarter_code('e.year', 'e.quarter') }} as period,
     e.quarter_start,
     e.quarter_end,
     e.deadline,

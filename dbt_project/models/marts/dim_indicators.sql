@@ -1,6 +1,6 @@
 -- Grain: one row per indicator of the registry (seed indicators).
 -- sector_scope names the dim_sectors flag that selects the numerator's sectors, as
--- int_records__quarterly_measures applies it to accident records: every accident measure
+-- int_record_measures__quarterly applies it to accident records: every accident measure
 -- counts sectors in the production-safety scope (in_ps_total), imc_deaths those in 工矿商贸
 -- (in_imc). Derived here rather than added to the seed: a new seed column would break the
 -- seed load of every existing warehouse (dbt truncates and refills a seed table in place).

@@ -1,6 +1,6 @@
 -- Grain: region × period_type (quarter, ytd, year) × period × domain × breakdown × category ×
 -- measure. The record measures of seeds/breakdown_measures.csv by the breakdowns of seeds/
--- breakdowns.csv, rolled up like int_measures__from_records (macros/period_rollup.sql):
+-- breakdowns.csv, rolled up like int_record_measures__periods (macros/period_rollup.sql):
 --   * every record counts for each ancestor of its region (int_regions__closure);
 --   * rows exist where the record source covers the region (int_coverage__quarterly), for every
 --     category the region has ever recorded (int_breakdowns__categories): a covered quarter
@@ -56,8 +56,7 @@ quarterly as (
     -- zero-filled: every category in every covered quarter (a month in its own quarter only)
     select
         cv.region_code, cv.year, cv.quarter, u.domain, u.breakdown, u.category_code, dm.measure_code,
-        dm.unit, coalesce(r.value, 0) as value, coalesce(r.n_records, 0) as n_records, r.released_on,
-        cv.is_complete, cv.n_children, cv.k_children_complete
+        dm.unit, {{ zero_filled_columns('cv', 'r') }}
     from coverage as cv
     inner join {{ ref('int_breakdowns__categories') }} as u on cv.region_code = u.region_code and cv.domain = u.domain
     inner join domain_measures as dm on u.domain = dm.domain
@@ -105,19 +104,26 @@ periodic as (
     where m.breakdown = 'month'
 ),
 
+written as (
+    -- the rows this build writes, each with its 同比 break flag (macros/comparisons.sql),
+    -- evaluated once per row and read by the three comparison columns
+    select
+        p.*,
+        {{ series_broken('p.measure_code', period_first_day('p.period_type', 'p.year', 'p.quarter', 1),
+                         period_last_day('p.period_type', 'p.year', 'p.quarter')) }} as yoy_broken
+    from periodic as p
+    {%- if year_incremental %}
+    where p.year in ({{ year_list(rebuild) }}) or {{ fct_breakdowns_key('p.') }} in ({{ key_list(new_keys) }})
+    {%- endif %}
+),
+
 compared as (
     select
         p.*,
         {{ period_code('p.period_type', 'p.year', 'p.quarter') }} as period,
-        {{ comparison_columns(
-            'p.value', 'y.value', ['yoy_base_value', 'yoy_abs', 'yoy_pct'],
-            broken=series_broken('p.measure_code', period_first_day('p.period_type', 'p.year', 'p.quarter', 1),
-                                 period_last_day('p.period_type', 'p.year', 'p.quarter'))) }}
-    from periodic as p
+        {{ comparison_columns('p.value', 'y.value', ['yoy_base_value', 'yoy_abs', 'yoy_pct'], broken='p.yoy_broken') }}
+    from written as p
     left join periodic as y on {{ same_period_years_before('p', 'y', ['region_code'] + series) }}
-    {%- if year_incremental %}
-    where p.year in ({{ year_list(rebuild) }}) or {{ fct_breakdowns_key('p.') }} in ({{ key_list(new_keys) }})
-    {%- endif %}
 )
 
 select

@@ -11,5 +11,5 @@ select
     records_value - report_value as difference,
     {{ pct_change('records_value', 'report_value') }} as difference_pct,
     case when abs(records_value - report_value) < 0.5 then 'match' else 'mismatch' end as status
-from {{ ref('int_measure_values') }}
+from {{ ref('int_measure_values__chosen') }}
 where records_complete and report_value is not null

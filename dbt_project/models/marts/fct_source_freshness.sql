@@ -12,7 +12,7 @@ with units as (
     from {{ ref('reporting_units') }}
     where
         (valid_to is null or valid_to >= {{ reference_date() }})
-        and source in ('accidents', 'road_traffic', 'fires', 'disasters', 'enforcement')
+        and source in ({% for s in record_sources() %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %})
     group by 1
 ),
 
@@ -43,7 +43,7 @@ expected as (
     select u.source, u.deadline_day, u.n_units, max(q.quarter_index) as expected_index
     from units as u
     inner join quarters as q
-        on cast({{ dbt.dateadd('day', 'u.deadline_day', 'q.quarter_end') }} as date) < {{ reference_date() }}
+        on {{ submission_deadline('q.quarter_end', 'u.deadline_day') }} < {{ reference_date() }}
     group by 1, 2, 3
 ),
 
@@ -75,15 +75,15 @@ select
     j.n_units,
     j.deadline_day,
     j.reference_date,
-    cast(qe.year as {{ dbt.type_string() }}) || 'Q' || cast(qe.quarter as {{ dbt.type_string() }}) as expected_period,
-    cast(qd.year as {{ dbt.type_string() }}) || 'Q' || cast(qd.quarter as {{ dbt.type_string() }}) as latest_data_period,
-    cast(qc.year as {{ dbt.type_string() }}) || 'Q' || cast(qc.quarter as {{ dbt.type_string() }}) as latest_complete_period,
+    {{ quarter_code('qe.year', 'qe.quarter') }} as expected_period,
+    {{ quarter_code('qd.year', 'qd.quarter') }} as latest_data_period,
+    {{ quarter_code('qc.year', 'qc.quarter') }} as latest_complete_period,
     qc.quarter_end as complete_through,
     case when j.complete_index is null then null else j.quarters_behind end as quarters_behind,
     case
         when j.quarters_behind > 0
             then {{ dbt.datediff(
-                "cast(" ~ dbt.dateadd('day', 'j.deadline_day', 'qn.quarter_end') ~ " as date)",
+                submission_deadline('qn.quarter_end', 'j.deadline_day'),
                 'j.reference_date',
                 'day'
             ) }}

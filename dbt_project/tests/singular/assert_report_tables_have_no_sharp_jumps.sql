@@ -7,7 +7,7 @@
 {%- set factor = var('report_jump_factor', 3) %}
 
 with reports as (
-    select * from {{ ref('int_measures__from_reports') }}
+    select * from {{ ref('int_report_measures__periods') }}
     where period_type in ('quarter', 'year')
 ),
 

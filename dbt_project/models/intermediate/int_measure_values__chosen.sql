@@ -2,9 +2,9 @@
 --   records complete           -> records (and the report figure, if any, is kept for reconciliation)
 --   else a report figure       -> the report (the region's own published total)
 --   else records partial       -> records, marked partial (k of n children)
-with rec as (select * from {{ ref('int_measures__from_records') }}),
+with rec as (select * from {{ ref('int_record_measures__periods') }}),
 
-rep as (select * from {{ ref('int_measures__from_reports') }}),
+rep as (select * from {{ ref('int_report_measures__periods') }}),
 
 keys as (
     select region_code, measure_code, period_type, year, quarter from rec

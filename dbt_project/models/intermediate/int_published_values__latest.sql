@@ -1,22 +1,8 @@
 -- Report tables and denominators: the latest release (vintage) of each region × period ×
--- measure, with the period parsed. Earlier releases stay in staging and in
--- fct_published_vintages.
-with unioned as (
-    select 'report' as origin, * from {{ ref('stg_raw__reports') }}
-    union all
-    select 'denominator' as origin, * from {{ ref('stg_raw__denominators') }}
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by region_code, period, measure_code
-            order by released_on desc, _loaded_at desc, _file_path desc, _row_number desc
-        ) as vintage_rank,
-        count(*) over (partition by region_code, period, measure_code) as n_vintages,
-        min(released_on) over (partition by region_code, period, measure_code) as first_released_on
-    from unioned
+-- measure (vintage_rank 1 of int_published_values__vintages), with the period parsed.
+-- Earlier releases stay in staging and in fct_published_vintages.
+with ranked as (
+    select * from {{ ref('int_published_values__vintages') }}
 ),
 
 measures as (select measure_code, kind from {{ ref('measures') }})

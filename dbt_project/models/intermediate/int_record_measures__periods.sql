@@ -10,7 +10,7 @@ measures as (
 
 rolled as (
     -- every record counts for each ancestor of its region
-    {{ region_tree_sum(ref('int_records__quarterly_measures'), ['year', 'quarter', 'measure_code']) }}
+    {{ region_tree_sum(ref('int_record_measures__quarterly'), ['year', 'quarter', 'measure_code']) }}
 ),
 
 quarterly as (
@@ -19,12 +19,7 @@ quarterly as (
         cv.year,
         cv.quarter,
         m.measure_code,
-        coalesce(r.value, 0) as value,
-        coalesce(r.n_records, 0) as n_records,
-        r.released_on,
-        cv.is_complete,
-        cv.n_children,
-        cv.k_children_complete
+        {{ zero_filled_columns('cv', 'r') }}
     from coverage as cv
     inner join measures as m on cv.source = m.record_source
     left join rolled as r

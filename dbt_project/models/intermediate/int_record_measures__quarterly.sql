@@ -26,21 +26,23 @@
     ('imc_deaths', 'sum(deaths_incl_missing)', 'in_imc'),
     ('se_deaths', 'sum(deaths_incl_missing)', 'involves_special_equipment'),
 ] -%}
-{#- (model, date column, measures, raw source) -#}
+{#- (model, date column, measures, raw source); the date column of each source is
+    macros/record_sources.sql -#}
+{%- set dated = record_sources() %}
 {%- set simple = [
-    ('int_accidents_in_scope', 'occurred_at', acc_measures, 'accidents'),
-    ('stg_raw__road_traffic', 'occurred_at', [
+    ('int_accidents_in_scope', dated['accidents'], acc_measures, 'accidents'),
+    ('stg_raw__road_traffic', dated['road_traffic'], [
         ('road_accidents', 'count(*)', 'true'),
         ('road_deaths', 'sum(deaths)', 'true'),
         ('road_injuries', 'sum(injuries)', 'true'),
     ], 'road_traffic'),
-    ('stg_raw__fires', 'occurred_at', [
+    ('stg_raw__fires', dated['fires'], [
         ('fire_count', 'count(*)', 'true'),
         ('fire_deaths', 'sum(deaths)', 'true'),
         ('fire_injuries', 'sum(injuries)', 'true'),
         ('fire_direct_loss', 'sum(direct_loss_wan)', 'true'),
     ], 'fires'),
-    ('int_disasters__latest', 'started_on', [
+    ('int_disasters__latest', dated['disasters'], [
         ('nd_affected_person_times', 'sum(affected_person_times)', 'true'),
         ('nd_deaths', 'sum(deaths)', 'true'),
         ('nd_missing', 'sum(missing)', 'true'),
@@ -52,7 +54,7 @@
         ('forest_fire_count', 'count(distinct event_id)', "hazard_code = 'forest_grassland_fire'"),
         ('forest_damaged_area', 'sum(burned_forest_ha)', "hazard_code = 'forest_grassland_fire'"),
     ], 'disasters'),
-    ('stg_raw__enforcement', 'inspected_on', [
+    ('stg_raw__enforcement', dated['enforcement'], [
         ('enf_inspections', 'count(*)', 'true'),
         ('enf_penalties', 'count(*)', 'is_penalised'),
         ('enf_fines', 'sum(fine_wan)', 'true'),
@@ -80,14 +82,16 @@ scanned_{{ loop.index }} as (
         year,
         quarter,
         {%- for code, agg, cond in measures %}
+        {#- the rows meeting the measure's condition, counted -#}
+        {%- set n_rows = 'count(' ~ ('*' if cond == 'true' else 'case when ' ~ cond ~ ' then 1 end') ~ ')' %}
         {%- if agg == 'count(*)' %}
-        cast(count({{ '*' if cond == 'true' else 'case when ' ~ cond ~ ' then 1 end' }}) as double) as v_{{ loop.index }},
+        cast({{ n_rows }} as double) as v_{{ loop.index }},
         {%- elif agg.startswith('count(distinct ') %}
         cast(count(distinct {{ agg[15:-1] if cond == 'true' else 'case when ' ~ cond ~ ' then ' ~ agg[15:-1] ~ ' end' }}) as double) as v_{{ loop.index }},
         {%- else %}
         {{ exact_sum(agg[4:-1] if cond == 'true' else 'case when ' ~ cond ~ ' then ' ~ agg[4:-1] ~ ' end') }} as v_{{ loop.index }},
         {%- endif %}
-        count({{ '*' if cond == 'true' else 'case when ' ~ cond ~ ' then 1 end' }}) as n_{{ loop.index }},
+        {{ n_rows }} as n_{{ loop.index }},
         max({{ '_rel' if cond == 'true' else 'case when ' ~ cond ~ ' then _rel end' }}) as r_{{ loop.index }}{{ ',' if not loop.last }}
         {%- endfor %}
     from (

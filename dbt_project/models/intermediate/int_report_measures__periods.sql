@@ -3,7 +3,7 @@
 -- figures or from differences of cumulative (1–N月累计) figures, YTD and year from quarters.
 with published as (
     select p.*
-    from {{ ref('int_published__latest') }} as p
+    from {{ ref('int_published_values__latest') }} as p
     inner join {{ ref('measures') }} as m on p.measure_code = m.measure_code
     where p.origin = 'report' and m.kind = 'count'
 ),
