@@ -191,7 +191,9 @@ def _meets(target: Target, agg: NDArray[np.float64], values: NDArray[np.float64]
         return np.asarray(np.all(values == 0, axis=1))
     if target.target_kind == "direction_down":
         if target.baseline_level is not None:
-            level = agg if target.aggregation == "period_total" else values[:, -1]
+            # Per-year level vs per-year baseline, as fct_plan_progress compares them (its
+            # annual mean vs the baseline span ÷ its years): never a 5-year total vs a year.
+            level = values.mean(axis=1) if target.aggregation == "period_total" else values[:, -1]
             return np.asarray(level < target.baseline_level)
         if values.shape[1] >= 2:
             return np.asarray(values[:, -1] < values[:, -2])

@@ -28,9 +28,12 @@ select
     case
         when s.probability is null then null
         when s.method = 'observed' then case when s.probability = 1 then 'met' else 'not_met' end
-        when s.probability >= 0.9 then 'very_likely'
-        when s.probability >= 0.5 then 'likely'
-        when s.probability > 0.1 then 'unlikely'
+        -- IPCC-style likelihood bands (docs/methods.md §4); each lower bound is inclusive
+        -- except virtually_certain's (> 0.95)
+        when s.probability > 0.95 then 'virtually_certain'
+        when s.probability >= 0.66 then 'likely'
+        when s.probability >= 0.33 then 'about_as_likely'
+        when s.probability >= 0.05 then 'unlikely'
         else 'very_unlikely'
     end as attainment_band
 from sim as s

@@ -198,7 +198,9 @@ assessed as (
                      when p.current_year >= p.target_year then 'met'
                      when p.current_value <= p.path_value then 'on_track' else 'at_risk' end
             when p.current_year >= p.target_year then case when p.meets_target then 'met' else 'off_track' end
-            when p.meets_target then case when p.aggregation = 'final_year' then 'met' else 'on_track' end
+            -- before the target year a value at the target is on track, never met: a final-year
+            -- target is met only by the target year's own value (the line above)
+            when p.meets_target then 'on_track'
             when p.path_value is not null and not p.higher_is_better then
                 case when p.current_value <= p.path_value then 'on_track'
                      when p.current_value <= p.path_value * (1 + {{ band }}) then 'at_risk' else 'off_track' end
