@@ -33,6 +33,10 @@ INDICATOR_COLUMNS = [
     "unit",
     "numerator",
     "denominator",
+    # which year's denominator the rate rests on and how it was obtained (another year's, a
+    # sum of children, prorated …): shown by default so a carried-over denominator is visible
+    "denominator_year",
+    "denominator_basis",
     "yoy_abs",
     "yoy_pct",
     "yoy_signal",

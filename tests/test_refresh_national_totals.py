@@ -42,6 +42,8 @@ def test_disaster_death_rate_per_million(national: dict) -> None:
     r = national[("nd_deaths_missing_per_1m_pop", "2024")]
     assert r["value"] == pytest.approx(0.5)  # 700 / 14亿 × 10^6
     assert r["numerator"] == 700 and r["denominator"] == POP
+    # the CLI's default columns say which year's denominator the rate rests on, and how
+    assert (r["denominator_year"], r["denominator_basis"]) == (2024, "published")
     assert r["yoy_pct"] == pytest.approx(_pct(0.5, 0.7))  # 2023: 980 / 14亿 × 10^6 = 0.7
     prev5 = sum(DEATHS_MISSING[y] / POP * 1e6 for y in range(2019, 2024)) / 5  # 0.8, 0.9, 0.6, 0.5, 0.7
     assert prev5 == pytest.approx(0.7)
