@@ -60,23 +60,3 @@ def database_problem(path: Path) -> str | None:
     if last_block >= 0 and size < needed:
         return f"file truncated: {size} bytes, its table data reaches byte {needed}"
     return None
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-        try:
-            tables = con.execute(
-                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
-            ).fetchall()
-            for schema, table in tables:  # reads each table's row-group metadata, not its data
-                con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()
-            block_size, total_blocks = con.execute(
-                "SELECT block_size, total_blocks FROM pragma_database_size() WHERE database_name = current_database()"
-            ).fetchone() or (0, 0)
-        finally:
-            con.close()
-    except duckdb.Error as exc:
-        return str(exc).splitlines()[0][:300]
-    expected = _HEADER_BYTES + int(block_size) * int(total_blocks)
-    size = path.stat().st_size
-    if size < expected and not path.with_name(path.name + ".wal").exists():
-        return f"file truncated: {size} bytes of the {expected} its blocks need"
-    return None
