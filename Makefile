@@ -39,6 +39,8 @@ system-deps:  ## headless Chromium and CJK fonts for the browser tests (Debian)
 
 refresh: setup
 	$(BIN)/safety-stats refresh
+	# 公开数据: the real 全国 drop in its own warehouse (the dashboard's benchmark; SAFETY_PUBLIC_SERVING)
+	$(BIN)/safety-stats refresh --raw raw/public --warehouse $(CURDIR)/.warehouse/public/warehouse.duckdb
 
 docs: setup  ## 数据字典: dbt docs of the serving copy as one HTML, served at /app/static/data_dictionary.html
 	$(BIN)/python -m pipelines.data_dictionary

@@ -105,6 +105,8 @@ def run(serving: Path) -> dict[str, Any]:
             size = band(float(np.mean(known)), history.is_count_data)
             for name, kwargs in VARIANTS.items():
                 a = assess(target, history, through, **kwargs)
+                if not a.fan:
+                    continue  # no projection (an amount with one year or only zeros)
                 fan_last = next(f for f in a.fan if f["year"] == last)
                 records.append(
                     {

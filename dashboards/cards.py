@@ -26,6 +26,7 @@ from dashboards.formatting import (
     target_text,
 )
 from dashboards.i18n import STATUS_COLORS, binding_label, t
+from pipelines.exports.denominators import denominator_status
 from pipelines.lib.plan_statuses import status_label
 
 BINDING_RANK = {"约束性": 0, "预期性": 1}
@@ -62,6 +63,20 @@ class CardModel:
     notes: list[str] = field(default_factory=list)
     partial: bool = False
     noise: str | None = None  # yoy_signal: significant, within_noise, partial_coverage
+    denominator_status: str | None = None  # closed_year_carried, other_year, estimated (marked ‡)
+
+
+DENOMINATOR_MARK = "‡"  # after a rate whose denominator is another year's or an estimate
+
+
+def denominator_note(row: dict[str, Any], lang: str) -> str | None:
+    """'‡ 分母为2022年数(当年数未发布)' when the row's denominator is another year's, an estimate,
+    or a closed year's carried figure (pipelines/exports/denominators.py); else None."""
+    status = denominator_status(row)
+    if status is None:
+        return None
+    year = row.get("denominator_year")
+    return f"{DENOMINATOR_MARK} " + t(f"den_{status}", lang, year="?" if is_missing(year) else int(num(year)))
 
 
 def primary_targets(plan: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -137,8 +152,9 @@ def format_p(p: Any) -> str:
 
 
 def noise_lines(row: dict[str, Any], lang: str) -> list[str]:
-    """Tooltip lines: the value's 95% interval, the 同比 rate ratio with its interval and p-value,
-    and what the signal means (docs/methods.md)."""
+    """Tooltip lines: the value's 95% interval, the 同比 rate ratio with its interval, p- and
+    q-value, a reliability warning below 20 effective events, and what the signal means
+    (docs/methods.md §2–3): the interval before the flag."""
     lines = []
     unit, unit_en = row.get("unit"), row.get("unit_en")
     if not is_missing(row.get("ci_low")) and not is_missing(row.get("ci_high")):
@@ -161,8 +177,11 @@ def noise_lines(row: dict[str, Any], lang: str) -> list[str]:
                 low=EM_DASH if is_missing(row.get("yoy_rr_low")) else f"{float(row['yoy_rr_low']):.2f}",
                 high="∞" if is_missing(row.get("yoy_rr_high")) else f"{float(row['yoy_rr_high']):.2f}",
                 p=format_p(row.get("yoy_p_value")),
+                q=format_p(row.get("yoy_q_value")),
             )
         )
+    if row.get("reliability") == "low":
+        lines.append(t("reliability_low", lang))
     signal = row.get("yoy_signal")
     if signal == "within_noise":
         lines.append(t("within_noise", lang))
@@ -261,26 +280,34 @@ def help_text(row: dict[str, Any], pnote: str, lang: str) -> str:
     ]
     if row.get("indicator_kind") == "rate" and not is_missing(row.get("numerator")):
         lines.append(f"{t('col_numerator', lang)}: {format_value(row.get('numerator'), None, lang)}")
-    return "  \n".join(lines + noise_lines(row, lang))
+    if row.get("indicator_kind") == "rate" and not is_missing(row.get("denominator_year")):
+        lines.append(
+            f"{t('col_den_year', lang)}: {int(num(row['denominator_year']))} · {row.get('denominator_basis') or ''}"
+        )
+    den = denominator_note(row, lang)
+    return "  \n".join(lines + ([den] if den else []) + noise_lines(row, lang))
 
 
 def value_card(code: str, label: str, row: dict[str, Any], lang: str) -> CardModel:
     """The card of one fct_indicator_values row."""
     pnote = period_note(row, lang)
     delta = yoy_delta(row, lang)
+    den = denominator_note(row, lang)
+    value = format_indicator_value(row, lang)
     return CardModel(
         indicator_code=code,
         label=label,
-        value=format_indicator_value(row, lang),
+        value=f"{value} {DENOMINATOR_MARK}" if den and value != EM_DASH else value,
         period_note=pnote,
         delta=delta.text,
         delta_color=delta.color,
         delta_arrow=delta.arrow,
         delta_description=t("yoy", lang) if delta.text else None,
         help=help_text(row, pnote, lang),
-        notes=[*value_notes(row, lang), *delta.notes],
+        notes=[*value_notes(row, lang), *([den] if den else []), *delta.notes],
         partial=row.get("completeness") == "partial",
         noise=row.get("yoy_signal"),
+        denominator_status=denominator_status(row),
     )
 
 

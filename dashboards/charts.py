@@ -26,7 +26,7 @@ from dashboards.formatting import (
     partial_label,
 )
 from dashboards.i18n import STATUS_HEX, t
-from pipelines.lib import poisson
+from pipelines.lib import poisson, proportions
 from pipelines.lib.plan_statuses import plan_statuses, status_label
 
 FONT_FAMILY = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
@@ -383,6 +383,35 @@ def plan_trend_figure(
     if unit:
         _add_unit_label(fig, unit if lang == "zh" else str(series.iloc[0].get("unit_en") or unit))
     return fig
+
+
+def add_public_benchmark(fig: go.Figure, bench: pd.DataFrame, lang: str = "zh") -> bool:
+    """The 全国 public-data series (dashboards.public_benchmark) as one dashed grey line on the annual
+    panel of a plan_trend_figure; hover names it real public data with its release date.
+    Returns whether a line was drawn (none when `bench` is empty)."""
+    rows = [r for r in _rows(bench) if not is_missing(r.get("value"))]
+    if not rows:
+        return False
+    released = t("public_benchmark_released", lang)
+    fig.add_trace(
+        go.Scatter(
+            x=[_year_x(int(r["year"])) for r in rows],
+            y=[r["value"] for r in rows],
+            mode="lines+markers",
+            line={"color": COLOR_BASELINE, "width": 1.5, "dash": "dash"},
+            marker={"color": COLOR_BASELINE, "size": 5},
+            name=t("public_benchmark_name", lang),
+            text=[
+                f"{t('public_benchmark_hover', lang)} · "
+                f"{format_value(r['value'], r.get('unit'), lang, r.get('unit_en'))} · {released} {r.get('released_on')}"
+                for r in rows
+            ],
+            hovertemplate="%{x|%Y}: %{text}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    return True
 
 
 def ranking_figure(
@@ -854,6 +883,7 @@ class Funnel:
     theta: float | None
     overdispersion: poisson.Overdispersion | None
     excluded: int
+    model: str = "poisson"  # 'poisson' or 'binomial': which limits are drawn
 
 
 def funnel_figure(
@@ -866,11 +896,14 @@ def funnel_figure(
     denominator_unit: str = "",
     denominator_unit_en: str | None = None,
     count_unit: str | None = None,
+    model: str = "poisson",
 ) -> Funnel:
     """Child regions' rates against their denominators, with 95% and 99.8% control limits around
-    the parent region's rate (Spiegelhalter 2005): exact Poisson limits, or normal limits widened
-    by a random effect τ² when the regions are over-dispersed. Partial values are left out.
+    the parent region's rate (Spiegelhalter 2005): exact limits, or normal limits widened by a
+    random effect τ² when the regions are over-dispersed. Partial values are left out.
 
+    `model` (pipelines.lib.funnel_kind): 'poisson' for events per exposure, 'binomial' for a
+    proportion (numerator part of the denominator: exact binomial limits, never above 100%).
     `children`: fct_indicator_values rows (value, numerator, denominator, completeness, region
     names, better); `parent`: the parent region's row; value = numerator × scale ÷ denominator.
     """
@@ -892,21 +925,16 @@ def funnel_figure(
         or not num(parent.get("denominator"))
         or not rows
     ):
-        return Funnel(_layout(fig, title), None, None, excluded)
+        return Funnel(_layout(fig, title), None, None, excluded, model)
     theta = num(parent["numerator"]) * scale / num(parent["denominator"])  # in value units
     events = np.array([num(r["numerator"]) for r in rows], dtype=float)
-    exposure = np.array([num(r["denominator"]) / scale for r in rows], dtype=float)
-    od = poisson.overdispersion(events, exposure, theta) if theta > 0 else None
-    lo_e, hi_e = float(exposure.min()), float(exposure.max())
-    grid = np.geomspace(lo_e / 1.5, hi_e * 1.5, 160)
-    # x: the denominator in readable units (万, 亿 …); limits are computed on the exposure
-    divisor, x_unit = axis_scale(list(exposure * scale), denominator_unit, lang, denominator_unit_en)
-    x_of = scale / divisor
-
-    def limits(e: np.ndarray, coverage: float) -> tuple[np.ndarray, np.ndarray]:
-        if od is not None and od.overdispersed:
-            return poisson.funnel_limits_overdispersed(theta, e, coverage, od.tau2)
-        return poisson.funnel_limits(theta, e, coverage)
+    dens = np.array([num(r["denominator"]) for r in rows], dtype=float)
+    limits = _funnel_limits(model, theta, scale, events, dens)
+    od = limits.od
+    grid = np.geomspace(float(dens.min()) / 1.5, float(dens.max()) * 1.5, 160)
+    # x: the denominator in readable units (万, 亿 …); limits are computed on the denominator
+    divisor, x_unit = axis_scale(list(dens), denominator_unit, lang, denominator_unit_en)
+    x_of = 1 / divisor
 
     unit = str(parent.get("unit") or "")
     for coverage, name, dash in (
@@ -942,8 +970,8 @@ def funnel_figure(
             hoverinfo="skip",
         )
     )
-    lo95, hi95 = limits(exposure, 0.95)
-    lo998, hi998 = limits(exposure, 0.998)
+    lo95, hi95 = limits(dens, 0.95)
+    lo998, hi998 = limits(dens, 0.998)
     colors, status = [], []
     for r, v, a, b, c, d in zip(rows, (num(r["value"]) for r in rows), lo95, hi95, lo998, hi998, strict=True):
         worse_high = (r.get("better") or "lower") == "lower"
@@ -964,7 +992,7 @@ def funnel_figure(
     ]
     fig.add_trace(
         go.Scatter(
-            x=exposure * x_of,
+            x=dens * x_of,
             y=[num(r["value"]) for r in rows],
             mode="markers+text",
             marker={"color": colors, "size": 10, "line": {"color": "white", "width": 1}},
@@ -980,11 +1008,53 @@ def funnel_figure(
     fig = _layout(fig, title, height=440)
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0})
     fig.update_xaxes(type="log", title={"text": t("funnel_x", lang, unit=x_unit), "font": {"size": 12}})
-    top = max(float(np.nanmax(limits(np.array([lo_e]), 0.998)[1])), max(num(r["value"]) for r in rows))
+    smallest = np.array([float(dens.min())])
+    values = [num(r["value"]) for r in rows]
+    top = max(float(np.nanmax(limits(smallest, 0.998)[1])), max(values))
+    y_range = [0.0, top * 1.1]
+    if model == "binomial":  # proportions crowd below 100%: show the band the limits span
+        bottom = min(float(np.nanmin(limits(smallest, 0.998)[0])), min(values))
+        pad = 0.05 * max(top - bottom, 0.01 * scale)
+        y_range = [max(0.0, bottom - pad), top + pad]
     fig.update_yaxes(
-        range=[0, top * 1.1], title={"text": unit if lang == "zh" else str(parent.get("unit_en") or unit)}
+        range=y_range, title={"text": unit if lang == "zh" else str(parent.get("unit_en") or unit)}
     )
-    return Funnel(fig, theta, od, excluded)
+    return Funnel(fig, theta, od, excluded, model)
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """Control limits of a funnel (value units) as a function of the denominator."""
+
+    model: str
+    theta: float
+    scale: float
+    od: poisson.Overdispersion | None
+
+    def __call__(self, dens: np.ndarray, coverage: float) -> tuple[np.ndarray, np.ndarray]:
+        widen = self.od is not None and self.od.overdispersed
+        tau2 = self.od.tau2 if self.od is not None else 0.0
+        if self.model == "binomial":  # proportion scale, n = the denominator count
+            p0 = self.theta / self.scale
+            if widen:
+                lo, hi = proportions.funnel_limits_overdispersed(p0, dens, coverage, tau2)
+            else:
+                lo, hi = proportions.funnel_limits(p0, dens, coverage)
+            return lo * self.scale, hi * self.scale
+        exposure = dens / self.scale  # rate per unit exposure = the value
+        if widen:
+            return poisson.funnel_limits_overdispersed(self.theta, exposure, coverage, tau2)
+        return poisson.funnel_limits(self.theta, exposure, coverage)
+
+
+def _funnel_limits(model: str, theta: float, scale: float, events: np.ndarray, dens: np.ndarray) -> _Limits:
+    """The limits of `model` around theta, with the over-dispersion test of the regions."""
+    od: poisson.Overdispersion | None = None
+    if model == "binomial":
+        od = proportions.overdispersion(events, dens, theta / scale)
+    elif theta > 0:
+        od = poisson.overdispersion(events, dens / scale, theta)
+    return _Limits(model, theta, scale, od)
 
 
 def add_projection_fan(

@@ -39,6 +39,8 @@ READ_TABLES = (
     "marts.fct_submissions",
     "marts.fct_submission_rates",
     "marts.fct_source_freshness",
+    "marts.fct_rate_decomposition",
+    "marts.fct_standardised_rates",
     "quality.load_log",
     "quality.rejects",
     "quality.refreshes",

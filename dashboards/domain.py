@@ -19,8 +19,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, data, figures
-from dashboards.cards import card_model, pick_rows
+from dashboards import components, data, figures, rate_decomposition
+from dashboards.cards import card_model, denominator_note, pick_rows
 from dashboards.formatting import (
     format_indicator_value,
     format_pct_change,
@@ -31,6 +31,7 @@ from dashboards.formatting import (
 )
 from dashboards.i18n import t
 from dashboards.state import Context
+from pipelines.exports.denominators import STATUS_COLUMN, denominator_status
 from pipelines.settings import DBT_PROJECT_DIR
 
 # Seeds are not in the serving copy (pipelines/publish.py copies marts, quality and meta only):
@@ -209,8 +210,22 @@ def period_table(rows: dict[str, dict], codes: tuple[str, ...], lang: str, prev5
             rec[t("col_prev5_pct", lang)] = format_pct_change(r.get("vs_prev5_mean_pct"))
         rec[t("col_released", lang)] = str(r.get("released_on") or "")[:10]
         rec[t("col_break", lang)] = (r.get("break_note_en") if lang == "en" else r.get("break_note_zh")) or ""
+        # where a rate's denominator comes from (another year's, estimated, a closed year carried)
+        den_year = r.get("denominator_year")
+        rec[t("col_den_year", lang)] = "" if den_year is None or pd.isna(den_year) else str(int(den_year))
+        rec[t("col_den_note", lang)] = denominator_note(r, lang) or ""
         out.append(rec)
     return pd.DataFrame(out)
+
+
+def with_denominator_status(values: pd.DataFrame) -> pd.DataFrame:
+    """The mart rows with the denominator_status column the exports carry (denominators.py)."""
+    if values.empty:
+        return values
+    out = values.copy()
+    statuses = [denominator_status(r) for r in data.records(values)]
+    out[STATUS_COLUMN] = pd.Series(statuses, index=out.index, dtype=object)  # None stays None
+    return out
 
 
 def render_domain(ctx: Context, key: str) -> None:
@@ -249,11 +264,14 @@ def render_domain(ctx: Context, key: str) -> None:
 
     st.subheader(t("domain_table", lang) + f" · {ctx.period_text}")
     table_df = period_table(rows, codes, lang, dom.prev5)
-    export = values[values["indicator_code"].isin(codes)] if not values.empty else values
+    export = with_denominator_status(
+        values[values["indicator_code"].isin(codes)] if not values.empty else values
+    )
     if not table_df.empty:
         components.table(
             table_df, lang, name=f"{key}_{ctx.region}_{ctx.period}", key=f"{key}_table", export=export
         )
+    decomposition_notes(ctx, [c for c in dom.rates if c in rate_decomposition.PARTS and c in rows], rows)
     components.source_caption(
         lang,
         ["marts.fct_indicator_values"],
@@ -312,6 +330,24 @@ def render_domain(ctx: Context, key: str) -> None:
 
     if dom.pending:
         st.info(t("pending_breakdowns", lang, items=", ".join(t(k, lang) for k in dom.pending)), icon="🧩")
+
+
+def decomposition_notes(ctx: Context, gdp_rates: list[str], rows: dict[str, dict]) -> None:
+    """Under the table, for each GDP-based rate shown: its 同比 split into the numerator's part and
+    GDP growth's part (marts.fct_rate_decomposition), so a price effect is not read as a safety gain."""
+    lang = ctx.lang
+    lines: list[str] = []
+    for code in gdp_rates:
+        row = rows[code]  # the shown row: the full year when a Q4 YTD falls back to it
+        split = rate_decomposition.decomposition(
+            ctx.db, ctx.region, str(row["period_type"]), str(row["period"])
+        )
+        name = str(row.get("indicator_name_en" if lang == "en" else "indicator_name_zh"))
+        lines += rate_decomposition.lines_for(split, [code], {code: name}, lang)
+    for line in lines:
+        st.caption(line)
+    if lines:
+        st.caption(t("decomp_caption", lang))
 
 
 # ------------------------------------------------------------------------------------ breakdowns

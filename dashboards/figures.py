@@ -9,15 +9,18 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import charts, data
+from dashboards import charts, data, public_benchmark
 from dashboards.cards import primary_targets
 
 
 @st.cache_data(ttl=data.TTL_SECONDS, show_spinner=False, max_entries=512)
-def plan_trend(db: str, region: str, indicator: str, lang: str) -> go.Figure:
+def plan_trend(db: str, region: str, indicator: str, lang: str, public_db: str | None = None) -> go.Figure:
+    """`public_db`: token of the public layer's serving copy, whose 全国 series is drawn beside."""
     series = data.indicator_series(db, region, indicator)
     target = primary_targets(data.plan_progress(db, region)).get(indicator)
-    return charts.plan_trend_figure(series, target, lang=lang, plan=data.current_plan(db))
+    fig = charts.plan_trend_figure(series, target, lang=lang, plan=data.current_plan(db))
+    charts.add_public_benchmark(fig, public_benchmark.for_series(public_db, series, region, indicator), lang)
+    return fig
 
 
 @st.cache_data(ttl=data.TTL_SECONDS, show_spinner=False, max_entries=256)

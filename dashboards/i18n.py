@@ -85,9 +85,11 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "partial_series": ("部分(数据不全)", "partial (incomplete)"),
     "within_noise": (
-        "同比变化在随机波动范围内(精确泊松检验 p ≥ 0.05),不宜解读为真实上升或下降。",
-        "The change vs last year is within chance variation (exact Poisson test, p ≥ 0.05); "
-        "do not read it as a real rise or fall.",
+        "无明显变化证据:同比变化在随机波动范围内(计入多人伤亡事件的聚集和年际波动,"
+        "并控制同页多重比较的错误发现率),不宜解读为真实上升或下降。",
+        "No evidence of change: the change vs last year is within chance variation (allowing for "
+        "deaths that come several to an event, year-to-year variation and the many comparisons on "
+        "a page); do not read it as a real rise or fall.",
     ),
     "drivers": ("哪些下级地区拉动了变化:{indicator}", "Which child regions drive the change: {indicator}"),
     "drivers_caption": (
@@ -149,11 +151,17 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "signal": ("变化是否显著", "Signal?"),
     "signal_yes": ("显著", "signal"),
-    "signal_no": ("波动范围内", "within noise"),
+    "reliability_low": (
+        "事件数少(有效事件不足 20 起),数值不稳定,请结合绝对数阅读。",
+        "Few events (under 20 effective events): the figure is unreliable; read it with the counts.",
+    ),
+    "signal_no": ("无明显变化证据", "no evidence of change"),
     "signal_help": (
-        "精确泊松检验(条件二项):p < 0.05 为显著,否则为随机波动范围内(灰色);比率按事件数和分母检验。详见“统计方法”页。",
-        "Exact Poisson test (conditional binomial): p < 0.05 is significant, otherwise within noise "
-        "(grey); rates are tested on their counts and denominators. See the Methods page.",
+        "条件二项检验,计入一起事故多人伤亡的聚集和年际波动;同一页面的比较按 Benjamini–Hochberg "
+        "控制错误发现率,q < 0.05 为显著,否则为无明显变化证据(灰色)。详见“统计方法”页。",
+        "Conditional binomial test allowing for deaths clustered in events and year-to-year "
+        "variation; the comparisons of a page are screened by Benjamini–Hochberg false-discovery "
+        "control: q < 0.05 is significant, otherwise no evidence of change (grey). See the Methods page.",
     ),
     # columns
     "col_region": ("地区", "Region"),
@@ -502,13 +510,14 @@ LABELS.update(
     {
         "ci95": ("95%置信区间:{low} – {high}", "95% interval: {low} – {high}"),
         "rr_line": (
-            "同比率比 {rr}(95%区间 {low} – {high},p = {p})",
-            "Rate ratio vs last year {rr} (95% interval {low} – {high}, p = {p})",
+            "同比率比 {rr}(95%区间 {low} – {high},p = {p},q = {q})",
+            "Rate ratio vs last year {rr} (95% interval {low} – {high}, p = {p}, q = {q})",
         ),
         "signal_partial": ("数据不全,不判断显著性", "partial data: no verdict"),
         "signal_significant_help": (
-            "变化超出随机波动范围(精确泊松检验 p < 0.05)。",
-            "The change is beyond chance variation (exact Poisson test, p < 0.05).",
+            "变化超出随机波动范围(计入多人伤亡的聚集和年际波动,同页比较的错误发现率 q < 0.05)。",
+            "The change is beyond chance variation (allowing for clustered deaths and year-to-year "
+            "variation; false-discovery q < 0.05 among the page's comparisons).",
         ),
         "col_ci": ("95%置信区间", "95% interval"),
         "col_p": ("P值", "p-value"),
@@ -624,6 +633,123 @@ LABELS.update(
 )
 
 
+# Issue 16 item 5: funnel limits by measure type (pipelines/lib/funnel_kind.py).
+LABELS.update(
+    {
+        "funnel_why_events": (
+            "分子是相互独立事件的起数,按泊松分布波动,故画泊松控制限。",
+            "Poisson limits because the numerator counts independent events.",
+        ),
+        "funnel_why_persons": (
+            "分子是人数:一起事故可致多人伤亡,人数成群出现,波动大于泊松;故检验过度离散,需要时放宽控制限。",
+            "The numerator counts persons, who come in clusters (one accident, several deaths) and vary "
+            "more than Poisson: the limits are widened when the regions are over-dispersed.",
+        ),
+        "funnel_why_binomial": (
+            "{num}是{den}的一部分,数值为比例(不超过100%),故按二项分布计算控制限;泊松控制限会过宽。",
+            "{num} are part of {den}: the value is a proportion (at most 100%), so the limits are "
+            "binomial; Poisson limits would be far too wide.",
+        ),
+        "funnel_exact_binomial": (
+            "控制限为围绕上级地区比例的精确二项界限(Spiegelhalter 2005)。",
+            "Limits: exact binomial around the parent region's proportion (Spiegelhalter 2005).",
+        ),
+        "funnel_overdispersed_binomial": (
+            "各地区差异超出二项波动(φ = {phi}):控制限已按随机效应放宽(τ = {tau},比例尺度)。",
+            "Regions differ more than binomial noise (φ = {phi}): limits widened by a random effect "
+            "(τ = {tau} on the proportion scale).",
+        ),
+        "funnel_none_title": ("各下级地区数值(不画控制限)", "Child regions' values (no control limits)"),
+        "funnel_none": (
+            "不画漏斗图和控制限:分子是以{unit}计的数量(金额、面积、人次等),不是相互独立事件的计数;"
+            "控制限的宽度会随计量单位改变(按元或万元、公顷或亩计结果不同),没有意义。图中仅按数值排列各地区。",
+            "No funnel plot and no control limits: the numerator is an amount in {unit} (money, area, "
+            "person-times …), not a count of independent events; limits would change with the unit it "
+            "is written in (yuan or 10k yuan, hectares or mu) and mean nothing. The chart only lists "
+            "the regions' values.",
+        ),
+    }
+)
+
+
+# Issue 16 items 4, 9, 10: the GDP rate's decomposition, denominators from another year or
+# estimated (pipelines/exports/denominators.py), the quality and methodology note per indicator.
+LABELS.update(
+    {
+        "den_closed_year_carried": (
+            "年度已结束但无当年分母,沿用{year}年数",
+            "Closed year without a denominator of its own: {year}'s figure carried",
+        ),
+        "den_other_year": (
+            "分母为{year}年数(当年数未发布)",
+            "Denominator from {year} (the year's own not yet published)",
+        ),
+        "den_estimated": ("分母为估算值(全年数×N/4)", "Estimated denominator (annual figure × N/4)"),
+        "col_den_year": ("分母年份", "Denominator year"),
+        "col_den_note": ("分母说明", "Denominator note"),
+        "decomp_line": (
+            "同比 {pct}:{part} {num} 个百分点,GDP增长 {den} 个百分点",
+            "YoY {pct}: {part} {num} pp, GDP growth {den} pp",
+        ),
+        "decomp_part_deaths": ("死亡人数", "deaths"),
+        "decomp_part_loss": ("直接经济损失", "direct loss"),
+        "decomp_caption": (
+            "GDP按现价计:死亡人数不变而GDP增长时比率也会下降,这是价格和增长效应,不是安全改善。"
+            "分解见 marts.fct_rate_decomposition。",
+            "GDP is at current prices: with deaths flat and GDP growing the rate falls too, a price "
+            "and growth effect, not a safety gain. See marts.fct_rate_decomposition.",
+        ),
+        "note_expander": ("质量与方法说明", "Quality and methodology note"),
+        "note_definition": ("定义", "Definition"),
+        "note_source": ("来源", "Source"),
+        "note_known_breaks": ("已知口径变化", "Known breaks"),
+        "note_reliability": ("可靠性", "Reliability"),
+        "note_interval": ("区间含义", "What the interval means"),
+        "note_missing": (
+            "该指标暂无质量与方法说明。",
+            "No quality and methodology note for this indicator yet.",
+        ),
+    }
+)
+
+# 工矿商贸 crude and sector-mix standardised rates (dashboards/standardised_rates.py)
+LABELS.update(
+    {
+        "std_heading": (
+            "工矿商贸十万人死亡率:粗率与按行业构成标化率({year}年)",
+            "工矿商贸 deaths per 10^5 workers: crude and standardised by sector mix ({year})",
+        ),
+        "std_region": ("地区", "Region"),
+        "std_deaths": ("死亡人数(含失踪)", "Deaths incl. missing"),
+        "std_workers": ("就业人员(万人)", "Workers (10k)"),
+        "std_crude": ("粗率(95%区间)", "Crude rate (95% interval)"),
+        "std_standardised": ("标化率(95%区间)", "Standardised rate (95% interval)"),
+        "std_status": ("标化说明", "Standardisation"),
+        "std_status_standardised": ("已标化", "standardised"),
+        "std_status_standardised_reweighted": (
+            "已标化(本地无从业人员的行业不计,其余权重按比例放大)",
+            "standardised (sectors with no workers here left out, other weights rescaled)",
+        ),
+        "std_status_missing_sector_workers": (
+            "未标化:缺分行业就业人数",
+            "not standardised: workers by sector missing",
+        ),
+        "std_status_deaths_without_workers": (
+            "未标化:有死亡但该行业就业人数为0",
+            "not standardised: deaths in a sector with 0 workers",
+        ),
+        "std_status_no_workers": ("未标化:无就业人数", "not standardised: no workers"),
+        "std_note": (
+            "标准人口:{standard}(合成示意值,非官方统计)。标化率 = Σ 标准人口行业权重 × 行业死亡率,"
+            "消除各地行业构成差异后可比;区间为 Fay–Feuer 伽马区间,粗率为精确泊松区间。",
+            "Standard population: {standard} (a SYNTHETIC illustrative mix, not official). Standardised "
+            "rate = Σ standard sector share × sector death rate, comparable across regions with "
+            "different sector mixes; Fay–Feuer gamma interval, exact Poisson for the crude rate.",
+        ),
+    }
+)
+
+
 def t(key: str, lang: str = "zh", **fmt: object) -> str:
     """The label `key` in `lang` ('zh' or 'en'), formatted with `fmt`."""
     zh, en = LABELS[key]
@@ -659,3 +785,26 @@ def binding_label(binding: str | None, lang: str = "zh") -> str:
     if binding == "预期性":
         return t("binding_expected", lang)
     return t("binding_none", lang)
+
+
+# 全国 benchmark from the public layer (dashboards.public_benchmark): real figures beside the series.
+LABELS.update(
+    {
+        "public_benchmark_name": (
+            "全国(公开数据) · China (public data)",
+            "全国(公开数据) · China (public data)",
+        ),
+        "public_benchmark_hover": ("全国公开数据(真实数据)", "China, public data (real figures)"),
+        "public_benchmark_released": ("发布", "released"),
+        "public_benchmark_caption": (
+            "灰色虚线为全国公开数据(真实数据,来源见 raw/public/SOURCES.md),仅作参照;样本数据为合成数据。",
+            "Dashed grey line: China, public data (real figures, sources in raw/public/SOURCES.md), "
+            "for reference only; the sample data are synthetic.",
+        ),
+        "public_benchmark_caption_real": (
+            "灰色虚线为全国公开数据(真实数据,来源见 raw/public/SOURCES.md),仅作参照。",
+            "Dashed grey line: China, public data (real figures, sources in raw/public/SOURCES.md), "
+            "for reference only.",
+        ),
+    }
+)

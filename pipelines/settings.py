@@ -3,6 +3,8 @@
 SAFETY_RAW         raw drop to load (default: the embedded sample raw/sample)
 SAFETY_WAREHOUSE   the writer's DuckDB file (default: .warehouse/warehouse.duckdb)
 SAFETY_SERVING     the published read-only copy (default: serving.duckdb beside the warehouse)
+SAFETY_PUBLIC_SERVING  serving copy of the public 全国 layer raw/public (default:
+                   .warehouse/public/serving.duckdb), the dashboard's benchmark; absent = none
 SAFETY_DUCKDB_MEMORY  DuckDB memory limit of the writer's connections and dbt (default 1536MB)
 """
 
@@ -31,6 +33,12 @@ def warehouse_path() -> Path:
 def serving_path() -> Path:
     default = warehouse_path().with_name("serving.duckdb")
     return Path(os.environ.get("SAFETY_SERVING", default)).resolve()
+
+
+def public_serving_path() -> Path:
+    """Serving copy of the warehouse built from raw/public alone (never mixed with the sample)."""
+    default = PROJECT_ROOT / ".warehouse" / "public" / "serving.duckdb"
+    return Path(os.environ.get("SAFETY_PUBLIC_SERVING", default)).resolve()
 
 
 def duckdb_memory_limit() -> str:

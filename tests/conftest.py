@@ -199,6 +199,8 @@ SLOW_TESTS = (  # node-id prefixes
     "tests/test_safe_publishing.py",  # refreshes, one killed
     "tests/test_sql_sandbox.py::test_cli_",  # the CLI
     "tests/test_submissions.py",  # refreshes of the sample without one file, then with it
+    "tests/test_public_layer.py::test_public_drop_loads",  # refreshes raw/public alone
+    "tests/test_public_layer.py::test_cited_figures",  # same warehouse, and the CLI
 )
 
 

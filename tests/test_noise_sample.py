@@ -22,8 +22,9 @@ def test_small_county_drop_of_a_third_is_within_noise(sample_warehouse: Path) ->
     [row] = indicators(sample_warehouse, "--region", "331102", "--indicator", "ps_deaths", "--period", "2020")
     assert (row["value"], row["yoy_pct"]) == (2.0, -33.3)
     assert row["yoy_signal"] == "within_noise"
-    assert row["ci_low"] == pytest.approx(0.2422, rel=1e-3)  # exact Poisson limits for 2 events
-    assert row["ci_high"] == pytest.approx(7.225, rel=1e-3)
+    # Wider than the exact Poisson limits for 2 independent deaths (0.2422–7.225): deaths cluster
+    # in accidents and the series varies from year to year (D ≥ 1, docs/methods.md §2).
+    assert row["ci_low"] <= 0.2422 and row["ci_high"] >= 7.225
 
 
 def test_province_drop_of_18_percent_is_significant(sample_warehouse: Path) -> None:
@@ -39,7 +40,8 @@ def test_province_drop_of_18_percent_is_significant(sample_warehouse: Path) -> N
     )
     assert (row["value"], row["yoy_base_value"], row["yoy_pct"]) == (1526.0, 1859.0, -17.9)
     assert row["yoy_signal"] == "significant"
-    assert row["yoy_p_value"] < 1e-6
+    # 1,526 vs 1,859 deaths, each year's deaths clustered (Σk²/Σk ≈ 1.4–1.5): still far beyond noise
+    assert row["yoy_p_value"] < 1e-4 and row["yoy_q_value"] < 0.05
     assert row["yoy_rr_low"] < 1526 / 1859 < row["yoy_rr_high"] < 1
     assert row["ci_low"] < 1526 < row["ci_high"]
 
@@ -48,7 +50,7 @@ def test_noise_columns_are_consistent_everywhere(serving: duckdb.DuckDBPyConnect
     bad = serving.execute(
         """
         SELECT
-            count(*) FILTER (WHERE ci_method = 'poisson_exact' AND value IS NOT NULL
+            count(*) FILTER (WHERE ci_method <> 'none' AND value IS NOT NULL
                 AND NOT (ci_low <= value AND value <= ci_high)) AS value_outside_interval,
             count(*) FILTER (WHERE ci_method = 'none' AND (ci_low IS NOT NULL OR yoy_signal IS NOT NULL))
                 AS interval_without_method,
@@ -56,12 +58,14 @@ def test_noise_columns_are_consistent_everywhere(serving: duckdb.DuckDBPyConnect
             count(*) FILTER (WHERE abs(prev5_rate_ratio - (1 + vs_prev5_mean_pct / 100)) > 1e-9)
                 AS prev5_ratio_vs_pct,
             count(*) FILTER (WHERE yoy_signal IN ('significant', 'within_noise')
-                AND (yoy_signal = 'significant') <> (yoy_p_value < 0.05)) AS yoy_flag_vs_p,
+                AND ((yoy_signal = 'significant') <> (yoy_q_value < 0.05) OR yoy_q_value < yoy_p_value - 1e-12))
+                AS yoy_flag_vs_q,
             count(*) FILTER (WHERE yoy_signal IN ('significant', 'within_noise')
-                AND (yoy_signal = 'significant') <> coalesce(yoy_rr_low > 1 OR yoy_rr_high < 1, false))
+                AND yoy_signal = 'significant' AND NOT coalesce(yoy_rr_low > 1 OR yoy_rr_high < 1, false))
                 AS yoy_flag_vs_interval,
             count(*) FILTER (WHERE prev5_signal IN ('significant', 'within_noise')
-                AND (prev5_signal = 'significant') <> (prev5_p_value < 0.05)) AS prev5_flag_vs_p,
+                AND ((prev5_signal = 'significant') <> (prev5_q_value < 0.05) OR prev5_q_value < prev5_p_value - 1e-12))
+                AS prev5_flag_vs_q,
             count(*) FILTER (WHERE completeness = 'partial' AND yoy_signal IN ('significant', 'within_noise'))
                 AS verdict_on_partial,
             count(*) FILTER (WHERE yoy_pct IS NULL AND yoy_base_value IS NULL AND yoy_signal IS NOT NULL)
@@ -87,7 +91,10 @@ def test_every_assessable_target_has_a_probability_and_a_fan(serving: duckdb.Duc
         SELECT p.target_id FROM marts.fct_plan_progress AS p
         WHERE p.status IN ('met', 'on_track', 'at_risk', 'off_track')
             AND NOT EXISTS (SELECT 1 FROM marts.fct_plan_attainment AS a
-                WHERE a.target_id = p.target_id AND a.is_latest AND a.probability BETWEEN 0 AND 1)
+                WHERE a.target_id = p.target_id AND a.is_latest
+                    AND (a.probability BETWEEN 0 AND 1
+                        -- an amount with one year or only zeros: no spread to estimate, no probability
+                        OR (a.probability IS NULL AND a.method IN ('too_few_years', 'all_zero'))))
         """
     ).fetchall()
     assert missing == []
@@ -105,7 +112,7 @@ def test_every_assessable_target_has_a_probability_and_a_fan(serving: duckdb.Duc
     gaps = serving.execute(
         """
         SELECT a.target_id, a.data_through_year FROM marts.fct_plan_attainment AS a
-        WHERE a.method NOT IN ('observed', 'insufficient_data')
+        WHERE a.method NOT IN ('observed', 'insufficient_data', 'too_few_years', 'all_zero')
             AND (SELECT count(*) FROM marts.fct_plan_projection AS f
                  WHERE f.target_id = a.target_id AND f.data_through_year = a.data_through_year
                    AND f.year > a.data_through_year AND f.p05 <= f.p50 AND f.p50 <= f.p95)

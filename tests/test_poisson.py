@@ -189,10 +189,11 @@ def test_target_rules_zero_direction_and_missing_years() -> None:
     # 1 event in 7 years: P(no event in 3 more years) ≈ E[exp(−3λ)] under Gamma(1.5, 7) = (7/10)^1.5
     assert a.probability == pytest.approx((7 / 10) ** 1.5, abs=0.02)
     assert assess(zero, History([*quiet.years], [0, 0, 1, 0, 0, 1, 0], [1.0] * 7), 2022).probability == 0.0
-    # direction without a baseline: the target year below the year before
+    # direction without a baseline: judged by the fitted slope's 95% interval (below 0), not by the
+    # last two years; flat 50s rarely end "declining" (tests/test_plan_projection_calibration.py)
     down = Target("d", "direction_down", "each_year", 2021, 2025, 2025, None, None, "count")
     steady = History(list(range(2016, 2023)), [50, 50, 50, 50, 50, 50, 50], [1.0] * 7)
-    assert assess(down, steady, 2022).probability == pytest.approx(0.48, abs=0.04)  # ties count as not down
+    assert 0.005 < (assess(down, steady, 2022).probability or 0) < 0.15
     # a plan year without complete data: no projection rather than a guess
     holed = History([2016, 2017, 2018, 2019, 2020, 2022], [5, 6, 5, 4, 6, 5], [1.0] * 6)
     assert assess(zero, holed, 2022).method == "insufficient_data"

@@ -12,6 +12,7 @@ import streamlit as st
 from dashboards import analyst, data
 from dashboards.access import require_page
 from dashboards.i18n import t
+from dashboards.indicator_notes import note_markdown
 from dashboards.indicator_sql import recompute_sql
 from dashboards.state import Context, current, kept
 from pipelines.sandbox import QueryRefused
@@ -102,6 +103,8 @@ def render(ctx: Context) -> None:
     if ind["kind"] == "rate":
         st.markdown(t("ind_value_formula", lang, scale=f"{float(ind['scale']):g}"))
     st.caption(f"{t('ind_model', lang)}: " + " ← ".join(f"`{m}`" for m in MODELS))
+    with st.expander(t("note_expander", lang), expanded=True):  # seeds/indicator_notes.csv
+        st.markdown(note_markdown(code, lang))
 
     period_type = ctx.period_type or "year"
     period = ctx.period or str(ctx.year or "")

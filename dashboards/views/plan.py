@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data, figures
+from dashboards import charts, components, data, figures, public_benchmark
 from dashboards.cards import primary_targets
 from dashboards.formatting import format_value, target_text
 from dashboards.i18n import binding_label, t
@@ -132,7 +132,7 @@ def render(ctx: Context) -> None:
                 f"{t('current_value_plan', lang)}{c}{format_value(target.get('current_value'), unit, lang)}",
                 help=str(target.get("status_rule_en") if lang == "en" else target.get("status_rule_zh")),
             )
-        fig = figures.plan_trend(ctx.db, ctx.region, code, lang)
+        fig = figures.plan_trend(ctx.db, ctx.region, code, lang, public_benchmark.token())
         if target and target.get("target_kind") != "other":  # no numeric target: nothing to attain
             assessed = attainment[attainment["target_id"] == target.get("target_id")]
             rows = data.records(assessed)
@@ -151,6 +151,8 @@ def render(ctx: Context) -> None:
                 fan = data.plan_projection(ctx.db, str(target.get("target_id")), int(through))
                 fig = charts.add_projection_fan(fig, fan, lang=lang, data_through=int(through))
         components.chart(fig, key=f"plan_{code}", filename=f"plan_{ctx.region}_{code}")
+        if not public_benchmark.for_series(public_benchmark.token(), series, ctx.region, code).empty:
+            st.caption(public_benchmark.caption(ctx.db, lang))
         reg_row = reg[reg["indicator_code"] == code]
         formula = ""
         if not reg_row.empty:

@@ -1,5 +1,7 @@
-"""分地区 Drill-down: child regions compared by value (a funnel plot for rates, a ranking for
-counts) and by change, counts beside rates; within-noise changes greyed (docs/methods.md)."""
+"""分地区 Drill-down: child regions compared by value (a funnel plot for rates of events or
+persons and for proportions, a ranking for counts and for rates of amounts such as 万元, 公顷 or
+人次, which have no control limits) and by change, counts beside rates; within-noise changes
+greyed (docs/methods.md)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from dashboards.formatting import (
 )
 from dashboards.i18n import t
 from dashboards.state import Context, current
+from pipelines.lib.funnel_kind import clustered, indicator_funnel_kind
 
 DEFAULT_INDICATOR = "ps_deaths"
 SMALL_COUNT = 10  # below this many events, rates and percent changes are mostly chance
@@ -104,6 +107,37 @@ def grey_within_noise(frame: pd.DataFrame, df: pd.DataFrame, lang: str) -> Any:
     return frame.style.apply(style, axis=1)
 
 
+def funnel_notes(funnel: charts.Funnel, why: str, lang: str) -> list[str]:
+    """The funnel's caption: what a funnel replaces, which limits are drawn and why, widening."""
+    binomial = funnel.model == "binomial"
+    notes = [t("funnel_caption", lang), why]
+    od = funnel.overdispersion
+    if od is not None and od.overdispersed:
+        key = "funnel_overdispersed_binomial" if binomial else "funnel_overdispersed"
+        notes.append(t(key, lang, phi=f"{od.phi:.2f}", tau=format_value(od.tau2**0.5, None, lang)))
+    else:
+        notes.append(t("funnel_exact_binomial" if binomial else "funnel_exact", lang))
+    if funnel.excluded:
+        notes.append(t("funnel_excluded", lang, n=funnel.excluded))
+    return notes
+
+
+def funnel_why(kind: str, ind: dict[str, Any], measures: dict[str, dict[str, Any]], lang: str) -> str:
+    """Why these limits: the numerator's kind of count (measure registry, dim_measures)."""
+    num_m = measures.get(str(ind.get("numerator_measure")), {})
+    if kind == "binomial":
+        den_m = measures.get(str(ind.get("denominator_measure")), {})
+        col = "name_en" if lang == "en" else "name_zh"
+        den_name = str(den_m.get(col) or ind.get("denominator_measure"))
+        return t(
+            "funnel_why_binomial",
+            lang,
+            num=str(num_m.get(col) or ind.get("numerator_measure")),
+            den=den_name[:1].lower() + den_name[1:] if lang == "en" else den_name,
+        )
+    return t("funnel_why_persons" if clustered(num_m.get("dimension")) else "funnel_why_events", lang)
+
+
 def render(ctx: Context) -> None:
     lang = ctx.lang
     st.title(t("regions_title", lang, region=ctx.region_name))
@@ -145,38 +179,37 @@ def render(ctx: Context) -> None:
 
     c1, c2 = st.columns(2)
     title = f"{names.get(indicator, indicator)} · {ctx.period_text}"
+    ind = data.records(reg[reg["indicator_code"] == indicator])[0]
+    measures = {str(m["measure_code"]): m for m in data.records(data.measures(ctx.db))}
+    dimensions = {code: str(m.get("dimension") or "") for code, m in measures.items()}
+    kind = indicator_funnel_kind(ind, dimensions)  # which limits the measure types allow
+    units = data.measure_units(ctx.db)
     with c1:
-        if is_rate:  # a funnel plot, not a league table: rank order among noisy rates means nothing
-            scale = float(reg[reg["indicator_code"] == indicator].iloc[0]["scale"])
-            units = data.measure_units(ctx.db)
+        if kind != "none":  # a funnel plot, not a league table: rank order among noisy rates means nothing
             den = units.get(str(first["denominator_measure"]), ("", ""))
             funnel = charts.funnel_figure(
                 df,
                 data.region_value(ctx.db, ctx.region, indicator, period_type, period),
-                scale,
+                float(ind["scale"]),
                 lang=lang,
                 title=t("funnel_title", lang),
                 denominator_unit=den[0],
                 denominator_unit_en=den[1],
                 count_unit=count_unit,
+                model=kind,
             )
             components.chart(funnel.figure, key="regions_funnel", filename=f"funnel_{ctx.region}_{indicator}")
-            notes = [t("funnel_caption", lang)]
-            od = funnel.overdispersion
-            if od is not None and od.overdispersed:
-                notes.append(
-                    t(
-                        "funnel_overdispersed",
-                        lang,
-                        phi=f"{od.phi:.2f}",
-                        tau=format_value(od.tau2**0.5, None, lang),
-                    )
-                )
-            else:
-                notes.append(t("funnel_exact", lang))
-            if funnel.excluded:
-                notes.append(t("funnel_excluded", lang, n=funnel.excluded))
-            st.caption(" ".join(notes))
+            st.caption(" ".join(funnel_notes(funnel, funnel_why(kind, ind, measures, lang), lang)))
+        elif is_rate:  # an amount (万元, 公顷, 人次 …) per denominator: values only, no limits
+            components.chart(
+                charts.ranking_figure(
+                    df, lang=lang, title=t("funnel_none_title", lang), count_unit=count_unit
+                ),
+                key="regions_rank_value",
+                filename=f"rank_{ctx.region}_{indicator}",
+            )
+            num_unit = units.get(str(first["numerator_measure"]), ("", ""))
+            st.caption(t("funnel_none", lang, unit=num_unit[1] if lang == "en" else num_unit[0]))
         else:
             components.chart(
                 charts.ranking_figure(df, lang=lang, title=t("rank_by_value", lang), count_unit=count_unit),

@@ -154,3 +154,26 @@
     {{ unless_broken(broken, change_abs(value, base)) }} as {{ names[1] }},
     {{ unless_broken(broken, pct_change(value, base)) }} as {{ names[2] }}
 {%- endmacro %}
+
+{#- Join predicate: the row `cl` (columns year, quarter) of a quarterly relation falls in the
+    period (period_type, year, quarter) shifted `years_back` years, spanning `n_years` years
+    ending there (a plan period: its elapsed years; the five-year base: 5): a quarter, the
+    quarters 1..N of a 1–N月累计, or whole years. -#}
+{% macro period_quarters(cl, period_type, year, quarter, years_back, n_years) -%}
+    {{ cl }}.year between {{ year }} - ({{ years_back }}) - ({{ n_years }}) + 1 and {{ year }} - ({{ years_back }})
+    and (
+        {{ period_type }} in ('year', 'plan_period')
+        or ({{ period_type }} = 'quarter' and {{ cl }}.quarter = {{ quarter }})
+        or ({{ period_type }} = 'ytd' and {{ cl }}.quarter <= {{ quarter }})
+    )
+{%- endmacro %}
+
+{#- The measure an indicator's numerator is read from: nd_deaths_missing_per_1m_pop counts the
+    missing too unless var nd_rate_includes_missing is false. -#}
+{% macro numerator_measure_used(indicator_code, numerator_measure) -%}
+    case
+        when {{ indicator_code }} = 'nd_deaths_missing_per_1m_pop'
+            then '{{ "nd_deaths_missing" if var("nd_rate_includes_missing") else "nd_deaths" }}'
+        else {{ numerator_measure }}
+    end
+{%- endmacro %}

@@ -21,6 +21,7 @@ from typing import Any
 
 import jinja2
 
+from pipelines.exports.denominators import status_text_zh
 from pipelines.exports.formats import (
     decimals,
     fmt_number,
@@ -29,7 +30,7 @@ from pipelines.exports.formats import (
     now_beijing,
     quarter_texts,
 )
-from pipelines.exports.quarterly_workbook import SAMPLE_LABEL, unit_name
+from pipelines.exports.quarterly_workbook import DENOMINATOR_MARK, SAMPLE_LABEL, unit_name
 from pipelines.exports.report_data import Indicator, QuarterReport
 from pipelines.lib.plan_statuses import plan_statuses, status_label
 
@@ -50,10 +51,10 @@ class Change:
     base: str
     change: str
     pct: str
-    signal: str = ""  # 统计显著 / 在随机波动范围内 (fct_indicator_values.yoy_signal), empty if not tested
+    signal: str = ""  # 统计上显著 / 无明显变化证据 (fct_indicator_values.yoy_signal), empty if not tested
 
 
-SIGNAL_TEXT = {"significant": "统计上显著", "within_noise": "在随机波动范围内,不宜视为趋势"}
+SIGNAL_TEXT = {"significant": "统计上显著", "within_noise": "无明显变化证据(在随机波动范围内),不宜视为趋势"}
 
 
 def _signal(v: dict[str, Any]) -> str:
@@ -191,6 +192,8 @@ def _headline_rows(report: QuarterReport) -> list[dict[str, Any]]:
             v = report.value(report.region.code, ind.code, pt) or {}
             partial = v.get("completeness") == "partial"
             mark = "*" if partial else ""
+            if status_text_zh(v):  # another year's or an estimated denominator: see denominator_notes
+                mark += DENOMINATOR_MARK
             cells[pt] = fmt_number(v.get("value"), places) + (mark if v.get("value") is not None else "")
             pct = v.get("yoy_pct")
             cells[f"{pt}_yoy"] = (
@@ -203,6 +206,20 @@ def _headline_rows(report: QuarterReport) -> list[dict[str, Any]]:
             )
         rows.append(cells)
     return rows
+
+
+def denominator_notes(report: QuarterReport) -> list[str]:
+    """'亿元GDP死亡率(1-12月):分母为…' for each headline value of the region marked ‡."""
+    texts = quarter_texts(report.year, report.quarter)
+    blocks = {"ytd": texts["ytd"], "quarter": "本季度"}
+    notes = []
+    for ind in report.headline:
+        for pt, label in blocks.items():
+            v = report.value(report.region.code, ind.code, pt) or {}
+            text = status_text_zh(v)
+            if text and v.get("value") is not None:
+                notes.append(f"{ind.name_zh}({label}):{text}")
+    return notes
 
 
 def plan_summary(report: QuarterReport) -> str:
@@ -241,6 +258,8 @@ def render_html(report: QuarterReport, generated_at: dt.datetime | None = None) 
         changes=changes,
         change_rule=rule,
         any_break=any_break,
+        denominator_mark=DENOMINATOR_MARK,
+        denominator_notes=denominator_notes(report),
         is_sample=bool(report.is_sample),
         sample_label=SAMPLE_LABEL,
         vintage=vintage.isoformat() if vintage else "—",

@@ -21,8 +21,9 @@ from typing import Any
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from pipelines.exports.denominators import status_text_zh
 from pipelines.exports.formats import decimals, fmt_time, now_beijing, quarter_texts
-from pipelines.exports.report_data import VALUE_COLUMNS, QuarterReport, Region
+from pipelines.exports.report_data import EXPORT_COLUMNS, QuarterReport, Region
 from pipelines.lib.safe_cells import SafeWorkbook, new_workbook
 
 SHEET_MAIN = "综合报表"
@@ -31,6 +32,7 @@ FIELDS = ("本期", "上年同期", "同比增减(%)")
 HEADER_ROW = 4  # first of the three header rows (0-based)
 FIRST_DATA_ROW = HEADER_ROW + 3
 PARTIAL_MARK = "*"
+DENOMINATOR_MARK = "‡"  # in 备注 and the value cell's comment: the denominator is flagged
 SAMPLE_LABEL = "样例数据为合成数据 / synthetic sample"
 
 
@@ -133,6 +135,21 @@ def _row_notes(report: QuarterReport, region: Region) -> list[str]:
                     names.append(i.name_zh)
     for note, names in broken.items():
         notes.append(f"{'、'.join(names)}同比不可比({note})")
+    notes += denominator_notes(report, region)
+    return notes
+
+
+def denominator_notes(report: QuarterReport, region: Region) -> list[str]:
+    """'亿元GDP死亡率(1-12月)分母为…' for each headline rate of the row whose denominator is
+    another year's or an estimate, or a closed year carried without its own (denominators.py)."""
+    texts = quarter_texts(report.year, report.quarter)
+    block_names = {"quarter": "本季度", "ytd": texts["ytd"]}
+    notes: list[str] = []
+    for i in report.headline:
+        for pt in ("quarter", "ytd"):
+            text = status_text_zh(report.value(region.code, i.code, pt) or {})
+            if text:
+                notes.append(f"{DENOMINATOR_MARK}{i.name_zh}({block_names[pt]}){text}")
     return notes
 
 
@@ -187,6 +204,11 @@ def _write_main(ws: Worksheet, f: _Formats, report: QuarterReport, generated_at:
                 partial = v.get("completeness") == "partial"
                 base_partial = report.base_completeness.get((region.code, ind.code, pt)) == "partial"
                 _cell(ws, row, block_column(k, pt, 0), v.get("value"), f.number(places, partial, is_total))
+                den_note = status_text_zh(v)
+                if den_note:
+                    ws.write_comment(
+                        row, block_column(k, pt, 0), f"{DENOMINATOR_MARK}{den_note}", {"x_scale": 2}
+                    )
                 _cell(
                     ws,
                     row,
@@ -234,7 +256,8 @@ def footnotes(report: QuarterReport, generated_at: dt.datetime) -> list[str]:
         f"3. {texts['ytd']}为{report.year}年1月1日至报告季度末"
         + ("(第4季度即全年:取年度值,记录不完整时为地区统计报表公布的全年合计)" if report.quarter == 4 else "")
         + ";比率以累计分子÷分母计算,不作年化;存量分母(人口、就业人员、机动车、特种设备)取年末数,"
-        "当年未发布时取上年末数;GDP 取累计季度数。",
+        "当年未发布时取上年末数;GDP 取累计季度数,未发布时以全年数×N/4估算。"
+        f"分母取自他年或为估算的,在备注和数值批注中以“{DENOMINATOR_MARK}”注明;年度已结束仍无当年分母的亦予标注。",
         "4. 指标定义:" + ";".join(f"{i.name_zh}({i.unit})={i.formula_zh}" for i in report.headline) + "。",
         "5. 数据来源:安全统计数据仓库服务库 marts.fct_indicator_values(由记录汇总或地区统计报表取得);"
         f"数据版本:截至 {vintage.isoformat() if vintage else '—'} 发布;"
@@ -250,14 +273,14 @@ def _write_long(ws: Worksheet, f: _Formats, book: SafeWorkbook, report: QuarterR
     head = book.add_format({**f.base, "bold": True, "bg_color": "#EEF2F7"})
     date = book.add_format({**f.base, "num_format": "yyyy-mm-dd"})
     plain = book.add_format({**f.base})
-    for c, name in enumerate(VALUE_COLUMNS):
+    for c, name in enumerate(EXPORT_COLUMNS):
         book.write_text(ws, 0, c, name, head)
     for r, rec in enumerate(report.long_rows(), start=1):
-        for c, name in enumerate(VALUE_COLUMNS):
+        for c, name in enumerate(EXPORT_COLUMNS):
             book.write_value(ws, r, c, rec.get(name), plain, date)
-    ws.autofilter(0, 0, max(1, len(report.long_rows())), len(VALUE_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(1, len(report.long_rows())), len(EXPORT_COLUMNS) - 1)
     ws.freeze_panes(1, 0)
-    ws.set_column(0, len(VALUE_COLUMNS) - 1, 14)
+    ws.set_column(0, len(EXPORT_COLUMNS) - 1, 14)
 
 
 def build_workbook(report: QuarterReport, generated_at: dt.datetime | None = None) -> bytes:

@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from pipelines.exports.denominators import STATUS_COLUMN, with_status
+
 PERIOD_RE = re.compile(r"^(\d{4})Q([1-4])$")
 BLOCKS = ("quarter", "ytd")  # the two column blocks: 本季度 and 1–N月累计
 
@@ -65,6 +67,11 @@ VALUE_COLUMNS = [
     "break_note_zh",
     "released_on",
 ]
+
+# The long table's columns: VALUE_COLUMNS and the denominator flag computed from them
+# (pipelines/exports/denominators.py: another year's or an estimated denominator, a closed year
+# carried without a denominator of its own).
+EXPORT_COLUMNS = [*VALUE_COLUMNS, STATUS_COLUMN]
 
 PLAN_COLUMNS = [
     "target_id",
@@ -309,7 +316,7 @@ def load_quarter_report(con: duckdb.DuckDBPyConnection, period: str, region: str
             "AND period_type = ? AND period = ?",
             [codes, period_type, row_period],
         ):
-            values[(str(r["region_code"]), str(r["indicator_code"]), block)] = r
+            values[(str(r["region_code"]), str(r["indicator_code"]), block)] = with_status(r)
         _, base_period = block_rows(year - 1, quarter)[block]
         for r in _rows(
             con,

@@ -81,6 +81,12 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     cols = ", ".join(f'"{c.name}" {_SQL_TYPES[c.dtype]}' for c in source.columns)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.{source.name} ({cols}, {_LINEAGE_DDL})")
+    # Optional columns added to the contract later (denominators.sector): older tables gain them.
+    for c in source.columns:
+        if not c.required:
+            con.execute(
+                f'ALTER TABLE raw.{source.name} ADD COLUMN IF NOT EXISTS "{c.name}" {_SQL_TYPES[c.dtype]}'
+            )
     con.execute(
         """CREATE TABLE IF NOT EXISTS raw.load_log (
             load_id VARCHAR, source VARCHAR, file_path VARCHAR, file_sha256 VARCHAR, encoding VARCHAR,

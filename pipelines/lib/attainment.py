@@ -9,12 +9,24 @@ rebuild with --as-of).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from pipelines.lib.projection import Assessment, History, Target, assess
+from pipelines.lib.projection import (
+    LOOKBACK_YEARS,
+    Assessment,
+    History,
+    Target,
+    assess,
+    fit_start,
+    slope_interval,
+    trend_verdict,
+)
 
 FAN_TYPE = pa.list_(
     pa.struct(
@@ -43,9 +55,53 @@ ATTAINMENT_SCHEMA = pa.schema(
         ("projected_p05", pa.float64()),
         ("projected_p95", pa.float64()),
         ("probability", pa.float64()),
+        ("fit_note", pa.string()),  # series_break:<first year of the fit> | too_few_years | all_zero | null
         ("fan", FAN_TYPE),  # the projection fan per future year (unnested by fct_plan_projection)
     ]
 )
+
+
+TREND_SCHEMA = pa.schema(
+    [
+        ("target_id", pa.string()),
+        ("trend_first_year", pa.int32()),
+        ("trend_last_year", pa.int32()),
+        ("trend_years", pa.int32()),
+        ("slope", pa.float64()),  # b1 of log E[y] = log E + b0 + b1·(t − t̄): log change a year
+        ("slope_low", pa.float64()),  # its 95% interval (t with n − 2 df when φ is estimated)
+        ("slope_high", pa.float64()),
+        ("trend", pa.string()),  # declining | rising | no_clear_trend (seed plan_statuses_trend)
+        ("fit_note", pa.string()),
+    ]
+)
+
+
+def first_full_year(effective_from: dt.date | str) -> int:
+    """The first calendar year wholly under a break's new definition (a mid-year break's own
+    year mixes the two)."""
+    day = (
+        effective_from
+        if isinstance(effective_from, dt.date)
+        else dt.date.fromisoformat(str(effective_from)[:10])
+    )
+    return day.year if (day.month, day.day) == (1, 1) else day.year + 1
+
+
+def break_years(series_breaks: pl.DataFrame, indicators: pl.DataFrame) -> dict[str, tuple[int, ...]]:
+    """indicator_code → first full years of the unrestated breaks of its numerator's measure.
+
+    `series_breaks`: seed series_breaks (measure_code, effective_from, restated_base);
+    `indicators`: indicator_code, numerator_measure. A restated break (earlier years
+    recomputed on the new definition) is no break for the fit."""
+    unrestated = series_breaks.filter(~pl.col("restated_base").cast(pl.Boolean).fill_null(False))
+    by_measure: dict[str, list[int]] = {}
+    for row in unrestated.iter_rows(named=True):
+        by_measure.setdefault(row["measure_code"], []).append(first_full_year(row["effective_from"]))
+    return {
+        row["indicator_code"]: tuple(sorted(by_measure[row["numerator_measure"]]))
+        for row in indicators.iter_rows(named=True)
+        if row["numerator_measure"] in by_measure
+    }
 
 
 def history_for(annual: pl.DataFrame, region_code: str, indicator_code: str) -> History | None:
@@ -104,14 +160,69 @@ def target_from_row(row: dict[str, Any]) -> Target:
     )
 
 
-def assessments_for(target: Target, history: History) -> list[Assessment]:
+def assessments_for(target: Target, history: History, breaks: Sequence[int] = ()) -> list[Assessment]:
     """One assessment per year from the year before the plan to the latest year with data."""
     latest = min(max(history.years), target.last_year)
-    return [assess(target, history, through) for through in range(target.first_year - 1, latest + 1)]
+    return [
+        assess(target, history, through, breaks=breaks)
+        for through in range(target.first_year - 1, latest + 1)
+    ]
 
 
-def assess_targets(targets: pl.DataFrame, annual: pl.DataFrame) -> pa.Table:
-    """`targets`: fct_plan_progress rows (with indicator_kind); one row per target × data year."""
+def trend_of(
+    target: Target, history: History, breaks: Sequence[int] = (), lookback: int = LOOKBACK_YEARS
+) -> dict[str, Any]:
+    """The fitted slope behind a 持续下降 (direction) target: over the years from `lookback`
+    years before the plan (or the latest series break reached) to the latest plan year with data;
+    declining when the 95% interval lies below 0, rising when above, else no_clear_trend."""
+    latest = min(max(history.years), target.last_year)
+    start = target.first_year - lookback
+    cut = fit_start(breaks, latest)
+    note = None
+    if cut is not None and cut > start:
+        start, note = cut, f"series_break:{cut}"
+    keep = [i for i, t in enumerate(history.years) if start <= t <= latest]
+    years = [history.years[i] for i in keep]
+    events = np.array([history.events[i] for i in keep], dtype=float)
+    exposure = [history.exposure[i] for i in keep]
+    b1, low, high = (float(v[0]) for v in slope_interval(years, events, exposure, history.is_count_data))
+    finite = np.isfinite(b1)
+    return {
+        "target_id": target.target_id,
+        "trend_first_year": min(years) if years else None,
+        "trend_last_year": max(years) if years else None,
+        "trend_years": len(years),
+        "slope": b1 if finite else None,
+        "slope_low": low if finite else None,
+        "slope_high": high if finite else None,
+        "trend": trend_verdict(low, high),
+        "fit_note": note if finite else "too_few_years",
+    }
+
+
+def trend_targets(
+    targets: pl.DataFrame, annual: pl.DataFrame, breaks: Mapping[str, Sequence[int]] | None = None
+) -> pa.Table:
+    """`targets`: seed plan_targets rows with indicator_kind; one row per direction_down target
+    with data in its plan period (the slope judges fct_plan_progress's status)."""
+    rows: list[dict[str, Any]] = []
+    trackable = targets.filter(
+        pl.col("indicator_code").is_not_null() & (pl.col("target_kind") == "direction_down")
+    ).sort("target_id")
+    for row in trackable.iter_rows(named=True):
+        history = history_for(annual, row["region_code"], row["indicator_code"])
+        target = target_from_row({**row, "baseline_used": None})
+        if history is None or not any(target.first_year <= t <= target.last_year for t in history.years):
+            continue
+        rows.append(trend_of(target, history, (breaks or {}).get(row["indicator_code"], ())))
+    return pa.Table.from_pylist(rows, schema=TREND_SCHEMA)
+
+
+def assess_targets(
+    targets: pl.DataFrame, annual: pl.DataFrame, breaks: Mapping[str, Sequence[int]] | None = None
+) -> pa.Table:
+    """`targets`: fct_plan_progress rows (with indicator_kind); one row per target × data year.
+    `breaks`: indicator_code → first full years of its series breaks (`break_years`)."""
     att: list[dict[str, Any]] = []
     trackable = targets.filter(
         pl.col("indicator_code").is_not_null() & (pl.col("target_kind") != "other")
@@ -121,7 +232,7 @@ def assess_targets(targets: pl.DataFrame, annual: pl.DataFrame) -> pa.Table:
         if history is None:
             continue
         target = target_from_row(row)
-        for a in assessments_for(target, history):
+        for a in assessments_for(target, history, (breaks or {}).get(row["indicator_code"], ())):
             att.append(
                 {
                     "target_id": a.target_id,
@@ -135,6 +246,7 @@ def assess_targets(targets: pl.DataFrame, annual: pl.DataFrame) -> pa.Table:
                     "projected_p05": a.projected_low,
                     "projected_p95": a.projected_high,
                     "probability": a.probability,
+                    "fit_note": a.fit_note,
                     "fan": a.fan,
                 }
             )

@@ -217,13 +217,16 @@ _LONG = (
     _c("note", "str", False, "备注"),
 )
 
+# Denominators may be split by sector (工矿商贸 workers by sector, for the sector-mix
+# standardisation): an optional `sector` column, part of the key; empty = all sectors, the only
+# rows the rates on totals use (stg_raw__denominators), split rows go to stg_raw__denominators_sectors.
 DENOMINATORS = Source(
     name="denominators",
     kind="reference",
     title_zh="基础指标",
     title_en="Denominators",
-    key_columns=_LONG_KEY,
-    columns=_LONG,
+    key_columns=("region_code", "period", "measure", "sector", "released_on"),
+    columns=(*_LONG, _c("sector", "str", False, "行业领域", "行业类别")),
 )
 
 REPORTS = Source(

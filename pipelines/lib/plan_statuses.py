@@ -12,6 +12,7 @@ from functools import cache
 from pipelines.settings import DBT_PROJECT_DIR
 
 PLAN_STATUSES_CSV = DBT_PROJECT_DIR / "seeds" / "plan_statuses.csv"
+PLAN_TRENDS_CSV = DBT_PROJECT_DIR / "seeds" / "plan_statuses_trend.csv"
 
 
 @cache
@@ -27,4 +28,20 @@ def status_label(status: str | None, lang: str = "zh") -> str:
     row = plan_statuses().get(str(status))
     if row is None:
         return status or ""
+    return row["label_en"] if lang == "en" else row["label_zh"]
+
+
+@cache
+def plan_trends() -> dict[str, dict[str, str]]:
+    """Seed plan_statuses_trend by verdict (declining, no_clear_trend, rising): the fitted-slope
+    verdict of a 持续下降 target (fct_plan_progress.trend)."""
+    with PLAN_TRENDS_CSV.open(encoding="utf-8", newline="") as f:
+        return {r["trend"]: r for r in csv.DictReader(f)}
+
+
+def trend_label(trend: str | None, lang: str = "zh") -> str:
+    """The label of a fct_plan_progress trend; empty for a target judged otherwise."""
+    row = plan_trends().get(str(trend))
+    if row is None:
+        return trend or ""
     return row["label_en"] if lang == "en" else row["label_zh"]

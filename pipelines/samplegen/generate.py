@@ -17,7 +17,7 @@ import argparse
 import hashlib
 from pathlib import Path
 
-from . import reference, spec
+from . import reference, sectors, spec
 from .records import (
     Summary,
     generate_accidents,
@@ -68,6 +68,7 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED, scale: float = 1.0) -> dic
         rows.update(generate_disasters(seed, unit, out_dir, summary, gdp_cents))
     written, achieved = reference.generate_reference(seed, out_dir, summary, den, qgdp)
     rows.update(written)
+    rows.update(sectors.write_sector_workers(seed, out_dir, den))  # 工矿商贸 workers by sector
     files = {}
     for rel in sorted(rows):
         path = out_dir / rel

@@ -83,6 +83,18 @@ COLUMNS = {
         "judicial_transfer",
     ),
     "long": ("region_code", "period", "measure", "value", "unit", "released_on", "source", "note"),
+    # workers by sector (工矿商贸分行业就业): the long format with the optional sector column
+    "long_sector": (
+        "region_code",
+        "period",
+        "measure",
+        "sector",
+        "value",
+        "unit",
+        "released_on",
+        "source",
+        "note",
+    ),
 }
 
 MONEY = {
@@ -92,6 +104,7 @@ MONEY = {
     "disasters": ("direct_loss",),
     "enforcement": ("fine",),
     "long": (),
+    "long_sector": (),
 }
 DECIMALS = {"disasters": ("crop_affected_ha", "crop_failed_ha", "burned_forest_ha")}
 BOOLS = {
@@ -185,6 +198,7 @@ _ZH_DEFAULT = {
         "note": "备注",
     },
 }
+_ZH_DEFAULT["long_sector"] = {**_ZH_DEFAULT["long"], "sector": "行业领域"}
 
 # Per-unit variations: 温州's XLSX forms use the alternative names and full-width brackets, 北碚 the
 # short names, and 元-denominated money columns where the unit reports in 元.
@@ -271,5 +285,8 @@ def headers_for(unit: spec.Unit, source: str, english: bool | None = None) -> li
     if english if english is not None else unit.fmt.headers == "en":
         return list(cols)
     names = dict(_ZH_DEFAULT[source])
+    if source == "long_sector":  # the unit's long-format headers, plus its sector header
+        names.update(_OVERRIDES.get((unit.code, "long"), {}))
+        names["sector"] = _OVERRIDES.get((unit.code, "accidents"), {}).get("sector", "行业领域")
     names.update(_OVERRIDES.get((unit.code, source), {}))
     return [names[c] for c in cols]

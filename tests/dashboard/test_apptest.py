@@ -481,7 +481,7 @@ def test_rate_drill_down_is_a_funnel_with_the_warehouse_signal(
     signals = dict(zip(table["区划代码"], table["变化是否显著"], strict=True))
     expected = {
         "significant": "显著",
-        "within_noise": "波动范围内",
+        "within_noise": "无明显变化证据",
         "partial_coverage": "数据不全,不判断显著性",
     }
     rows = serving_db.execute(

@@ -22,7 +22,16 @@
         {{ fingerprint_of('indicator_code, name_zh, name_en, kind, numerator_measure, denominator_measure, denominator_from, scale, unit_zh, unit_en, better, headline, display_order') }}
     from {{ ref('indicators') }}
     union all
-    select -1, 'measures', {{ fingerprint_of('measure_code, record_source, poisson') }} from {{ ref('measures') }}
+    select -1, 'measures', {{ fingerprint_of('measure_code, record_source, poisson, count_model') }} from {{ ref('measures') }}
+    union all
+    -- the noise statistics: clustering of persons and the dispersion φ, by year
+    select year, 'clusters', {{ fingerprint_of('region_code, measure_code, quarter, persons, persons_sq, max_per_event') }}
+    from {{ ref('int_record_measures__clusters') }}
+    group by year
+    union all
+    select year, 'dispersion', {{ fingerprint_of('region_code, measure_code, phi, phi_basis') }}
+    from {{ ref('int_measure_values__dispersion') }}
+    group by year
     union all
     select -1, 'regions', {{ fingerprint_of('region_code, name_zh, name_en, level') }} from {{ ref('regions') }}
     union all

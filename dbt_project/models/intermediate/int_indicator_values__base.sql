@@ -4,11 +4,7 @@
 with indicators as (
     select
         *,
-        case
-            when indicator_code = 'nd_deaths_missing_per_1m_pop'
-                then '{{ "nd_deaths_missing" if var("nd_rate_includes_missing") else "nd_deaths" }}'
-            else numerator_measure
-        end as numerator_measure_used
+        {{ numerator_measure_used('indicator_code', 'numerator_measure') }} as numerator_measure_used
     from {{ ref('indicators') }}
 ),
 

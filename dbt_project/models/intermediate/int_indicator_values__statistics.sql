@@ -1,13 +1,29 @@
 -- Grain: region × indicator × period_type (quarter, ytd, year, plan_period) × period.
 -- Role: every compared indicator value (int_indicator_values__compared) with its completeness
--- and its noise statistics (docs/methods.md). A missing submission makes the value partial
--- however complete the coverage registry says it is. Counts of events and rates on them get an
--- exact Poisson (Garwood) 95% interval; 同比 and 较近5年均值 get the rate ratio with its exact
--- conditional interval and p-value (UDFs from the dbt plugin pipelines.dbt_udfs) and a signal:
--- significant / within_noise, or partial_coverage when either side rests on partial data.
+-- and its noise statistics (docs/methods.md §3). A missing submission makes the value partial
+-- however complete the coverage registry says it is.
+-- The count model of the numerator (seed measures.count_model) decides the statistics:
+--   poisson           events (accidents, fires): variance = count;
+--   compound_poisson  persons (deaths, injuries): one event kills several, variance = Σ k_j²
+--                     over events j of k_j persons (int_record_measures__clusters); where only
+--                     a report total exists, the cluster ratio pooled over every region's
+--                     records of the measure in the same year (1 without any);
+--   none              amounts (money, area, person-times): no interval, no test.
+-- Both carry one dispersion factor D = c + max(0, φ − c)·f: c the cluster ratio Σk²/Σk of the
+-- period's events, φ the series' year-to-year dispersion (int_measure_values__dispersion), f
+-- the share of a year the period spans (¼ a quarter, N/4 a 1–N月累计, 1 a year or plan period:
+-- a year effect on a quarter is a quarter of it). Intervals: Fay–Feuer gamma limits on the
+-- count with variance D·n (exact Garwood when D = 1). 同比 and 较近5年均值: the rate ratio shown,
+-- its interval and p-value from the exact conditional test on effective counts n/D (UDFs of the
+-- dbt plugin pipelines.dbt_udfs). Signals: a family of comparisons is one region, period and
+-- comparison, headline indicators (named in advance, seed indicators.headline) apart from the
+-- rest; within it Benjamini–Hochberg q-values control the false-discovery rate at 5%:
+-- significant when q < 0.05, within_noise ("no evidence of change") otherwise, partial_coverage
+-- when either side rests on partial data. reliability = 'low' below 20 effective events (ONS).
 -- A view over every year: the mart's year-incremental build keeps only the years it rebuilds.
 {{ config(materialized='view') }}
 {%- set missing = ref('int_indicator_values__missing') %}
+{%- set clusters = ref('int_record_measures__clusters') %}
 with joined as (
     select
         c.*,
@@ -16,7 +32,10 @@ with joined as (
         ms.missing_units,
         i.kind = 'count' as is_count,
         i.scale,
-        coalesce(nm.poisson, false) and (i.kind = 'count' or i.denominator_from = 'denominator') as poisson,
+        i.headline,
+        {{ numerator_measure_used('i.indicator_code', 'i.numerator_measure') }} as numerator_measure_used,
+        coalesce(nm.count_model, 'none') as count_model,
+        coalesce(nm.count_model, 'none') <> 'none' and (i.kind = 'count' or i.denominator_from = 'denominator') as poisson,
         c.yoy_base_complete and myb.region_code is null as yoy_base_clean,
         c.prev5_complete and m5.region_code is null as prev5_base_clean
     from {{ ref('int_indicator_values__compared') }} as c
@@ -43,6 +62,71 @@ with joined as (
             and c.year = m5.year
 ),
 
+pooled_clusters as (
+    -- the fallback where a period has no records: every region's records of the measure in
+    -- the value's year (by year, so that a new quarter touches only its year's values)
+    select measure_code, year, sum(persons_sq) / sum(persons) as cluster_ratio
+    from {{ clusters }}
+    group by measure_code, year
+),
+
+cluster_sums as (
+    -- Σk, Σk² and max k of the events in the period (cur), its 同比 base (yoy) and its
+    -- five-year base (prev5); a plan period's base is the previous plan period
+    {%- for role, back, n_years in [
+        ('cur', '0', 'coalesce(j.years_elapsed, 1)'),
+        ('yoy', "case when j.period_type = 'plan_period' then 5 else 1 end", 'coalesce(j.years_elapsed, 1)'),
+        ('prev5', '1', comparison_prev_years())] %}
+    select
+        j.region_code, j.indicator_code, j.period_type, j.period, '{{ role }}' as role,
+        sum(cl.persons) as persons, sum(cl.persons_sq) as persons_sq, max(cl.max_per_event) as max_per_event
+    from joined as j
+    inner join {{ clusters }} as cl
+        on j.region_code = cl.region_code and j.numerator_measure_used = cl.measure_code
+        and {{ period_quarters('cl', 'j.period_type', 'j.year', 'j.quarter', back, n_years) }}
+    where j.count_model = 'compound_poisson'{{ " and j.period_type <> 'plan_period'" if role == 'prev5' }}
+    group by 1, 2, 3, 4
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+),
+
+dispersed as (
+    select
+        j.*,
+        d.phi,
+        d.phi_basis,
+        case j.period_type when 'quarter' then 0.25 when 'ytd' then j.quarter / 4.0 else 1.0 end as year_share,
+        {%- for role in ['cur', 'yoy', 'prev5'] %}
+        case
+            when j.count_model <> 'compound_poisson' then 1.0
+            when cs_{{ role }}.persons > 0 then cs_{{ role }}.persons_sq / cs_{{ role }}.persons
+            else coalesce(pc.cluster_ratio, 1.0)
+        end as {{ role }}_cluster_ratio,
+        cs_{{ role }}.max_per_event as {{ role }}_max_per_event{{ ',' if not loop.last }}
+        {%- endfor %}
+    from joined as j
+    left join {{ ref('int_measure_values__dispersion') }} as d
+        on j.region_code = d.region_code and j.numerator_measure_used = d.measure_code and j.year = d.year
+    left join pooled_clusters as pc on j.numerator_measure_used = pc.measure_code and j.year = pc.year
+    {%- for role in ['cur', 'yoy', 'prev5'] %}
+    left join cluster_sums as cs_{{ role }}
+        on j.region_code = cs_{{ role }}.region_code and j.indicator_code = cs_{{ role }}.indicator_code
+        and j.period_type = cs_{{ role }}.period_type and j.period = cs_{{ role }}.period
+        and cs_{{ role }}.role = '{{ role }}'
+    {%- endfor %}
+),
+
+factored as (
+    -- D = c + max(0, φ − c)·f for the value and each base
+    select
+        x.*,
+        {%- for role, name in [('cur', 'dispersion_factor'), ('yoy', 'yoy_dispersion_factor'), ('prev5', 'prev5_dispersion_factor')] %}
+        x.{{ role }}_cluster_ratio
+        + greatest(0.0, coalesce(x.phi, 1.0) - x.{{ role }}_cluster_ratio) * x.year_share as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from dispersed as x
+),
+
 exposed as (
     -- Exposure E such that value = events / E: 1 for a count (5 for the five-year base, whose
     -- mean is compared); for a rate, denominator ÷ scale. A plan period's rate is the mean of
@@ -50,8 +134,11 @@ exposed as (
     -- is then that of the pooled rate with the same point (exact when denominators are equal).
     select
         j.*,
-        case when j.poisson and j.value is not null and j.numerator is not null then 'poisson_exact' else 'none' end
-            as ci_method,
+        case
+            when not j.poisson or j.value is null or j.numerator is null then 'none'
+            when j.dispersion_factor = 1 then 'poisson_exact'
+            else 'gamma_dispersed'
+        end as ci_method,
         case
             when j.is_count then 1.0
             when j.numerator > 0 and j.value > 0 then j.numerator / j.value
@@ -63,7 +150,7 @@ exposed as (
             else j.yoy_base_denominator / j.scale
         end as yoy_e0,
         case when j.is_count then 5.0 else j.prev5_denominator / j.scale end as prev5_e0
-    from joined as j
+    from factored as j
 ),
 
 tested as (
@@ -77,29 +164,73 @@ tested as (
 p_values as (
     select
         t.*,
-        case when t.yoy_tested then rate_ratio_p_value(t.numerator, t.e1, t.yoy_base_numerator, t.yoy_e0) end as yoy_p,
-        case when t.prev5_tested then rate_ratio_p_value(t.numerator, t.e1, t.prev5_numerator, t.prev5_e0) end as prev5_p
+        {%- for cmp, n0, e0 in [('yoy', 'yoy_base_numerator', 'yoy_e0'), ('prev5', 'prev5_numerator', 'prev5_e0')] %}
+        case
+            when t.{{ cmp }}_tested
+                then dispersed_rr_p_value(t.numerator, t.e1, t.dispersion_factor, t.{{ n0 }}, t.{{ e0 }}, t.{{ cmp }}_dispersion_factor)
+        end as {{ cmp }}_p,
+        t.{{ cmp }}_tested and t.completeness = 'complete' and coalesce(t.{{ 'yoy_base_clean' if cmp == 'yoy' else 'prev5_base_clean' }}, false)
+            as {{ cmp }}_in_family{{ ',' if not loop.last }}
+        {%- endfor %}
     from tested as t
+),
+
+q_values as (
+    -- Benjamini–Hochberg within each family (region × period × comparison × headline or not):
+    -- q_(i) = min over j ≥ i of m·p_(j)/j (pipelines/lib/dispersion.benjamini_hochberg); m/j
+    -- first, so that q is exactly p when m = j (never below it by a rounding)
+    select
+        t.*,
+        {%- for cmp in ['yoy', 'prev5'] %}
+        {%- set family = 'partition by t.region_code, t.period_type, t.period, t.headline, t.' ~ cmp ~ '_in_family' %}
+        case when t.{{ cmp }}_in_family then least(1.0, min(t.{{ cmp }}_p * (t.{{ cmp }}_m / t.{{ cmp }}_rank)) over (
+            {{ family }} order by t.{{ cmp }}_p desc, t.indicator_code desc rows between unbounded preceding and current row
+        )) end as {{ cmp }}_q{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            p.*,
+            {%- for cmp in ['yoy', 'prev5'] %}
+            {%- set family = 'partition by p.region_code, p.period_type, p.period, p.headline, p.' ~ cmp ~ '_in_family' %}
+            count(*) over ({{ family }}) as {{ cmp }}_m,
+            row_number() over ({{ family }} order by p.{{ cmp }}_p, p.indicator_code) as {{ cmp }}_rank{{ ',' if not loop.last }}
+            {%- endfor %}
+        from p_values as p
+    ) as t
 )
 
+
 -- Rate ratio = value ÷ base (so yoy_pct = 100 × (ratio − 1)); interval and p-value from the
--- exact conditional test on events and exposures.
+-- conditional test on effective counts; the signal from the family's q-value.
 select
     t.*,
-    case when t.ci_method <> 'none' then poisson_ci_low(t.numerator) / t.e1 end as ci_low,
-    case when t.ci_method <> 'none' then poisson_ci_high(t.numerator) / t.e1 end as ci_high,
+    case when t.ci_method <> 'none' then t.numerator / t.dispersion_factor end as effective_events,
+    case when t.ci_method <> 'none' then
+        case when t.numerator / t.dispersion_factor < 20 then 'low' else 'ok' end
+    end as reliability,
+    {%- for bound in ['low', 'high'] %}
+    case
+        when t.ci_method <> 'none'
+            then dispersed_ci_{{ bound }}(
+                t.numerator, t.dispersion_factor * t.numerator,
+                greatest(coalesce(t.cur_max_per_event, 1.0), t.dispersion_factor)
+            ) / t.e1
+    end as ci_{{ bound }},
+    {%- endfor %}
     {%- for cmp, base, n0, e0, clean in [
         ('yoy', 'yoy_base_value', 'yoy_base_numerator', 'yoy_e0', 'yoy_base_clean'),
         ('prev5', 'prev5_mean', 'prev5_numerator', 'prev5_e0', 'prev5_base_clean')] %}
+    {%- set args = 't.numerator, t.e1, t.dispersion_factor, t.' ~ n0 ~ ', t.' ~ e0 ~ ', t.' ~ cmp ~ '_dispersion_factor' %}
     case when t.{{ cmp }}_tested then {{ safe_divide('t.value', 't.' ~ base) }} end as {{ cmp }}_rate_ratio,
-    case when t.{{ cmp }}_tested then rate_ratio_ci_low(t.numerator, t.e1, t.{{ n0 }}, t.{{ e0 }}) end as {{ cmp }}_rr_low,
-    case when t.{{ cmp }}_tested then rate_ratio_ci_high(t.numerator, t.e1, t.{{ n0 }}, t.{{ e0 }}) end as {{ cmp }}_rr_high,
+    case when t.{{ cmp }}_tested then dispersed_rr_ci_low({{ args }}) end as {{ cmp }}_rr_low,
+    case when t.{{ cmp }}_tested then dispersed_rr_ci_high({{ args }}) end as {{ cmp }}_rr_high,
     t.{{ cmp }}_p as {{ cmp }}_p_value,
+    t.{{ cmp }}_q as {{ cmp }}_q_value,
     case
         when not t.{{ cmp }}_tested then null
         when t.completeness = 'partial' or not coalesce(t.{{ clean }}, false) then 'partial_coverage'
-        when t.{{ cmp }}_p < 0.05 then 'significant'
+        when t.{{ cmp }}_q < 0.05 then 'significant'
         else 'within_noise'
     end as {{ cmp }}_signal{{ ',' if not loop.last }}
     {%- endfor %}
-from p_values as t
+from q_values as t

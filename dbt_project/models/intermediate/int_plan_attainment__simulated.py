@@ -13,7 +13,7 @@ import polars as pl
 
 import pipelines.lib.attainment as attainment_code
 import pipelines.lib.projection as projection_code
-from pipelines.lib.attainment import assess_targets
+from pipelines.lib.attainment import assess_targets, break_years
 
 
 def _fingerprint(*frames: pl.DataFrame) -> str:
@@ -42,8 +42,10 @@ def _previous(session, this, fingerprint: str) -> pl.DataFrame | None:
 def model(dbt, session):
     dbt.config(materialized="table")
     indicators = dbt.ref("indicators").pl().select("indicator_code", "kind", "numerator_measure", "scale")
-    measures = dbt.ref("measures").pl().select(
-        pl.col("measure_code").alias("numerator_measure"), pl.col("poisson").fill_null(False)
+    measures = (
+        dbt.ref("measures")
+        .pl()
+        .select(pl.col("measure_code").alias("numerator_measure"), pl.col("poisson").fill_null(False))
     )
     registry = indicators.join(measures, on="numerator_measure", how="left")
     targets = (
@@ -55,13 +57,25 @@ def model(dbt, session):
         dbt.ref("fct_indicator_values")
         .filter("period_type = 'year'")
         .pl()
-        .select("region_code", "indicator_code", "year", "value", "numerator", "denominator", "completeness", "indicator_kind")
+        .select(
+            "region_code",
+            "indicator_code",
+            "year",
+            "value",
+            "numerator",
+            "denominator",
+            "completeness",
+            "indicator_kind",
+        )
         .join(registry.select("indicator_code", "scale", "poisson"), on="indicator_code")
     )
-    fingerprint = _fingerprint(registry, targets, annual)
+    # unrestated series breaks of each indicator's numerator: the fit starts after the latest
+    series_breaks = dbt.ref("series_breaks").pl().select("measure_code", "effective_from", "restated_base")
+    fingerprint = _fingerprint(registry, targets, annual, series_breaks)
     previous = _previous(session, dbt.this, fingerprint)
     if previous is not None:
         return previous.to_arrow()
-    result = pl.from_arrow(assess_targets(targets, annual))
+    breaks = break_years(series_breaks, registry.select("indicator_code", "numerator_measure"))
+    result = pl.from_arrow(assess_targets(targets, annual, breaks))
     assert isinstance(result, pl.DataFrame)
     return result.with_columns(pl.lit(fingerprint).alias("_inputs_fingerprint")).to_arrow()

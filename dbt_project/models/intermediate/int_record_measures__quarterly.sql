@@ -14,63 +14,9 @@
     full_refresh=(true if var('as_of', none) else none),
     pre_hook="{{ replaced_quarters_delete() }}",
 ) }}
-{%- set acc_measures = [
-    ('ps_accidents', 'count(*)', 'true'),
-    ('ps_deaths', 'sum(deaths_incl_missing)', 'true'),
-    ('ps_injuries', 'sum(injuries)', 'true'),
-    ('ps_accidents_larger', 'count(*)', "grade_code = 'larger'"),
-    ('ps_accidents_major', 'count(*)', "grade_code = 'major'"),
-    ('ps_accidents_extraordinary', 'count(*)', "grade_code = 'extraordinary'"),
-    ('ps_accidents_larger_plus', 'count(*)', "grade_code in ('larger', 'major', 'extraordinary')"),
-    ('ps_accidents_major_plus', 'count(*)', "grade_code in ('major', 'extraordinary')"),
-    ('imc_deaths', 'sum(deaths_incl_missing)', 'in_imc'),
-    ('se_deaths', 'sum(deaths_incl_missing)', 'involves_special_equipment'),
-] -%}
-{#- (model, date column, measures, raw source); the date column of each source is
-    macros/record_sources.sql -#}
-{%- set dated = record_sources() %}
-{%- set simple = [
-    ('int_accidents_in_scope', dated['accidents'], acc_measures, 'accidents'),
-    ('stg_raw__road_traffic', dated['road_traffic'], [
-        ('road_accidents', 'count(*)', 'true'),
-        ('road_deaths', 'sum(deaths)', 'true'),
-        ('road_injuries', 'sum(injuries)', 'true'),
-    ], 'road_traffic'),
-    ('stg_raw__fires', dated['fires'], [
-        ('fire_count', 'count(*)', 'true'),
-        ('fire_deaths', 'sum(deaths)', 'true'),
-        ('fire_injuries', 'sum(injuries)', 'true'),
-        ('fire_direct_loss', 'sum(direct_loss_wan)', 'true'),
-    ], 'fires'),
-    ('int_disasters__latest', dated['disasters'], [
-        ('nd_affected_person_times', 'sum(affected_person_times)', 'true'),
-        ('nd_deaths', 'sum(deaths)', 'true'),
-        ('nd_missing', 'sum(missing)', 'true'),
-        ('nd_deaths_missing', 'sum(deaths + missing)', 'true'),
-        ('nd_relocated', 'sum(relocated)', 'true'),
-        ('nd_collapsed_houses', 'sum(collapsed_houses)', 'true'),
-        ('nd_crop_affected_area', 'sum(crop_affected_ha)', 'true'),
-        ('nd_direct_loss', 'sum(direct_loss_wan)', 'true'),
-        ('forest_fire_count', 'count(distinct event_id)', "hazard_code = 'forest_grassland_fire'"),
-        ('forest_damaged_area', 'sum(burned_forest_ha)', "hazard_code = 'forest_grassland_fire'"),
-    ], 'disasters'),
-    ('stg_raw__enforcement', dated['enforcement'], [
-        ('enf_inspections', 'count(*)', 'true'),
-        ('enf_penalties', 'count(*)', 'is_penalised'),
-        ('enf_fines', 'sum(fine_wan)', 'true'),
-        ('enf_suspensions', 'count(*)', 'is_suspended'),
-        ('enf_closures', 'count(*)', 'is_closed'),
-        ('hazards_found', 'sum(hazards_found)', 'true'),
-        ('hazards_major_found', 'sum(hazards_major_found)', 'true'),
-        ('hazards_rectified', 'sum(hazards_rectified)', 'true'),
-    ], 'enforcement'),
-] %}
+{%- set simple = record_measures() %}
 
-with int_accidents_in_scope as (
-    -- Written-off accidents and sectors outside the production-safety scope do not count.
-    select * from {{ ref('int_accidents__current') }}
-    where not is_written_off and in_ps_total
-),
+with int_accidents_in_scope as ({{ accidents_in_scope() }}),
 
 {%- for model, date_col, measures, raw_source in simple %}
 {%- set released = 'released_on' if model.startswith('int_') else '_released_on' %}

@@ -9,18 +9,21 @@
 --   int_indicator_values__compared            the series-break rule (macros/comparisons.sql):
 --        a comparison whose base straddles a break without a restated base is null, flagged
 --   int_indicator_values__missing             missing submissions behind each value
---   int_indicator_values__statistics          completeness, Poisson intervals, rate ratios,
---        p-values and signals (docs/methods.md)
+--   int_indicator_values__statistics          completeness, intervals by count model (Poisson,
+--        clustered persons, over-dispersion), rate ratios, p-values, FDR q-values, signals and
+--        reliability (docs/methods.md §3)
 --
 -- Year-incremental (macros/incremental_years.sql): a build rebuilds only the years whose inputs
 -- changed since the last build (base values, missing submissions; macros/marts/
 -- fct_indicator_values_inputs.sql) and the five years after each (同比, 环比 and the previous
 -- five-year mean read up to five years back); the plan-period rows are rebuilt at every build;
 -- a change to a seed or to the dbt code rebuilds every year. The intermediates are views over
--- every year; the filter below keeps the years rebuilt, and reaches their scans.
+-- every year; the filter below keeps the years rebuilt, and reaches their scans. Columns added
+-- by a code change are appended, and every year is rebuilt then (the code hash changed), so no
+-- row keeps an empty new column.
 {{ config(
     materialized='incremental',
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     full_refresh=(true if var('as_of', none) else none),
     pre_hook="{{ year_state_pre_hook(fct_indicator_values_inputs(), years_after=fct_indicator_values_years_after(), always_rebuilt=fct_indicator_values_always_rebuilt()) }}",
     post_hook="{{ year_state_post_hook(fct_indicator_values_inputs()) }}",
@@ -82,7 +85,18 @@ select
     i.display_order,
     t.ci_method, t.ci_low, t.ci_high,
     t.yoy_rate_ratio, t.yoy_rr_low, t.yoy_rr_high, t.yoy_p_value, t.yoy_signal,
-    t.prev5_rate_ratio, t.prev5_rr_low, t.prev5_rr_high, t.prev5_p_value, t.prev5_signal
+    t.prev5_rate_ratio, t.prev5_rr_low, t.prev5_rr_high, t.prev5_p_value, t.prev5_signal,
+    t.count_model,
+    t.cur_cluster_ratio as cluster_ratio,
+    t.phi,
+    t.phi_basis,
+    t.dispersion_factor,
+    t.yoy_dispersion_factor,
+    t.prev5_dispersion_factor,
+    t.effective_events,
+    t.reliability,
+    t.yoy_q_value,
+    t.prev5_q_value
 from {{ ref('int_indicator_values__statistics') }} as t
 inner join {{ ref('indicators') }} as i on t.indicator_code = i.indicator_code
 left join {{ ref('regions') }} as rg on t.region_code = rg.region_code

@@ -20,6 +20,7 @@ select
     cast(s.fit_first_year as integer) as fit_first_year,
     cast(s.fit_last_year as integer) as fit_last_year,
     cast(s.fit_years as integer) as fit_years,
+    s.fit_note,
     s.dispersion,
     s.projected_value,
     s.projected_p05,

@@ -53,12 +53,6 @@ in_plan as (
     group by a.target_id
 ),
 
-previous_year_value as (
-    select a.target_id, a.value
-    from annual as a
-    inner join in_plan as p on a.target_id = p.target_id and a.year = p.latest_year - 1
-),
-
 baseline_span as (
     -- Baseline computed from data over the baseline year or span when the plan gives no value:
     -- the total for period_total targets on counts, otherwise the mean of the annual values.
@@ -107,14 +101,19 @@ measured as (
         p.latest_year as current_year,
         p.latest_value,
         p.years_elapsed,
-        py.value as previous_year_value,
+        tr.trend,
+        tr.slope as trend_slope,
+        tr.slope_low as trend_slope_low,
+        tr.slope_high as trend_slope_high,
+        cast(tr.trend_first_year as integer) as trend_first_year,
+        cast(tr.trend_last_year as integer) as trend_last_year,
         p.released_on,
         t.last_year - t.first_year + 1 as plan_years,
         t.target_kind = 'absolute_min' as higher_is_better
     from targets as t
     left join baseline_span as bs on t.target_id = bs.target_id
     left join in_plan as p on t.target_id = p.target_id
-    left join previous_year_value as py on t.target_id = py.target_id
+    left join {{ ref('int_plan_trend__fitted') }} as tr on t.target_id = tr.target_id
 ),
 
 pathed as (
@@ -186,9 +185,15 @@ assessed as (
             when p.target_kind in ('reduce_pct', 'absolute_max', 'absolute_min', 'final_year', 'annual_mean')
                 and p.target_abs is null then 'no_data'
             when p.target_kind = 'other' then 'not_assessed'
+            when p.target_kind = 'direction_down' and p.baseline_level is not null then
+                case when p.current_level < p.baseline_level then 'on_track' else 'at_risk' end
+            -- 持续下降 without a baseline: the fitted slope and its 95% interval
+            -- (int_plan_trend__fitted), not the last two years
             when p.target_kind = 'direction_down' then
-                case when coalesce(p.baseline_level, p.previous_year_value) is null then 'no_data'
-                     when p.current_level < coalesce(p.baseline_level, p.previous_year_value) then 'on_track'
+                case when p.trend is null then 'no_data'
+                     when p.current_year >= p.target_year then case when p.trend = 'declining' then 'met' else 'off_track' end
+                     when p.trend = 'declining' then 'on_track'
+                     when p.trend = 'rising' then 'off_track'
                      else 'at_risk' end
             when p.target_kind = 'zero' then
                 case when p.current_value > 0 then 'off_track'
@@ -213,6 +218,7 @@ assessed as (
         end as status,
         case
             when p.indicator_code is null then 'not_tracked'
+            when p.target_kind = 'direction_down' and p.baseline_level is null then 'direction_trend'
             when p.target_kind in ('other', 'direction_down', 'zero', 'cumulative_cap') then p.target_kind
             else 'path'
         end as status_rule_code
@@ -264,6 +270,15 @@ select
     case when p.has_path then p.target_annual end as path_end_value,
     s.label_zh as status_label_zh,
     s.label_en as status_label_en,
+    -- 持续下降 targets: the fitted slope (log change a year) over trend_first_year–trend_last_year
+    case when p.status_rule_code = 'direction_trend' then p.trend end as trend,
+    case when p.status_rule_code = 'direction_trend' then tl.label_zh end as trend_label_zh,
+    case when p.status_rule_code = 'direction_trend' then tl.label_en end as trend_label_en,
+    case when p.status_rule_code = 'direction_trend' then p.trend_slope end as trend_slope,
+    case when p.status_rule_code = 'direction_trend' then p.trend_slope_low end as trend_slope_low,
+    case when p.status_rule_code = 'direction_trend' then p.trend_slope_high end as trend_slope_high,
+    case when p.status_rule_code = 'direction_trend' then p.trend_first_year end as trend_first_year,
+    case when p.status_rule_code = 'direction_trend' then p.trend_last_year end as trend_last_year,
     pp.plan_period as fyp_period,
     pp.plan_name_zh as fyp_name_zh,
     pp.plan_name_en as fyp_name_en,
@@ -272,5 +287,6 @@ select
 from assessed as p
 left join {{ ref('plan_status_rules') }} as r on p.status_rule_code = r.rule_code
 left join {{ ref('plan_statuses') }} as s on p.status = s.status
+left join {{ ref('plan_statuses_trend') }} as tl on p.trend = tl.trend
 -- the five-year plan a target belongs to (an annual plan's year falls inside one)
 left join {{ ref('plan_periods') }} as pp on p.first_year between pp.first_year and pp.last_year

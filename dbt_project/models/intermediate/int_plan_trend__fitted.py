@@ -1,0 +1,54 @@
+"""Grain: plan target (target_kind direction_down, with data in its plan period). The fitted
+log-linear slope of the target's series over the five years before the plan and the plan years so
+far (after the latest unrestated series break), its 95% interval and the verdict it gives:
+declining / rising / no_clear_trend (pipelines/lib/attainment.py trend_of, docs/methods.md §4).
+fct_plan_progress judges a 持续下降 target without a baseline by it; the fit is the quasi-Poisson
+model of int_plan_attainment__simulated (one implementation: pipelines/lib/projection.py)."""
+
+import polars as pl
+
+from pipelines.lib.attainment import break_years, trend_targets
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    indicators = dbt.ref("indicators").pl().select("indicator_code", "kind", "numerator_measure", "scale")
+    measures = (
+        dbt.ref("measures")
+        .pl()
+        .select(pl.col("measure_code").alias("numerator_measure"), pl.col("poisson").fill_null(False))
+    )
+    registry = indicators.join(measures, on="numerator_measure", how="left")
+    targets = (
+        dbt.ref("plan_targets")
+        .pl()
+        .select(
+            "target_id",
+            "region_code",
+            "indicator_code",
+            "plan_period",
+            "target_year",
+            "target_kind",
+            "aggregation",
+        )
+        .join(registry.select("indicator_code", pl.col("kind").alias("indicator_kind")), on="indicator_code")
+    )
+    annual = (
+        dbt.ref("fct_indicator_values")
+        .filter("period_type = 'year'")
+        .pl()
+        .select(
+            "region_code",
+            "indicator_code",
+            "year",
+            "value",
+            "numerator",
+            "denominator",
+            "completeness",
+            "indicator_kind",
+        )
+        .join(registry.select("indicator_code", "scale", "poisson"), on="indicator_code")
+    )
+    series_breaks = dbt.ref("series_breaks").pl().select("measure_code", "effective_from", "restated_base")
+    breaks = break_years(series_breaks, registry.select("indicator_code", "numerator_measure"))
+    return trend_targets(targets, annual, breaks)
