@@ -1,8 +1,12 @@
 {#- Staging of the long interchange format shared by report tables and denominators: value
-    converted to the measure's canonical unit by the unit seed, never by hand. -#}
-{% macro stg_long_format(source_table) %}
+    converted to the measure's canonical unit by the unit seed, never by hand. `where`: an
+    optional condition on the raw rows taken. -#}
+{% macro stg_long_format(source_table, where=none) %}
 with source as (
     select * from {{ source('raw', source_table) }}
+    {%- if where %}
+    where {{ where }}
+    {%- endif %}
 ),
 
 units as (select unit, factor_to_canonical, canonical_unit from {{ ref('units') }}),
