@@ -141,11 +141,19 @@ def overdispersion(
     y, e = _as_float(events), _as_float(exposure)
     keep = np.isfinite(y) & np.isfinite(e) & (e > 0)
     y, e = y[keep], e[keep]
-    units = len(y)
-    if units < 3 or theta <= 0:
-        return Overdispersion(phi=float("nan"), tau2=0.0, overdispersed=False, n_units=units)
-    s2 = theta / e
-    z = (y / e - theta) / np.sqrt(s2)
+    if len(y) < 3 or theta <= 0:
+        return Overdispersion(phi=float("nan"), tau2=0.0, overdispersed=False, n_units=len(y))
+    return dispersion_of(y / e, theta, theta / e, winsor, level)
+
+
+def dispersion_of(
+    values: Float, target: float, s2: Float, winsor: float = 0.10, level: float = 0.95
+) -> Overdispersion:
+    """Spiegelhalter's (2005, §3.2) step shared by every funnel: z_i = (value_i − target)/s_i,
+    winsorised at the `winsor` quantiles; φ = Σz²/I; over-dispersed when I·φ exceeds the `level`
+    quantile of χ²(I − 1), then τ² = (I·φ − (I − 1)) / (Σw − Σw²/Σw) with w = 1/s²."""
+    units = len(values)
+    z = (values - target) / np.sqrt(s2)
     lo, hi = np.quantile(z, [winsor, 1 - winsor])
     phi = float(np.mean(np.clip(z, lo, hi) ** 2))
     over = units * phi > stats.chi2.ppf(level, units - 1)

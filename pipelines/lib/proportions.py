@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from pipelines.lib.poisson import Overdispersion
+from pipelines.lib.poisson import Overdispersion, dispersion_of
 
 Float = NDArray[np.float64]
 
@@ -53,19 +53,9 @@ def overdispersion(
     y, size = np.asarray(successes, dtype=np.float64), np.asarray(n, dtype=np.float64)
     keep = np.isfinite(y) & np.isfinite(size) & (size > 0)
     y, size = y[keep], size[keep]
-    units = len(y)
-    if units < 3 or not 0.0 < p0 < 1.0:
-        return Overdispersion(phi=float("nan"), tau2=0.0, overdispersed=False, n_units=units)
-    s2 = p0 * (1 - p0) / size
-    z = (y / size - p0) / np.sqrt(s2)
-    lo, hi = np.quantile(z, [winsor, 1 - winsor])
-    phi = float(np.mean(np.clip(z, lo, hi) ** 2))
-    over = units * phi > stats.chi2.ppf(level, units - 1)
-    tau2 = 0.0
-    if over:
-        w = 1 / s2
-        tau2 = max(0.0, (units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum()))
-    return Overdispersion(phi=phi, tau2=float(tau2), overdispersed=bool(over), n_units=units)
+    if len(y) < 3 or not 0.0 < p0 < 1.0:
+        return Overdispersion(phi=float("nan"), tau2=0.0, overdispersed=False, n_units=len(y))
+    return dispersion_of(y / size, p0, p0 * (1 - p0) / size, winsor, level)
 
 
 def funnel_limits_overdispersed(p0: float, n: ArrayLike, coverage: float, tau2: float) -> tuple[Float, Float]:
