@@ -76,6 +76,32 @@ TREND_SCHEMA = pa.schema(
 )
 
 
+def indicator_registry(indicators: pl.DataFrame, measures: pl.DataFrame) -> pl.DataFrame:
+    """The seeds as the plan models read them: each indicator's kind, numerator measure and scale,
+    and `poisson` (its numerator counts events or persons) from the measure registry."""
+    counts = measures.select(
+        pl.col("measure_code").alias("numerator_measure"), pl.col("poisson").fill_null(False)
+    )
+    return indicators.select("indicator_code", "kind", "numerator_measure", "scale").join(
+        counts, on="numerator_measure", how="left"
+    )
+
+
+def annual_values(values: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFrame:
+    """The annual rows of fct_indicator_values (`values`, already filtered to period_type year)
+    with the columns `history_for` reads and each indicator's scale and count flag."""
+    return values.select(
+        "region_code",
+        "indicator_code",
+        "year",
+        "value",
+        "numerator",
+        "denominator",
+        "completeness",
+        "indicator_kind",
+    ).join(registry.select("indicator_code", "scale", "poisson"), on="indicator_code")
+
+
 def first_full_year(effective_from: dt.date | str) -> int:
     """The first calendar year wholly under a break's new definition (a mid-year break's own
     year mixes the two)."""

@@ -13,7 +13,7 @@ import polars as pl
 
 import pipelines.lib.attainment as attainment_code
 import pipelines.lib.projection as projection_code
-from pipelines.lib.attainment import assess_targets, break_years
+from pipelines.lib.attainment import annual_values, assess_targets, break_years, indicator_registry
 
 
 def _fingerprint(*frames: pl.DataFrame) -> str:
@@ -41,34 +41,13 @@ def _previous(session, this, fingerprint: str) -> pl.DataFrame | None:
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    indicators = dbt.ref("indicators").pl().select("indicator_code", "kind", "numerator_measure", "scale")
-    measures = (
-        dbt.ref("measures")
-        .pl()
-        .select(pl.col("measure_code").alias("numerator_measure"), pl.col("poisson").fill_null(False))
-    )
-    registry = indicators.join(measures, on="numerator_measure", how="left")
+    registry = indicator_registry(dbt.ref("indicators").pl(), dbt.ref("measures").pl())
     targets = (
         dbt.ref("fct_plan_progress")
         .pl()
         .join(registry.select("indicator_code", pl.col("kind").alias("indicator_kind")), on="indicator_code")
     )
-    annual = (
-        dbt.ref("fct_indicator_values")
-        .filter("period_type = 'year'")
-        .pl()
-        .select(
-            "region_code",
-            "indicator_code",
-            "year",
-            "value",
-            "numerator",
-            "denominator",
-            "completeness",
-            "indicator_kind",
-        )
-        .join(registry.select("indicator_code", "scale", "poisson"), on="indicator_code")
-    )
+    annual = annual_values(dbt.ref("fct_indicator_values").filter("period_type = 'year'").pl(), registry)
     # unrestated series breaks of each indicator's numerator: the fit starts after the latest
     series_breaks = dbt.ref("series_breaks").pl().select("measure_code", "effective_from", "restated_base")
     fingerprint = _fingerprint(registry, targets, annual, series_breaks)

@@ -7,18 +7,12 @@ model of int_plan_attainment__simulated (one implementation: pipelines/lib/proje
 
 import polars as pl
 
-from pipelines.lib.attainment import break_years, trend_targets
+from pipelines.lib.attainment import annual_values, break_years, indicator_registry, trend_targets
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    indicators = dbt.ref("indicators").pl().select("indicator_code", "kind", "numerator_measure", "scale")
-    measures = (
-        dbt.ref("measures")
-        .pl()
-        .select(pl.col("measure_code").alias("numerator_measure"), pl.col("poisson").fill_null(False))
-    )
-    registry = indicators.join(measures, on="numerator_measure", how="left")
+    registry = indicator_registry(dbt.ref("indicators").pl(), dbt.ref("measures").pl())
     targets = (
         dbt.ref("plan_targets")
         .pl()
@@ -33,22 +27,7 @@ def model(dbt, session):
         )
         .join(registry.select("indicator_code", pl.col("kind").alias("indicator_kind")), on="indicator_code")
     )
-    annual = (
-        dbt.ref("fct_indicator_values")
-        .filter("period_type = 'year'")
-        .pl()
-        .select(
-            "region_code",
-            "indicator_code",
-            "year",
-            "value",
-            "numerator",
-            "denominator",
-            "completeness",
-            "indicator_kind",
-        )
-        .join(registry.select("indicator_code", "scale", "poisson"), on="indicator_code")
-    )
+    annual = annual_values(dbt.ref("fct_indicator_values").filter("period_type = 'year'").pl(), registry)
     series_breaks = dbt.ref("series_breaks").pl().select("measure_code", "effective_from", "restated_base")
     breaks = break_years(series_breaks, registry.select("indicator_code", "numerator_measure"))
     return trend_targets(targets, annual, breaks)
