@@ -6,12 +6,11 @@ dbt_project/profiles.yml (`plugins: - module: pipelines.dbt_udfs`), so `dbt buil
 tests, the Dagster dbt assets and `safety-stats indicators --as-of` all get them. 95% level.
 
     poisson_ci_low(n), poisson_ci_high(n)            exact (Garwood) limits for a Poisson mean
-    rate_ratio_ci_low(n1, e1, n0, e0), ..._ci_high   exact conditional interval for rate1/rate0
-    rate_ratio_p_value(n1, e1, n0, e0)               central two-sided exact p-value
     dispersed_ci_low(y, v, w_max), ..._high          Fay–Feuer gamma limits, variance v
     dispersed_rr_ci_low(n1, e1, d1, n0, e0, d0), ..._ci_high, dispersed_rr_p_value
                                                      the rate-ratio test on effective counts n/d
-                                                     (pipelines.lib.dispersion)
+                                                     (pipelines.lib.dispersion; with d = 1 the
+                                                     exact conditional Poisson test)
     calibrated_dispersion(phi, pairs)                φ̂ × (t(0.975; pairs) / 1.96)²
 A NULL or invalid argument gives NULL.
 """
@@ -29,7 +28,7 @@ from duckdb.func import FunctionNullHandling, PythonUDFType
 from duckdb.sqltypes import DOUBLE
 
 from pipelines.lib.dispersion import calibrated_dispersion, dispersed_rate_ratio_test, gamma_limits
-from pipelines.lib.poisson import poisson_limits, rate_ratio_test
+from pipelines.lib.poisson import poisson_limits
 
 
 def _floats(arr: pa.Array) -> np.ndarray:
@@ -73,15 +72,6 @@ def poisson_ci_high(n: pa.Array) -> pa.Array:
     return _out(_limits(n)[1])
 
 
-def _rr(pick: str) -> Callable[[pa.Array, pa.Array, pa.Array, pa.Array], pa.Array]:
-    def udf(n1: pa.Array, e1: pa.Array, n0: pa.Array, e0: pa.Array) -> pa.Array:
-        args = (_floats(n1), _floats(e1), _floats(n0), _floats(e0))
-        result = _cached("rate_ratio", args, lambda: rate_ratio_test(*args))
-        return _out(getattr(result, pick))
-
-    return udf
-
-
 def _gamma(pick: int) -> Callable[[pa.Array, pa.Array, pa.Array], pa.Array]:
     def udf(y: pa.Array, v: pa.Array, w_max: pa.Array) -> pa.Array:
         args = (_floats(y), _floats(v), _floats(w_max))
@@ -107,9 +97,6 @@ def _calibrated(phi: pa.Array, pairs: pa.Array) -> pa.Array:
 FUNCTIONS: dict[str, tuple[Callable[..., pa.Array], int]] = {
     "poisson_ci_low": (poisson_ci_low, 1),
     "poisson_ci_high": (poisson_ci_high, 1),
-    "rate_ratio_ci_low": (_rr("low"), 4),
-    "rate_ratio_ci_high": (_rr("high"), 4),
-    "rate_ratio_p_value": (_rr("p_value"), 4),
     "dispersed_ci_low": (_gamma(0), 3),
     "dispersed_ci_high": (_gamma(1), 3),
     "dispersed_rr_ci_low": (_drr("low"), 6),

@@ -107,9 +107,10 @@ def test_p_value_and_interval_never_disagree() -> None:
 def test_udfs_compute_the_same_numbers_in_duckdb() -> None:
     con = duckdb.connect()
     register(con)
+    # the marts' rate-ratio functions with dispersion 1 are the exact conditional Poisson test
     rows = con.sql(
-        "SELECT poisson_ci_low(n), poisson_ci_high(n), rate_ratio_ci_low(n, 1, b, 1), "
-        "rate_ratio_ci_high(n, 1, b, 1), rate_ratio_p_value(n, 1, b, 1) "
+        "SELECT poisson_ci_low(n), poisson_ci_high(n), dispersed_rr_ci_low(n, 1, 1, b, 1, 1), "
+        "dispersed_rr_ci_high(n, 1, 1, b, 1, 1), dispersed_rr_p_value(n, 1, 1, b, 1, 1) "
         "FROM (VALUES (2.0, 3.0), (1526, 1859), (NULL, 4)) t(n, b)"
     ).fetchall()
     lo, hi = poisson.poisson_limits([2, 1526])
