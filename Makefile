@@ -36,6 +36,11 @@ system-deps:  ## headless Chromium and CJK fonts for the browser tests (Debian)
 		echo "installing chromium and fonts-noto-cjk"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
 	fi
+	@# LibreOffice Calc: tests/test_official_tables.py opens each official layout headless
+	@if ! command -v soffice >/dev/null; then \
+		echo "installing libreoffice-calc-nogui"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; \
+	fi
 
 refresh: setup
 	$(BIN)/safety-stats refresh
@@ -78,7 +83,7 @@ duplicates:
 FAST_TIER := $(BIN)/pytest -q -x -m "not slow" -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 test: setup-dev system-deps lint
 	$(FAST_TIER)
-	$(BIN)/pytest -q -m slow -n 2 --dist loadfile
+	$(BIN)/pytest -q -m slow -n 2 --dist loadfile --durations=25
 
 test-fast: setup-dev  ## the fast tier alone (no lint), for an edit-test loop
 	$(FAST_TIER)

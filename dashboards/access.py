@@ -77,6 +77,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("methods.py", "page_methods", ":material/functions:", "methods", "section_about", LEADERSHIP),
     # 数据导出: the 综合报表 and 季度简报 for everyone; its table downloads by EXPORT_ROLES
     PageSpec("exports.py", "page_exports", ":material/download:", "exports", "section_about", LEADERSHIP),
+    # 上传与审核: check a file, place an accepted one in the drop, refresh (docs/check.md)
+    PageSpec("upload.py", "page_upload", ":material/upload_file:", "upload", "section_about", STATISTICIAN),
 )  # fmt: skip
 PAGE_BY_URL = {p.url: p for p in PAGES}
 

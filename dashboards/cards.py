@@ -63,6 +63,7 @@ class CardModel:
     notes: list[str] = field(default_factory=list)
     partial: bool = False
     noise: str | None = None  # yoy_signal: significant, within_noise, partial_coverage
+    mom: str | None = None  # 环比 of a month card: "环比 +5.0%(+2起)", "环比 —" without a base
     denominator_status: str | None = None  # closed_year_carried, other_year, estimated (marked ‡)
 
 
@@ -265,6 +266,26 @@ def yoy_delta(row: dict[str, Any], lang: str) -> Delta:
     return Delta(text, color, arrow, notes)
 
 
+# Monthly periods (issue 17): 'YYYYMmm' is a month ('month') or 1–N月累计 ('ytd' at a month end
+# that is not a quarter end); quarter-end 1–N月累计 keep their 'YYYYQn' codes.
+def mom_text(row: dict[str, Any], lang: str) -> str | None:
+    """环比 of a month row (mom_pct, mom_abs: against the previous month); "环比 —" when the base is
+    zero or missing; None for other period types."""
+    if row.get("period_type") != "month":
+        return None
+    pct, ab = row.get("mom_pct"), row.get("mom_abs")
+    signed = "" if is_missing(ab) else format_signed(ab, row.get("unit"), lang, row.get("unit_en"))
+    if is_missing(pct):  # no base (zero or missing): the absolute change alone, or nothing
+        change = signed or EM_DASH
+    elif not signed:
+        change = format_pct_change(pct)
+    else:
+        change = (
+            f"{format_pct_change(pct)}({signed})" if lang == "zh" else f"{format_pct_change(pct)} ({signed})"
+        )
+    return f"{t('mom', lang)} {change}"
+
+
 def period_note(row: dict[str, Any], lang: str) -> str:
     note = period_label(str(row["period_type"]), str(row["period"]), lang)
     return note + t("fallback_year", lang) if row.get("_fallback_year") else note
@@ -284,8 +305,9 @@ def help_text(row: dict[str, Any], pnote: str, lang: str) -> str:
         lines.append(
             f"{t('col_den_year', lang)}: {int(num(row['denominator_year']))} · {row.get('denominator_basis') or ''}"
         )
+    mom = mom_text(row, lang)
     den = denominator_note(row, lang)
-    return "  \n".join(lines + ([den] if den else []) + noise_lines(row, lang))
+    return "  \n".join(lines + ([mom] if mom else []) + ([den] if den else []) + noise_lines(row, lang))
 
 
 def value_card(code: str, label: str, row: dict[str, Any], lang: str) -> CardModel:
@@ -294,11 +316,13 @@ def value_card(code: str, label: str, row: dict[str, Any], lang: str) -> CardMod
     delta = yoy_delta(row, lang)
     den = denominator_note(row, lang)
     value = format_indicator_value(row, lang)
+    mom = mom_text(row, lang)
     return CardModel(
         indicator_code=code,
         label=label,
         value=f"{value} {DENOMINATOR_MARK}" if den and value != EM_DASH else value,
-        period_note=pnote,
+        period_note=f"{pnote} · {mom}" if mom else pnote,
+        mom=mom,
         delta=delta.text,
         delta_color=delta.color,
         delta_arrow=delta.arrow,

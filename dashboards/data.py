@@ -65,14 +65,32 @@ def db_token(path: Path | None = None) -> str | None:
         return None
 
 
+def open_serving(path: str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the serving copy at `path` as it is NOW. Not
+    `duckdb.connect(path)`: DuckDB hands a process the database it already has open at a path, so
+    after a publish (an atomic rename onto the same path) a running dashboard would keep reading
+    the replaced copy. A fresh in-memory database ATTACHing the path opens the new file."""
+    con = duckdb.connect(":memory:")
+    con.execute("ATTACH ? AS serving (READ_ONLY)", [path])
+    con.execute("USE serving")
+    return con
+
+
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _connection(db: str) -> duckdb.DuckDBPyConnection:
-    path = db.rsplit("|", 1)[0]
-    return duckdb.connect(path, read_only=True)
+    return open_serving(db.rsplit("|", 1)[0])
+
+
+def cursor(db: str) -> duckdb.DuckDBPyConnection:
+    """A cursor on the serving copy `db` (a cursor per query: connections are not thread-safe).
+    A cursor does not inherit its connection's USE, so it is set again."""
+    cur = _connection(db).cursor()
+    cur.execute("USE serving")
+    return cur
 
 
 def _query(db: str, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-    cur = _connection(db).cursor()  # a cursor per query: connections are not thread-safe
+    cur = cursor(db)
     try:
         df = cur.execute(sql, params or []).df()
     finally:
@@ -119,16 +137,25 @@ def refresh_info(db: str) -> dict[str, Any] | None:
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def regions(db: str) -> pd.DataFrame:
-    """dim_regions with has_data (any indicator value) and has_plan (any plan target)."""
+    """dim_regions with has_data (any indicator value) and has_plan (any plan target): one query
+    for the whole registry (~3,200 codes of GB/T 2260), one row per code (a code kept with its
+    history: the latest validity), name_en falling back to name_zh where the registry has none."""
     return _query(
         db,
         """
         WITH v AS (SELECT DISTINCT region_code FROM marts.fct_indicator_values),
-             p AS (SELECT DISTINCT region_code FROM marts.fct_plan_progress)
-        SELECT r.region_code, r.name_zh, r.name_en, r.level, r.parent_code, r.n_children,
+             p AS (SELECT DISTINCT region_code FROM marts.fct_plan_progress),
+             r AS (
+                SELECT * FROM marts.dim_regions
+                QUALIFY row_number() OVER (
+                    PARTITION BY region_code ORDER BY valid_to DESC NULLS FIRST) = 1
+             )
+        SELECT r.region_code, r.name_zh,
+               coalesce(nullif(trim(r.name_en), ''), r.name_zh) AS name_en,
+               r.level, r.parent_code, r.n_children, r.valid_to IS NULL AS is_current,
                v.region_code IS NOT NULL AS has_data,
                p.region_code IS NOT NULL AS has_plan
-        FROM marts.dim_regions AS r
+        FROM r
         LEFT JOIN v ON r.region_code = v.region_code
         LEFT JOIN p ON r.region_code = p.region_code
         ORDER BY r.region_code
@@ -136,19 +163,76 @@ def regions(db: str) -> pd.DataFrame:
     )
 
 
+def _month_column(db: str) -> str:
+    """fct_indicator_values.month (issue 17's monthly periods), or NULL for a copy without it."""
+    return "month" if has_column(db, "marts.fct_indicator_values", "month") else "CAST(NULL AS INTEGER)"
+
+
+# Order of the period selector at one period end: the full year, 1–N月累计, then the month alone.
+_PERIOD_RANK = "CASE period_type WHEN 'year' THEN 0 WHEN 'ytd' THEN 1 ELSE 2 END"
+
+
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def periods(db: str, region: str) -> pd.DataFrame:
-    """Reporting periods of a region: year-to-date quarters and full years, newest first."""
+    """Reporting periods of a region, newest first: full years, 1–N月累计 (ytd, at quarter ends
+    and, when the marts have months, at every month end) and single months."""
     return _query(
         db,
-        """
-        SELECT DISTINCT period_type, period, year, quarter
+        f"""
+        SELECT DISTINCT period_type, period, year, quarter, {_month_column(db)} AS month, period_end
         FROM marts.fct_indicator_values
-        WHERE region_code = ? AND period_type IN ('ytd', 'year')
-        ORDER BY year DESC, coalesce(quarter, 5) DESC, period_type
+        WHERE region_code = ? AND period_type IN ('ytd', 'year', 'month')
+        ORDER BY period_end DESC, {_PERIOD_RANK}, period
         """,
         [region],
     )
+
+
+# A period is complete for a region when every headline indicator row it has there is
+# complete (fct_indicator_values.completeness: all reporting units of every child covered).
+_COMPLETE_PERIODS = """
+    SELECT region_code, any_value(region_level) AS region_level, period_type, period, period_end,
+           count(*) AS n_headline
+    FROM marts.fct_indicator_values
+    WHERE headline AND period_type IN ('ytd', 'year') {where}
+    GROUP BY region_code, period_type, period, period_end
+    HAVING bool_and(completeness = 'complete')
+"""
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def latest_complete_period(db: str, region: str) -> str | None:
+    """'ytd:2026Q3' / 'ytd:2026M10' / 'year:2025': the newest 1–N月累计 or full year of `region`
+    whose headline indicator rows are all complete (at one period end, 1–N月累计 before the year,
+    as the selector's default always was); None when no period is complete."""
+    df = _query(
+        db,
+        f"""
+        SELECT period_type || ':' || period AS k FROM ({_COMPLETE_PERIODS.format(where="AND region_code = ?")})
+        ORDER BY period_end DESC, period_type = 'year', period LIMIT 1
+        """,
+        [region],
+    )
+    return str(df["k"].iloc[0]) if not df.empty else None
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def richest_region(db: str) -> str | None:
+    """The region to open at when no home region is configured: the most headline indicators
+    complete in one period, then the newest such period, then the highest level (全国 before a
+    province, a city before its counties), then the code."""
+    df = _query(
+        db,
+        f"""
+        SELECT region_code FROM ({_COMPLETE_PERIODS.format(where="")})
+        ORDER BY n_headline DESC, period_end DESC,
+                 CASE region_level WHEN 'national' THEN 0 WHEN 'province' THEN 1
+                                   WHEN 'city' THEN 2 ELSE 3 END,
+                 region_code
+        LIMIT 1
+        """,
+    )
+    return str(df["region_code"].iloc[0]) if not df.empty else None
 
 
 # --------------------------------------------------------------------------------- indicators

@@ -12,6 +12,7 @@ Conventions:
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 MINUS = "\u2212"
@@ -228,8 +229,20 @@ def direction_color(change: Any, better: str | None) -> str:
     return "green" if improving else "red"
 
 
+_MONTH_CODE = re.compile(r"(\d{4})M(\d{2})")
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def period_label(period_type: str, period: str, lang: str = "zh") -> str:
-    """'ytd','2021Q3' -> 2021年1-9月 / Jan–Sep 2021; 'quarter' -> 2021年第3季度 / 2021 Q3 …"""
+    """'ytd','2021Q3' -> 2021年1-9月 / Jan–Sep 2021; 'quarter' -> 2021年第3季度 / 2021 Q3;
+    'month','2026M10' -> 2026年10月 / Oct 2026; 'ytd','2026M10' -> 2026年1-10月 / Jan–Oct 2026
+    (January alone: 2026年1月 / Jan 2026) …"""
+    m = _MONTH_CODE.fullmatch(period)
+    if m is not None:
+        year, month = m[1], int(m[2])
+        if period_type == "ytd" and month > 1:
+            return f"{year}年1-{month}月" if lang == "zh" else f"Jan–{_MONTHS_EN[month - 1]} {year}"
+        return f"{year}年{month}月" if lang == "zh" else f"{_MONTHS_EN[month - 1]} {year}"
     if period_type in ("ytd", "quarter") and "Q" in period:
         year, q = period.split("Q")
         qi = int(q)

@@ -684,7 +684,10 @@ LABELS.update(
             "分母为{year}年数(当年数未发布)",
             "Denominator from {year} (the year's own not yet published)",
         ),
-        "den_estimated": ("分母为估算值(全年数×N/4)", "Estimated denominator (annual figure × N/4)"),
+        "den_estimated": (
+            "分母为估算值(全年数×N/4,月度×N/12)",
+            "Estimated denominator (annual figure × N/4, or × N/12 for months)",
+        ),
         "col_den_year": ("分母年份", "Denominator year"),
         "col_den_note": ("分母说明", "Denominator note"),
         "decomp_line": (
@@ -805,6 +808,161 @@ LABELS.update(
             "灰色虚线为全国公开数据(真实数据,来源见 raw/public/SOURCES.md),仅作参照。",
             "Dashed grey line: China, public data (real figures, sources in raw/public/SOURCES.md), "
             "for reference only.",
+        ),
+    }
+)
+
+
+# Home region and monthly periods (issue 17): dashboards/state.py, dashboards/cards.py.
+LABELS.update(
+    {
+        "period_month_suffix": ("当月", "month"),
+        "period_help_complete": (
+            "1-N月累计、当月或全年;默认为该地区最近一个完整的报告期(核心指标全部报齐)。",
+            "Year to date (Jan–N), one month or the full year; by default the region's latest "
+            "complete period (every headline indicator fully reported).",
+        ),
+        "mom": ("环比", "MoM"),
+        "home_region_invalid": (
+            "配置的本地区代码 SAFETY_HOME_REGION={code} 不在地区名录中,已改为打开 {home}。"
+            " / The configured home region SAFETY_HOME_REGION={code} is not in the region registry; "
+            "opened {home} instead.",
+            "The configured home region SAFETY_HOME_REGION={code} is not in the region registry; "
+            "opened {home} instead. / 配置的本地区代码 SAFETY_HOME_REGION={code} 不在地区名录中,"
+            "已改为打开 {home}。",
+        ),
+        "kpi_caption_month": (
+            "当月数:同比为上年同月,环比为上月(1月与上年12月比);上月为零或缺报时环比留空。",
+            "One month: YoY against the same month a year earlier, MoM against the previous month "
+            "(January against the previous December); MoM is left empty when that month is zero or missing.",
+        ),
+    }
+)
+
+
+# 报送前审核与上传 Upload and check before submission (issue 17): dashboards/views/upload.py.
+LABELS.update(
+    {
+        "page_upload": ("上传与审核", "Upload and check"),
+        "upload_title": ("上传文件 · 报送前审核", "Upload a file · check before submission"),
+        "upload_intro": (
+            "文件先按输入约定、逐行规则和统计调查制度的审核规则检查(不导入);有错误的文件被拒收并列出每处问题,"
+            "通过的文件按约定命名放入数据目录,然后只刷新它改变的部分。文件不超过 {mb} MB。",
+            "The file is first checked against the input contract, the row rules and the survey "
+            "systems' audit rules (nothing is loaded); a file with errors is refused with every "
+            "problem listed, an accepted one goes into the raw drop under the contract's naming and "
+            "a refresh loads only what it changes. At most {mb} MB.",
+        ),
+        "upload_source": ("数据来源", "Source"),
+        "upload_file": ("选择文件(.csv、.xlsx、.parquet)", "File (.csv, .xlsx, .parquet)"),
+        "upload_too_large": (
+            "文件为 {size} MB,超过上限 {mb} MB(SAFETY_UPLOAD_MAX_MB),已拒收。",
+            "The file is {size} MB, above the {mb} MB limit (SAFETY_UPLOAD_MAX_MB): refused.",
+        ),
+        "upload_bad_name": (
+            "文件名不可用:只接受 .csv、.xlsx、.parquet 文件。",
+            "Unusable file name: only .csv, .xlsx and .parquet files are accepted.",
+        ),
+        "upload_summary": (
+            "{file}:读取 {rows} 行,错误 {errors} 处,提示 {warnings} 处。",
+            "{file}: {rows} row(s) read, {errors} error(s), {warnings} warning(s).",
+        ),
+        "upload_refused": (
+            "已拒收:文件有 {errors} 处错误,未放入数据目录。请按下表逐行改正后重新上传。",
+            "Refused: the file has {errors} error(s) and was not placed in the drop. Correct each "
+            "row listed below and upload it again.",
+        ),
+        "upload_unreadable": (
+            "已拒收:文件无法读取,未检查任何行。",
+            "Refused: the file cannot be read; no row was checked.",
+        ),
+        "upload_passed": (
+            "审核通过,可以报送。",
+            "The check passed: the file may be submitted.",
+        ),
+        "upload_passed_warnings": (
+            "审核通过,有 {warnings} 处提示(见下表),请核对后报送。",
+            "The check passed with {warnings} warning(s) (below): review them before submitting.",
+        ),
+        "upload_name": ("数据目录中的文件名", "File name in the drop"),
+        "upload_name_help": (
+            "行政区划代码_名称_时期.后缀,如 330300_温州_2025Q2.xlsx(见输入约定)",
+            "<region code>_<name>_<period>.<ext>, e.g. 330300_温州_2025Q2.xlsx (input contract)",
+        ),
+        "upload_name_invalid": (
+            "文件名不符合约定:应为“行政区划代码_名称_时期.后缀”,记录文件须含时期(如 2025Q2、2025M07)。",
+            "The name does not follow the contract '<region code>_<name>_<period>.<ext>'; a record "
+            "file's name must state its period (e.g. 2025Q2, 2025M07).",
+        ),
+        "upload_submit": ("报送并刷新", "Submit and refresh"),
+        "upload_no_refresh_right": (
+            "只有统计人员可以报送文件并刷新。",
+            "Only statisticians may submit a file and refresh.",
+        ),
+        "upload_refreshing": (
+            "正在刷新(只重载本文件改变的部分)……",
+            "Refreshing (only what this file changes)…",
+        ),
+        "upload_refresh_ok": (
+            "刷新完成并已发布:{file} 已导入。",
+            "Refreshed and published: {file} is loaded.",
+        ),
+        "upload_refresh_failed": (
+            "文件已放入数据目录,但刷新失败(退出码 {rc}),已发布的数据未改变;请通知管理员查看日志。",
+            "The file is in the drop but the refresh failed (exit {rc}); the published data is "
+            "unchanged. Ask the administrator to look at the log.",
+        ),
+        "upload_refresh_busy": (
+            "文件已放入数据目录;另一刷新正在运行,本次未刷新。下一次刷新会导入该文件。",
+            "The file is in the drop; another refresh is running, so none was started. The next "
+            "refresh loads the file.",
+        ),
+        "upload_refresh_timeout": (
+            "文件已放入数据目录,但刷新超过时间限制 {s} 秒被中止;已发布的数据未改变,下一次刷新会导入该文件。",
+            "The file is in the drop but the refresh was stopped after the {s} s limit; the "
+            "published data is unchanged and the next refresh loads it.",
+        ),
+        "upload_loaded_rows": (
+            "发布库中的该文件:状态 {status},接收 {accepted} 行,拒收 {rejected} 行。",
+            "This file in the published copy: status {status}, {accepted} row(s) accepted, {rejected} rejected.",
+        ),
+        "upload_col_row": ("行", "Row"),
+        "upload_col_column": ("列", "Column"),
+        "upload_col_value": ("值", "Value"),
+        "upload_col_rule": ("规则", "Rule"),
+        "upload_col_severity": ("级别", "Severity"),
+        "upload_col_message": ("说明", "Message"),
+        "upload_col_message_other": ("English", "中文"),
+        "upload_error": ("错误", "error"),
+        "upload_warning": ("提示", "warning"),
+    }
+)
+
+
+# 安全生产形势 (monthly text) and 综合情况表 (official tables) on the exports page (issue 17;
+# dashboards/situation.py).
+LABELS.update(
+    {
+        "situation_title": ("安全生产形势", "Production-safety situation"),
+        "situation_intro": (
+            "{region} · {month}:按各地月度通报的表述,由服务库的月度和1-N月累计数生成(中文在上,英文在下)。",
+            "{region} · {month}: written in the bureaus' monthly pattern from the serving copy's month and "
+            "Jan–N rows (Chinese above, English below).",
+        ),
+        "situation_unavailable": (
+            "{region} 没有可用的月度数据,无法生成安全生产形势。",
+            "No monthly figures for {region}: no situation text.",
+        ),
+        "download_official_tables": ("下载综合情况表(Excel)", "Download official tables (Excel)"),
+        "official_tables_intro": (
+            "{region} · {period}:各类生产安全事故综合情况、地区生产安全事故综合情况及火灾、道路交通、"
+            "自然灾害汇总表(官方表式,本期、去年同期、同比增减)。",
+            "{region} · {period}: the comprehensive tables by category and by region and the fire, road and "
+            "disaster summaries in the official layouts (current, same period last year, change).",
+        ),
+        "official_tables_pick": (
+            "请在侧栏选择月份、1-N月累计或年度,以生成综合情况表。",
+            "Pick a month, a year-to-date period or a year in the sidebar to build the official tables.",
         ),
     }
 )

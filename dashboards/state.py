@@ -1,11 +1,15 @@
 """Sidebar state shared by every page: language, region (over the hierarchy) and period.
 
 The widgets live in the entry script (app.py) so that their values survive page switches. The
-URL carries ?region=…&period=…&lang=en so that a view can be linked and reloaded.
+URL carries ?region=…&period=…&lang=en so that a view can be linked and reloaded. Without a region
+in the URL a session opens at the home region (SAFETY_HOME_REGION, else the region with the
+richest complete data) at its latest complete period (docs/dashboard.md, Home region).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +19,7 @@ import streamlit as st
 from dashboards import data
 from dashboards.formatting import period_label
 from dashboards.i18n import t
+from pipelines.settings import home_region
 
 NATIONAL = "000000"
 LEVEL_KEYS = ("region_l1", "region_l2", "region_l3")
@@ -40,15 +45,23 @@ class Context:
 # ------------------------------------------------------------------------------- region tree
 
 
-def relevant_regions(regions: pd.DataFrame) -> set[str]:
-    """Regions that have data or plan targets, and all their ancestors."""
+def relevant_regions(regions: pd.DataFrame, home: str | None = None) -> set[str]:
+    """Regions that have data or plan targets, the home region and its current children (not
+    the abolished ones), and all their ancestors: the pickers list these only, not the whole
+    registry (~3,200 current codes and their history)."""
     parent = dict(zip(regions["region_code"], regions["parent_code"], strict=True))
+    seeds = [
+        str(code)
+        for code, has_data, has_plan in zip(
+            regions["region_code"], regions["has_data"], regions["has_plan"], strict=True
+        )
+        if bool(has_data) or bool(has_plan)
+    ]
+    if home and home in parent:
+        kids = regions[(regions["parent_code"] == home) & regions["is_current"].astype(bool)]
+        seeds += [home, *(str(c) for c in kids["region_code"])]
     keep: set[str] = set()
-    for code, has_data, has_plan in zip(
-        regions["region_code"], regions["has_data"], regions["has_plan"], strict=True
-    ):
-        if not (bool(has_data) or bool(has_plan)):
-            continue
+    for code in seeds:
         c: str | None = code
         while c and c not in keep:
             keep.add(c)
@@ -113,27 +126,65 @@ def restore(key: str) -> bool:
     return False
 
 
+def region_labeler(regions: pd.DataFrame, lang: str) -> Callable[[str], str]:
+    """format_func of a region picker: one dict of names built per picker, not a lookup of the
+    registry per option."""
+    col = "name_en" if lang == "en" else "name_zh"
+    names = dict(zip(regions["region_code"], regions[col], strict=True))
+
+    def label(code: str) -> str:
+        if code == "":
+            return t("region_all_children", lang)
+        name = names.get(code)
+        if name is None:
+            return code
+        return f"{name}({code})" if lang == "zh" else f"{name} ({code})"
+
+    return label
+
+
 def region_label(regions: pd.DataFrame, code: str, lang: str) -> str:
-    if code == "":
-        return t("region_all_children", lang)
-    row = regions[regions["region_code"] == code]
-    if row.empty:
-        return code
-    r = row.iloc[0]
-    name = r["name_en"] if lang == "en" else r["name_zh"]
-    return f"{name}({code})" if lang == "zh" else f"{name} ({code})"
+    return region_labeler(regions, lang)(code)
+
+
+# --------------------------------------------------------------------------------- home region
+
+_CODE = re.compile(r"\d{6}")
+
+
+def resolve_home(db: str, regions: pd.DataFrame) -> tuple[str, str | None]:
+    """(home region, the invalid configured value or None). SAFETY_HOME_REGION when it names a
+    code of the registry; otherwise the region with the richest complete data
+    (data.richest_region), else 全国."""
+    fallback = data.richest_region(db) or NATIONAL
+    configured = home_region()
+    if configured is None:
+        return fallback, None
+    if _CODE.fullmatch(configured) and configured in set(regions["region_code"]):
+        return configured, None
+    return fallback, configured
+
+
+def _shown_config(value: str) -> str:
+    """The configured text as the warning may show it: letters and digits only, cut short."""
+    clean = re.sub(r"[^0-9A-Za-z]", "", value)[:12]
+    return clean or "?"
 
 
 # ------------------------------------------------------------------------------------ periods
 
 
 def period_options(periods: pd.DataFrame) -> list[str]:
-    """'ytd:2021Q4', 'year:2021', … newest first: each year's YTD quarters, then the full year."""
+    """'year:2025', 'ytd:2025Q4', 'month:2025M12', 'ytd:2025M11', … newest first (data.periods):
+    at each period end the full year, 1–N月累计, then the month alone."""
     return [f"{pt}:{p}" for pt, p in zip(periods["period_type"], periods["period"], strict=True)]
 
 
-def default_period(options: list[str]) -> str | None:
-    """The latest quarter (year to date) by default; the latest year when there are no quarters."""
+def default_period(options: list[str], complete: str | None = None) -> str | None:
+    """The latest complete period (data.latest_complete_period) when it is an option; else the
+    latest 1–N月累计; the latest year when there are none."""
+    if complete in options:
+        return complete
     for o in options:
         if o.startswith("ytd:"):
             return o
@@ -147,20 +198,24 @@ def split_period(key: str | None) -> tuple[str | None, str | None]:
     return pt, p
 
 
+PERIOD_SUFFIX = {"ytd": "period_ytd_suffix", "year": "period_year_suffix", "month": "period_month_suffix"}
+
+
 def format_period_option(key: str, lang: str) -> str:
     pt, p = split_period(key)
     if pt is None or p is None:
         return key
     label = period_label(pt, p, lang)
-    suffix = t("period_ytd_suffix", lang) if pt == "ytd" else t("period_year_suffix", lang)
+    suffix = t(PERIOD_SUFFIX.get(pt, "period_year_suffix"), lang)
     return f"{label}({suffix})" if lang == "zh" else f"{label} ({suffix})"
 
 
 # ------------------------------------------------------------------------------------ sidebar
 
 
-def _init_from_query_params(regions: pd.DataFrame) -> None:
-    """On the first run of a session, take region and period from the URL (lang: language_toggle)."""
+def _init_from_query_params(regions: pd.DataFrame, home: str) -> None:
+    """On the first run of a session, take region and period from the URL (lang: language_toggle);
+    without a region in the URL, open at the home region (its latest complete period follows)."""
     if st.session_state.get("_state_initialised"):
         return
     st.session_state["_state_initialised"] = True
@@ -168,6 +223,8 @@ def _init_from_query_params(regions: pd.DataFrame) -> None:
     code = qp.get("region")
     if code and code in set(regions["region_code"]):
         set_region(regions, code)
+    else:
+        set_region(regions, home)
     if qp.get("period"):
         put(PERIOD_KEY, qp.get("period"))
 
@@ -190,10 +247,14 @@ def language_toggle() -> str:
 def sidebar(db: str, lang: str) -> Context:
     """Region and period selectors; returns the page context."""
     regions = data.regions(db)
-    _init_from_query_params(regions)
-    keep = relevant_regions(regions)
+    home, invalid = resolve_home(db, regions)
+    _init_from_query_params(regions, home)
+    keep = _kept_regions(db, home)
+    label = region_labeler(regions, lang)
     sb = st.sidebar
     sb.subheader(t("filters", lang))
+    if invalid is not None:
+        sb.warning(t("home_region_invalid", lang, code=_shown_config(invalid), home=label(home)))
 
     # level 1: national + provinces
     level1 = [NATIONAL, *children_of(regions, NATIONAL, keep)]
@@ -204,7 +265,7 @@ def sidebar(db: str, lang: str) -> Context:
         t("region_level_1", lang),
         level1,
         key=LEVEL_KEYS[0],
-        format_func=lambda c: region_label(regions, c, lang),
+        format_func=label,
         on_change=_level_changed,
         args=(0,),
     )
@@ -224,7 +285,7 @@ def sidebar(db: str, lang: str) -> Context:
             t("region_level_2" if i == 1 else "region_level_3", lang),
             options,
             key=LEVEL_KEYS[i],
-            format_func=lambda c: region_label(regions, c, lang),
+            format_func=label,
             on_change=_level_changed,
             args=(i,),
         )
@@ -242,14 +303,14 @@ def sidebar(db: str, lang: str) -> Context:
     options = period_options(per)
     restore(PERIOD_KEY)
     if st.session_state.get(PERIOD_KEY) not in options:
-        put(PERIOD_KEY, default_period(options))
+        put(PERIOD_KEY, default_period(options, data.latest_complete_period(db, region)))
     if options:
         sb.selectbox(
             t("period", lang),
             options,
             key=PERIOD_KEY,
             format_func=lambda k: format_period_option(k, lang),
-            help=t("period_help", lang),
+            help=t("period_help_complete", lang),
             on_change=remember,
             args=(PERIOD_KEY,),
         )
@@ -266,6 +327,12 @@ def sidebar(db: str, lang: str) -> Context:
         period=p,
         period_text=period_text,
     )
+
+
+@st.cache_data(ttl=data.TTL_SECONDS, show_spinner=False)
+def _kept_regions(db: str, home: str) -> set[str]:
+    """relevant_regions of the serving copy, computed once per copy and home region."""
+    return relevant_regions(data.regions(db), home)
 
 
 def _sync_query_params(region: str, period: Any, lang: str) -> None:

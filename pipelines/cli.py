@@ -51,7 +51,9 @@ INDICATOR_COLUMNS = [
     "released_on",
     "break_flag",
 ]
-PERCENT_COLUMNS = ("yoy_pct", "qoq_pct", "vs_prev5_mean_pct")
+PERCENT_COLUMNS = ("yoy_pct", "qoq_pct", "vs_prev5_mean_pct", "mom_pct")
+# printed too when month rows are (issue 17): the month and 环比 against the previous month
+MONTH_COLUMNS = ["month", "mom_base_value", "mom_abs", "mom_pct"]
 
 
 def _set_paths(raw: str | None, warehouse: str | None) -> None:
@@ -100,6 +102,8 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     cols = INDICATOR_COLUMNS + [c for c in (rows[0].keys() if rows else []) if c not in INDICATOR_COLUMNS]
     if not args.all_columns:
         cols = INDICATOR_COLUMNS
+        if any(r.get("period_type") == "month" for r in rows):
+            cols = INDICATOR_COLUMNS + MONTH_COLUMNS
     if args.format == "json":
         json.dump(
             [{c: r.get(c) for c in cols} for r in rows], sys.stdout, ensure_ascii=False, default=str, indent=1
@@ -231,6 +235,10 @@ def _add_export_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignor
         e.add_argument("--out", required=True, help=f"output file, e.g. {example}")
         e.add_argument("--warehouse", help="warehouse DuckDB file; its published serving copy is read")
         e.set_defaults(func=cmd_export)
+        if name == "export":  # subcommands official-tables, situation (issue 17)
+            from pipelines.exports.cli_official import add_official_parsers
+
+            add_official_parsers(e)
 
 
 # --- dashboard access: local users and the launcher (docs/access.md) ------------------------------
@@ -357,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument(
         "--period-type",
         action="append",
-        choices=["quarter", "ytd", "year", "plan_period"],
+        choices=["month", "quarter", "ytd", "year", "plan_period"],
         help="(repeatable)",
     )
     q.add_argument(
@@ -406,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
 
     _add_export_parsers(sub)
     _add_access_parsers(sub)
+    from pipelines.check import add_check_parser  # `check FILE`: 审核 before submission (docs/check.md)
+
+    add_check_parser(sub)
     j = sub.add_parser(
         "rejects",
         help="list quarantined rows per file, or --export them in the contract layout to correct and "

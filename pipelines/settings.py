@@ -6,6 +6,8 @@ SAFETY_SERVING     the published read-only copy (default: serving.duckdb beside 
 SAFETY_PUBLIC_SERVING  serving copy of the public 全国 layer raw/public (default:
                    .warehouse/public/serving.duckdb), the dashboard's benchmark; absent = none
 SAFETY_DUCKDB_MEMORY  DuckDB memory limit of the writer's connections and dbt (default 1536MB)
+SAFETY_HOME_REGION the deployment's own region (GB/T 2260 code) where the dashboard opens (default:
+                   none, the dashboard picks the region with the richest complete data)
 """
 
 from __future__ import annotations
@@ -44,6 +46,13 @@ def public_serving_path() -> Path:
 def duckdb_memory_limit() -> str:
     """DuckDB memory limit of the pipeline's connections (dbt's profile reads the same variable)."""
     return os.environ.get("SAFETY_DUCKDB_MEMORY", "1536MB")
+
+
+def home_region() -> str | None:
+    """The bureau's own region code (SAFETY_HOME_REGION), or None when not configured. Only the
+    text is read here: the dashboard checks it against the region registry (dashboards/state.py)."""
+    code = os.environ.get("SAFETY_HOME_REGION", "").strip()
+    return code or None
 
 
 def is_sample(raw: Path | None = None) -> bool:

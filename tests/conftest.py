@@ -201,6 +201,8 @@ SLOW_TESTS = (  # node-id prefixes
     "tests/test_submissions.py",  # refreshes of the sample without one file, then with it
     "tests/test_public_layer.py::test_public_drop_loads",  # refreshes raw/public alone
     "tests/test_public_layer.py::test_cited_figures",  # same warehouse, and the CLI
+    "tests/test_monthly_periods.py",  # refreshes a monthly report drop, and the CLI
+    "tests/dashboard/test_upload_browser.py",  # an upload triggers a refresh (and a browser)
 )
 
 

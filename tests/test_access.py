@@ -40,7 +40,7 @@ def test_role_table() -> None:
     urls = {role: {p.url for p in access.pages_for(role)} for role in access.ROLES}
     assert urls["leadership"] == LEADERSHIP_PAGES
     assert urls["analyst"] == LEADERSHIP_PAGES | {"sql", "indicators"}
-    assert urls["statistician"] == LEADERSHIP_PAGES | {"sql", "indicators", "quality"}
+    assert urls["statistician"] == LEADERSHIP_PAGES | {"sql", "indicators", "quality", "upload"}
     assert access.pages_for(None) == []
     assert access.pages_for("admin") == []  # an unknown role opens nothing
     # every view is in the table, once

@@ -151,7 +151,7 @@ def test_domain_table_and_its_download_carry_the_denominator() -> None:
     }
     table = period_table(rows, ("ps_deaths", "ps_deaths_per_100m_gdp"), "zh", prev5=False)
     assert list(table[t("col_den_year", "zh")]) == ["", "2023"]
-    assert list(table[t("col_den_note", "zh")]) == ["", "‡ 分母为估算值(全年数×N/4)"]
+    assert list(table[t("col_den_note", "zh")]) == ["", "‡ 分母为估算值(全年数×N/4,月度×N/12)"]
     export = with_denominator_status(pd.DataFrame(list(rows.values())))
     assert list(export["denominator_status"]) == [ESTIMATED, None]
     assert {"denominator_year", "denominator_basis"} <= set(export.columns)

@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, ...]] = [
         "pipelines.asof",
         "pipelines.samplegen",
     ),
+    ("pipelines.check",),  # 审核: the reader, row rules, loader key checks and audit rules, loading nothing
     ("pipelines.dbt_assets",),
     ("pipelines.automation",),
     ("pipelines.definitions",),

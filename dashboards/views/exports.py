@@ -1,4 +1,5 @@
 """数据导出 Exports: the official-layout workbook and brief of the sidebar's region and quarter,
+the monthly 安全生产形势 text and the 综合情况表 of its month or period (dashboards/situation.py),
 and any published table as CSV or Excel, for the selected region or all."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboards import components, data
+from dashboards import components, data, situation
 from dashboards.access import current_role, may_export
 from dashboards.i18n import t
 from dashboards.state import Context, current, kept
@@ -76,6 +77,9 @@ def render(ctx: Context) -> None:
     lang = ctx.lang
     st.title(t("exports_title", lang))
     official_reports(ctx)
+    situation.official_tables_download(ctx)
+    st.divider()
+    situation.render_situation(ctx)
     st.divider()
     st.caption(t("exports_intro", lang))
     present = set(data.tables(ctx.db))

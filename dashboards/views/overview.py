@@ -104,6 +104,8 @@ def render(ctx: Context) -> None:
 
     st.subheader(t("kpi_heading", lang))
     st.caption(t("kpi_caption", lang))
+    if ctx.period_type == "month":
+        st.caption(t("kpi_caption_month", lang))
     cards = pick_cards(values, plan, ctx.period_type, ctx.period)
     for start in range(0, len(cards), CARDS_PER_ROW):
         cols = st.columns(CARDS_PER_ROW)

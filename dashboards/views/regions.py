@@ -246,7 +246,7 @@ def render(ctx: Context) -> None:
         st.selectbox(
             t("drill_to", lang),
             child_codes,
-            format_func=lambda c: state.region_label(regions, c, lang),
+            format_func=state.region_labeler(regions, lang),
             **state.kept(DRILL_KEY, child_codes),
         )
     with c4:

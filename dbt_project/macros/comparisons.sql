@@ -177,3 +177,35 @@
         else {{ numerator_measure }}
     end
 {%- endmacro %}
+
+{#- Months (the monthly lane, int_indicator_values__months*): a month's code '2024M07', also
+    the code of a 1–N月累计 through a month that is not a quarter's end. -#}
+{% macro month_code(year, month) -%}
+    cast({{ year }} as {{ dbt.type_string() }}) || 'M' || case when {{ month }} < 10 then '0' else '' end
+        || cast({{ month }} as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{#- First and last day of a month. -#}
+{% macro month_first_day(year, month) -%}
+    {{ date_from_parts(year, month, 1) }}
+{%- endmacro %}
+
+{% macro month_last_day(year, month) -%}
+    {{ dbt.last_day(date_from_parts(year, month, 1), 'month') }}
+{%- endmacro %}
+
+{#- Join predicate: `base` is the month before `cur` of the same series (环比 of a month; January's
+    base is the previous December). Rows with period_type, year and month. -#}
+{% macro previous_month(cur, base, keys) -%}
+    {{ cur }}.period_type = 'month' and {{ base }}.period_type = 'month'
+    {%- for k in keys %} and {{ cur }}.{{ k }} = {{ base }}.{{ k }}{% endfor %}
+    and {{ base }}.year * 12 + {{ base }}.month = {{ cur }}.year * 12 + {{ cur }}.month - 1
+{%- endmacro %}
+
+{#- Join predicate: `base` is the same series and month-period (a month, or the 1–N月累计 through
+    the same month) as `cur`, `years` years earlier (同比 of the monthly lane). -#}
+{% macro same_month_years_before(cur, base, keys, years=1) -%}
+    {%- for k in keys %}{{ cur }}.{{ k }} = {{ base }}.{{ k }} and {% endfor -%}
+    {{ cur }}.period_type = {{ base }}.period_type and {{ base }}.year = {{ cur }}.year - {{ years }}
+    and {{ cur }}.month = {{ base }}.month
+{%- endmacro %}

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import jinja2
 
 from pipelines.exports.denominators import status_text_zh
@@ -30,8 +31,9 @@ from pipelines.exports.formats import (
     now_beijing,
     quarter_texts,
 )
+from pipelines.exports.monthly_situation import build_situation
 from pipelines.exports.quarterly_workbook import DENOMINATOR_MARK, SAMPLE_LABEL, unit_name
-from pipelines.exports.report_data import Indicator, QuarterReport
+from pipelines.exports.report_data import ExportError, Indicator, QuarterReport
 from pipelines.lib.plan_statuses import plan_statuses, status_label
 
 log = logging.getLogger(__name__)
@@ -234,6 +236,28 @@ def plan_summary(report: QuarterReport) -> str:
     return f"{'、'.join(plans)}登记目标 {len(report.plan)} 项:" + ",".join(parts) + basis + "。"
 
 
+def monthly_situation(report: QuarterReport) -> tuple[str, str] | None:
+    """(month label, text) of 四、安全生产形势: the monthly text (monthly_situation.py) of the
+    quarter's last month, read from the report's serving copy; None when that copy has neither
+    the month nor its 1–N月累计."""
+    if not report.serving_path:
+        return None
+    month = f"{report.year}M{3 * report.quarter:02d}"
+    try:
+        con = duckdb.connect(report.serving_path, read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        situation = build_situation(con, report.region.code, month)
+    except (ExportError, duckdb.Error):
+        return None
+    finally:
+        con.close()
+    if not situation.rows:
+        return None
+    return situation.month.label_zh, situation.text_zh
+
+
 def render_html(report: QuarterReport, generated_at: dt.datetime | None = None) -> str:
     generated_at = generated_at or now_beijing()
     texts = quarter_texts(report.year, report.quarter)
@@ -245,6 +269,7 @@ def render_html(report: QuarterReport, generated_at: dt.datetime | None = None) 
         for i in report.headline
         for pt in ("ytd", "quarter")
     )
+    situation = monthly_situation(report)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE.parent), autoescape=True, undefined=jinja2.StrictUndefined
     )
@@ -265,6 +290,7 @@ def render_html(report: QuarterReport, generated_at: dt.datetime | None = None) 
         vintage=vintage.isoformat() if vintage else "—",
         published=fmt_time(report.published_at) if report.published_at else "—",
         generated=fmt_time(generated_at),
+        situation=situation,
     )
 
 

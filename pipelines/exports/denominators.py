@@ -9,8 +9,8 @@ than in the mart so that the dashboard and every export judge a row the same way
   previous year-end figure is carried. Flagged, not silently carried.
 - ``other_year``: a part-year value on the previous year-end figure (the year's own not yet
   published), as official 1–N月 bulletins do.
-- ``estimated``: the denominator is an estimate: annual GDP × N/4 (``prorated_annual``) where no
-  cumulative quarterly GDP is published.
+- ``estimated``: the denominator is an estimate: annual GDP × N/4 (N/12 for months and 1–N月累计,
+  ``prorated_annual``) where no cumulative GDP is published.
 - None: a count, a plan-period mean, or a rate on its own year's published, summed or
   cumulative figure.
 """
@@ -29,7 +29,7 @@ STATUS_COLUMN = "denominator_status"
 STATUS_ZH = {
     CLOSED_YEAR_CARRIED: "年度已结束但无当年分母,沿用{denominator_year}年数",
     OTHER_YEAR: "分母为{denominator_year}年数(当年数未发布)",
-    ESTIMATED: "分母为估算值(全年数×N/4)",
+    ESTIMATED: "分母为估算值(全年数×N/4)",  # the quarterly workbook: quarters only
 }
 
 
@@ -40,16 +40,18 @@ def _int(value: Any) -> int | None:
 
 
 def value_year(row: Mapping[str, Any]) -> int | None:
-    """Calendar year of a quarter, ytd or year row ('2021Q3', '2021'); None for plan periods."""
-    if row.get("period_type") not in ("quarter", "ytd", "year"):
+    """Calendar year of a month, quarter, ytd or year row ('2021M07', '2021Q3', '2021'); None for
+    plan periods."""
+    if row.get("period_type") not in ("month", "quarter", "ytd", "year"):
         return None
     year = _int(row.get("year"))
     return year if year is not None else int(str(row.get("period"))[:4])
 
 
 def ends_at_year_end(row: Mapping[str, Any]) -> bool:
-    """A year row, or a quarter / YTD row of Q4."""
-    return row.get("period_type") == "year" or str(row.get("period") or "").endswith("Q4")
+    """A year row, or a quarter / YTD / month row ending in December."""
+    period = str(row.get("period") or "")
+    return row.get("period_type") == "year" or period.endswith(("Q4", "M12"))
 
 
 def denominator_status(row: Mapping[str, Any]) -> str | None:

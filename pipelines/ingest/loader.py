@@ -447,6 +447,8 @@ def load_source(
         if source.date_column:
             file_quarters[raw.relpath] = (raw.sha256, _quarters_of(parsed.good, source))
         file_rejects = [parsed.rejects, regions.rejects]
+        if raw.form_rejects is not None:  # an official form's 合计 checks (official_forms.py)
+            file_rejects.append(raw.form_rejects)
         if source.date_column and date_range is not None:
             d = pl.col(source.date_column).cast(pl.Date)
             out = good.filter((d < date_range[0]) | (d >= date_range[1]))

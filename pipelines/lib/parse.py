@@ -22,6 +22,7 @@ from pipelines.lib.contracts import (
     Source,
 )
 from pipelines.lib.limits import CONTROL_CHAR_PATTERN, CONTROL_CHARS
+from pipelines.lib.region_suggest import messages, regions_from_rows
 
 # How a control character shows in bad_value (a NUL byte in a download or a terminal would
 # truncate or garble what follows): as its escape, \x00 … \x9f.
@@ -339,6 +340,13 @@ def _normalise_codes(df: pl.DataFrame, source: Source) -> pl.DataFrame:
     return df
 
 
+MAX_REGION_SUGGESTIONS = 2000
+_PLAIN_REGION_MESSAGE = (
+    "行政区划代码不存在或在该日期无效(见 dbt_project/seeds/regions.csv)",
+    "Region code unknown or not valid on that date (see dbt_project/seeds/regions.csv)",
+)
+
+
 def check_regions(df: pl.DataFrame, source: Source, file_path: str) -> Parsed:
     """Region codes must exist in the region seed on the record's date (or period start)."""
     if df.height == 0:
@@ -363,16 +371,28 @@ def check_regions(df: pl.DataFrame, source: Source, file_path: str) -> Parsed:
     )
     ok_rows = valid.group_by("_row_number").agg(pl.col("__ok").any())
     bad_rows = ok_rows.filter(~pl.col("__ok"))["_row_number"]
-    rejects = keyed.filter(pl.col("_row_number").is_in(bad_rows.implode())).select(
+    bad = keyed.filter(pl.col("_row_number").is_in(bad_rows.implode()))
+    # The nearest valid code (same-name successor, else the parent valid that day) per code and
+    # date: computed only for the rejected rows, which are few.
+    pairs = bad.select("region_code", "__on").unique(maintain_order=True)
+    regions = regions_from_rows(seed_rows("regions") if pairs.height else ())
+    # a hostile file can carry a million distinct bad codes: suggestions for the first ones only
+    said = [
+        messages(code, on, regions) if i < MAX_REGION_SUGGESTIONS else _PLAIN_REGION_MESSAGE
+        for i, (code, on) in enumerate(pairs.iter_rows())
+    ]
+    told = pairs.with_columns(
+        pl.Series("message_zh", [zh for zh, _ in said], dtype=pl.Utf8),
+        pl.Series("message_en", [en for _, en in said], dtype=pl.Utf8),
+    )
+    rejects = bad.join(told, on=["region_code", "__on"], how="left", nulls_equal=True).select(
         pl.lit(file_path).alias("file_path"),
         pl.col("_row_number").alias("row_number"),
         pl.lit("region_code").alias("column_name"),
         pl.col("region_code").alias("bad_value"),
         pl.lit("unknown_region").alias("rule"),
-        pl.lit("行政区划代码不存在或在该日期无效(见 dbt_project/seeds/regions.csv)").alias("message_zh"),
-        pl.lit("Region code unknown or not valid on that date (see dbt_project/seeds/regions.csv)").alias(
-            "message_en"
-        ),
+        "message_zh",
+        "message_en",
     )
     good = df.filter(~pl.col("_row_number").is_in(bad_rows.implode()))
     return Parsed(good=good, rejects=rejects.cast(REJECT_SCHEMA))  # type: ignore[arg-type]

@@ -22,6 +22,10 @@ the header is the first of the first ``HEADER_SCAN_ROWS`` non-blank rows whose c
 required columns, or two such rows read together (a two-row header with merged group
 headings: the lower cell wins, the upper one fills in where the lower is blank). Row numbers
 stay the spreadsheet's own, so a clerk can find the row.
+
+A file laid out as an official survey form (表号 box, merged multi-row header, 合计 row; see
+``official_forms.py`` and docs/official_forms.md) is read by ``official_forms.read_form`` into the
+same canonical frame, with its 合计 checks in ``RawFile.form_rejects``.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.lib import official_forms
 from pipelines.lib.contracts import Source
 from pipelines.lib.limits import (
     MAX_CELLS,
@@ -88,10 +93,19 @@ class RawFile:
     # keeps all its cells (`row_contents`), so it can be corrected and replayed without the file.
     extra: pl.DataFrame | None = None
     content_columns: tuple[tuple[str, str], ...] = ()
+    # Official survey forms (pipelines/lib/official_forms.py): the form's code, the rows its own
+    # checks rejected (合计 rules; reject schema of parse.py, original row numbers, not in `frame`)
+    # and every body row's content (a summary form's `frame` is long: several rows per form row).
+    form: str | None = None
+    form_rejects: pl.DataFrame | None = None
+    form_contents: pl.DataFrame | None = None
 
     def row_contents(self, row_numbers: pl.Series | list[int]) -> pl.DataFrame:
         """_row_number and row_content (JSON object header -> cell text, in file order; a blank
         cell is "") of the given rows."""
+        if self.form_contents is not None:
+            wanted = pl.Series(row_numbers, dtype=pl.Int64).implode()
+            return self.form_contents.filter(pl.col("_row_number").is_in(wanted))
         wide = self.frame if self.extra is None else pl.concat([self.frame, self.extra], how="horizontal")
         picked = wide.filter(pl.col("_row_number").is_in(pl.Series(row_numbers, dtype=pl.Int64).implode()))
         if not self.content_columns:
@@ -757,8 +771,27 @@ def read_raw_file(path: Path, raw_root: Path, source: Source) -> RawFile:
     sheet = None if is_csv else _check_xlsx(path, rel)
     rows = _csv_rows(path, encoding, rel) if is_csv else _xlsx_rows(path, rel)
     with contextlib.closing(rows):  # closes the CSV even when the header is rejected
-        raw = _read_rows(path, rel, source, encoding, rows)
+        head = list(itertools.islice(rows, official_forms.FORM_SCAN_ROWS))
+        body: Iterator[Row] = itertools.chain(head, rows)
+        form = official_forms.detect(head, source)
+        raw = None
+        if form is not None:  # an official survey form: its own header and 合计 rules
+            try:
+                raw = official_forms.read_form(path, rel, source, encoding, form, body)
+            except official_forms.NotThisForm as exc:
+                body = iter(exc.rows)
+        if raw is None:
+            raw = _read_rows(path, rel, source, encoding, body)
     return raw if sheet is None else dataclasses.replace(raw, sheet=sheet or None)
+
+
+def read_any(path: Path, source: Source, raw_root: Path | None = None) -> RawFile:
+    """One file as the ingest reads it, whatever its layout (canonical, Chinese headers, or an
+    official form): ``frame`` holds the canonical columns as text and ``_row_number`` the
+    spreadsheet's own row numbers; ``form_rejects`` the rows an official form's 合计 checks
+    refused. Feed ``frame`` to ``parse.parse_frame`` for the row rules. Raises FileRejected."""
+    root = raw_root if raw_root is not None else path.parent
+    return read_raw_file(path, root, source)
 
 
 def _read_rows(path: Path, rel: str, source: Source, encoding: str, rows: Iterator[Row]) -> RawFile:

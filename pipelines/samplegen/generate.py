@@ -102,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--format", choices=("csv", "parquet"), default="csv", help="scale mode: GBK CSV or Parquet"
     )
+    parser.add_argument(
+        "--official-twins",
+        type=Path,
+        help="also write official-layout twins of some files (docs/official_forms.md) to this folder "
+        "(e.g. tests/fixtures/official_forms)",
+    )
     args = parser.parse_args(argv)
     if args.records:
         from .scale import generate_scale, parse_count
@@ -113,4 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     n_rows = sum(f["rows"] for f in result["files"].values())
     n_bytes = sum(f["bytes"] for f in result["files"].values())
     print(f"wrote {len(result['files'])} files, {n_rows} rows, {n_bytes / 1e6:.2f} MB to {args.out}")
+    if args.official_twins:
+        from .official import write_twins  # reads the files just written, through the ingest reader
+
+        twins = write_twins(args.out, args.official_twins)
+        print(f"wrote {len(twins)} official-layout twins to {args.official_twins}")
     return 0

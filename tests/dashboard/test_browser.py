@@ -84,7 +84,7 @@ def test_every_page_loads_without_exceptions(app_url: str, page: Any, artifacts_
 def test_switching_region_and_period_shows_mart_values(
     app_url: str, page: Any, serving_db: duckdb.DuckDBPyConnection, artifacts_dir: Path
 ) -> None:
-    page.goto(app_url)
+    page.goto(f"{app_url}/?region=000000")
     wait_ready(page, text=" · overview · 000000 · ")
     deaths = card(page, "生产安全事故死亡人数")
 

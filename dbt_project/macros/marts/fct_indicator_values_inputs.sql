@@ -11,6 +11,11 @@
     from {{ ref('int_indicator_values__base') }}
     group by year
     union all
+    -- the monthly lane's values (a month or 1–N月累计 figure may change no quarter)
+    select year, 'months', {{ fingerprint_of('region_code, indicator_code, period_type, month, value, numerator, denominator, denominator_year, denominator_basis, value_source, is_complete, coverage_k, coverage_n, n_records, records_value, report_value, released_on') }}
+    from {{ ref('int_indicator_values__months') }}
+    group by year
+    union all
     select year, 'missing_submissions', {{ fingerprint_of('source, unit_id, region_code, quarter, quarter_start') }}
     from {{ ref('int_submissions__quarterly') }}
     where status = 'missing'

@@ -1,7 +1,8 @@
 -- Which regions have complete record coverage, per record source and quarter.
 -- A leaf region is covered when a reporting unit for that source covers it or an ancestor.
 -- A region is complete when all its valid leaves are covered; otherwise it is partial,
--- with k of n children complete. Quarters run up to the source's latest loaded quarter.
+-- with k of n children complete. The tree is the registry cut at the depth the source's data
+-- are coded (`expanded` below). Quarters run up to the source's latest loaded quarter.
 with quarters as (select * from {{ ref('int_calendar__quarters') }}),
 
 regions as (select * from {{ ref('regions') }}),
@@ -68,6 +69,27 @@ source_quarters as (
     inner join quarters as q on q.quarter_index <= h.last_quarter_index
 ),
 
+named as (
+    -- the regions a source's records or reporting units name
+    select distinct source, region_code from records
+    union
+    select distinct source, region_code from registered_units
+),
+
+expanded as (
+    -- Coverage is judged at the depth the source's data are coded: a region's children enter
+    -- the tree only when the source names one of its strict descendants (the full GB/T 2260
+    -- registry lists every county, but records coded to a city say nothing about its
+    -- counties, so those counties get no zero rows). Every child of an expanded region is
+    -- in, so a county that never reports still makes its city partial.
+    select distinct
+        n.source,
+        c.ancestor_code as region_code
+    from named as n
+    inner join closure as c on n.region_code = c.descendant_code
+    where c.ancestor_code <> c.descendant_code
+),
+
 valid_regions as (
     select
         sq.source,
@@ -81,6 +103,10 @@ valid_regions as (
     inner join regions as r
         on (r.valid_from is null or r.valid_from <= sq.quarter_end)
         and (r.valid_to is null or r.valid_to >= sq.quarter_start)
+    where r.parent_code is null or exists (
+        select 1 from expanded as e
+        where e.source = sq.source and e.region_code = r.parent_code
+    )
 ),
 
 leaves as (

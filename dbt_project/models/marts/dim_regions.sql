@@ -4,7 +4,9 @@ with regions as (select * from {{ ref('regions') }})
 select
     r.region_code,
     r.name_zh,
-    r.name_en,
+    -- the registry has English names for the regions the sample uses only; the rest fall back to
+    -- the Chinese name so no English label reads empty
+    coalesce(r.name_en, r.name_zh) as name_en,
     r.level,
     r.parent_code,
     p.name_zh as parent_name_zh,

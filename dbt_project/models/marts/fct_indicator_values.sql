@@ -1,4 +1,4 @@
--- Grain: region × indicator × period_type (quarter, ytd, year, plan_period) × period.
+-- Grain: region × indicator × period_type (month, quarter, ytd, year, plan_period) × period.
 -- The published indicator values: each value with its region and indicator, its comparisons
 -- (all in percent where *_pct), completeness and noise statistics, from named intermediates:
 --   int_indicator_values__periods             quarter / YTD / year values with their period
@@ -12,6 +12,9 @@
 --   int_indicator_values__statistics          completeness, intervals by count model (Poisson,
 --        clustered persons, over-dispersion), rate ratios, p-values, FDR q-values, signals and
 --        reliability (docs/methods.md §3)
+--   int_indicator_values__months_statistics   the monthly lane (issue 17): month rows and
+--        1–N月累计 at the months that are not a quarter's end (period 'YYYYMmm'), with 同比, 环比
+--        (mom_*: previous month) and the same statistics (int_indicator_values__months*)
 --
 -- Year-incremental (macros/incremental_years.sql): a build rebuilds only the years whose inputs
 -- changed since the last build (base values, missing submissions; macros/marts/
@@ -31,10 +34,22 @@
 {%- set year_incremental = year_incremental_build() %}
 {%- set rebuild = rebuild_plan(fct_indicator_values_inputs(), years_after=fct_indicator_values_years_after()).get('years', []) if year_incremental else [] %}
 {%- set text = dbt.type_string() %}
+{%- set stat_columns -%}
+region_code, indicator_code, period_type, period, year, quarter, years_elapsed, period_start,
+    period_end, value, numerator, denominator, denominator_year, denominator_basis, value_source,
+    completeness, missing_submissions, missing_units, coverage_k, coverage_n, n_records,
+    records_value, report_value, yoy_base_value, yoy_abs, yoy_pct, qoq_base_value, qoq_abs, qoq_pct,
+    prev5_mean, vs_prev5_mean_abs, vs_prev5_mean_pct, break_flag, yoy_break, prev5_break,
+    break_note_zh, break_note_en, released_on, ci_method, ci_low, ci_high, yoy_rate_ratio,
+    yoy_rr_low, yoy_rr_high, yoy_p_value, yoy_signal, prev5_rate_ratio, prev5_rr_low,
+    prev5_rr_high, prev5_p_value, prev5_signal, count_model, cur_cluster_ratio, phi, phi_basis,
+    dispersion_factor, yoy_dispersion_factor, prev5_dispersion_factor, effective_events,
+    reliability, yoy_q_value, prev5_q_value
+{%- endset %}
 select
     t.region_code,
     rg.name_zh as region_name_zh,
-    rg.name_en as region_name_en,
+    coalesce(rg.name_en, rg.name_zh) as region_name_en,  -- as dim_regions
     rg.level as region_level,
     t.indicator_code,
     i.name_zh as indicator_name_zh,
@@ -49,7 +64,9 @@ select
     t.period_end,
     case t.period_type
         when 'quarter' then cast(t.year as {{ text }}) || '年第' || cast(t.quarter as {{ text }}) || '季度'
-        when 'ytd' then cast(t.year as {{ text }}) || '年1-' || cast(t.quarter * 3 as {{ text }}) || '月'
+        -- 1–1月累计 is January: '2023年1月', as bulletins print it
+        when 'ytd' then cast(t.year as {{ text }}) || '年' || case when t.month > 1 then '1-' else '' end || cast(t.month as {{ text }}) || '月'
+        when 'month' then cast(t.year as {{ text }}) || '年' || cast(t.month as {{ text }}) || '月'
         when 'year' then cast(t.year as {{ text }}) || '年'
         else t.period || '年' || case when t.years_elapsed < 5 then '(前' || cast(t.years_elapsed as {{ text }}) || '年)' else '' end
     end as period_label_zh,
@@ -96,8 +113,24 @@ select
     t.effective_events,
     t.reliability,
     t.yoy_q_value,
-    t.prev5_q_value
-from {{ ref('int_indicator_values__statistics') }} as t
+    t.prev5_q_value,
+    t.month,
+    t.mom_base_value,
+    t.mom_abs,
+    t.mom_pct
+from (
+    -- the quarterly lane (a ytd's month is its quarter's last) and the monthly lane
+    select
+        {{ stat_columns }},
+        case when period_type = 'ytd' then quarter * 3 end as month,
+        cast(null as double) as mom_base_value,
+        cast(null as double) as mom_abs,
+        cast(null as double) as mom_pct
+    from {{ ref('int_indicator_values__statistics') }}
+    union all
+    select {{ stat_columns }}, month, mom_base_value, mom_abs, mom_pct
+    from {{ ref('int_indicator_values__months_statistics') }}
+) as t
 inner join {{ ref('indicators') }} as i on t.indicator_code = i.indicator_code
 left join {{ ref('regions') }} as rg on t.region_code = rg.region_code
 {%- if year_incremental %}

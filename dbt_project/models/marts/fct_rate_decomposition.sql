@@ -22,7 +22,7 @@ with gdp_rates as (
 
 values_ as (
     select
-        v.region_code, v.indicator_code, v.period_type, v.period, v.year, v.quarter,
+        v.region_code, v.indicator_code, v.period_type, v.period, v.year, v.quarter, v.month,
         v.value, v.yoy_base_value, v.numerator, v.denominator, v.denominator_year, v.denominator_basis
     from {{ ref('fct_indicator_values') }} as v
     inner join gdp_rates as g on v.indicator_code = g.indicator_code
@@ -42,7 +42,9 @@ annual_bases as (
         on c.region_code = b.region_code and c.indicator_code = b.indicator_code
         and c.period_type = b.period_type and b.year = c.year - 1
         and coalesce(b.quarter, 0) = coalesce(c.quarter, 0)
-    where c.period_type in ('quarter', 'ytd', 'year')
+        -- a month, or a 1–N月累计 through a month that is not a quarter's end (issue 17)
+        and coalesce(b.month, 0) = coalesce(c.month, 0)
+    where c.period_type in ('month', 'quarter', 'ytd', 'year')
 ),
 
 -- plan periods: the base (the previous plan period over as many elapsed years) is not a mart
