@@ -10,6 +10,7 @@ private temporary folder that is removed after the check, and every cell shown a
 
 from __future__ import annotations
 
+import gc
 import shutil
 
 import pandas as pd
@@ -96,7 +97,11 @@ def submit(ctx: Context, content: bytes, name: str, source: str) -> None:
             outcome.update(rc=result.returncode, report=result.report, log=result.log_tail, timeout=timeout)
             status.update(state="complete" if result.returncode == 0 else "error")
     st.session_state[OUTCOME_KEY] = outcome
-    # the new copy has a new data.db_token, and data.open_serving attaches the file now at the path
+    if outcome.get("rc") == 0:
+        # DuckDB reuses an open database of the same path within a process: while the cached
+        # connection to the replaced serving copy lives, a new one would still read the old file
+        data._connection.clear()
+        gc.collect()
     st.rerun()  # the sidebar and every cache then read the newly published copy
 
 
