@@ -125,3 +125,44 @@ def test_xlsx_extent_is_found_by_position_when_cells_lack_r(
     with pytest.raises(FileRejected) as exc:
         read_raw_file(path, tmp_path, ACCIDENTS)
     assert exc.value.rule == "xlsx_too_large" and "row 5, column 21: 105 cells" in exc.value.message_en
+
+
+def test_a_parquet_file_reads_as_the_text_its_csv_export_would_hold(tmp_path: Path) -> None:
+    """Typed Parquet columns become the text a CSV export holds (the same parser then applies):
+    datetimes to seconds, booleans lower-case, blanks null after stripping; a header in 元 keeps
+    its factor; a column outside the contract rides along for a quarantined row's content."""
+    import datetime as dt
+
+    import polars as pl
+
+    path = tmp_path / "accidents" / "a.parquet"
+    path.parent.mkdir()
+    pl.DataFrame(
+        {
+            "事故编号": ["AC-1", " AC-2 ", "  "],
+            "发生时间": [dt.datetime(2021, 1, 2, 3, 4), dt.datetime(2021, 2, 3, 4, 5, 6), None],
+            "行政区划代码": ["331102"] * 3,
+            "行业领域": ["建筑业"] * 3,
+            "事故类别": ["高处坠落"] * 3,
+            "死亡人数": [1, 0, 2],
+            "失踪人数": [0, 0, 0],
+            "受伤人数": [3, 0, 1],
+            "直接经济损失(元)": [15000.0, 0.0, None],
+            "涉及特种设备": [True, False, None],
+            "报告类型": ["快报"] * 3,
+            "报告时间": [dt.datetime(2021, 1, 2, 23, 59)] * 3,
+            "备注": ["x", None, "z"],
+        }
+    ).write_parquet(path)
+    raw = read_raw_file(path, tmp_path, ACCIDENTS)
+    got = raw.frame.select(
+        "_row_number", "accident_id", "occurred_at", "deaths", "direct_loss", "special_equipment", "grade"
+    ).rows()
+    assert got == [
+        (2, "AC-1", "2021-01-02 03:04:00", "1", "15000.0", "true", None),
+        (3, "AC-2", "2021-02-03 04:05:06", "0", "0.0", "false", None),
+        (4, None, None, "2", None, None, None),
+    ]
+    assert raw.scale_factors["direct_loss"] == 1e-4 and raw.encoding == "parquet"
+    content = raw.row_contents([4])["row_content"][0]
+    assert '"备注":"z"' in content and '"事故编号":""' in content

@@ -177,6 +177,32 @@ def _period_columns(file_path: str) -> tuple[str | None, dt.date | None, dt.date
     return label, start, end
 
 
+_LOAD_LOG_SCHEMA = pl.Schema(
+    {
+        "load_id": pl.Utf8(),
+        "source": pl.Utf8(),
+        "file_path": pl.Utf8(),
+        "file_sha256": pl.Utf8(),
+        "encoding": pl.Utf8(),
+        "window_start": pl.Date(),
+        "window_end": pl.Date(),
+        "rows_read": pl.Int64(),
+        "rows_accepted": pl.Int64(),
+        "rows_rejected": pl.Int64(),
+        "rows_other_window": pl.Int64(),
+        "status": pl.Utf8(),
+        "message_zh": pl.Utf8(),
+        "message_en": pl.Utf8(),
+        "loaded_at": pl.Datetime("us"),
+        "rows_warned": pl.Int64(),
+        "rule": pl.Utf8(),
+        "file_period": pl.Utf8(),
+        "file_period_start": pl.Date(),
+        "file_period_end": pl.Date(),
+    }
+)
+
+
 def migrate_load_log(con: duckdb.DuckDBPyConnection) -> None:
     """Warehouses whose raw.load_log predates the file-name period columns: add them and fill
     them for every file already logged (by file_period, as new loads do). Does nothing when
@@ -217,39 +243,50 @@ def migrate_load_log(con: duckdb.DuckDBPyConnection) -> None:
     log.info("raw.load_log: added %s", ", ".join(c for c, _t in missing))
 
 
-def _period_warnings(good: pl.DataFrame, source: Source, file_path: str) -> pl.DataFrame | None:
+def _period_warnings(good: pl.DataFrame, source: Source) -> pl.DataFrame | None:
     """Rows dated after the period their file name states: loaded by their date, but flagged.
 
     A row dated before the named period is a normal late report (补报, 核销, 续报) and is not
     flagged; one dated after it cannot have been known when that report was compiled, so the
-    date is probably mistyped (2021-05-03 for 2021-03-05 in a 2021Q1 file).
+    date is probably mistyped (2021-05-03 for 2021-03-05 in a 2021Q1 file). `good` holds the
+    rows of one or more files, named in `_file_path`.
     """
-    period = file_period(file_path) if source.date_column else None
-    if period is None or not good.height:
+    if not source.date_column or not good.height:
         return None
-    _start, end, label = period
-    d = pl.col(source.date_column).cast(pl.Date)  # type: ignore[arg-type]
-    out = good.filter(d >= end)
+    named = [
+        (f, period[1], period[2])
+        for f in good.get_column("_file_path").unique().to_list()
+        if (period := file_period(f)) is not None
+    ]
+    if not named:
+        return None
+    periods = pl.DataFrame(
+        named, schema={"_file_path": pl.Utf8, "__end": pl.Date, "__label": pl.Utf8}, orient="row"
+    )
+    d = pl.col(source.date_column).cast(pl.Date)
+    out = good.join(periods, on="_file_path").filter(d >= pl.col("__end"))
     if not out.height:
         return None
     quarter = pl.format("{}Q{}", d.dt.year(), d.dt.quarter())
     return out.select(
-        pl.lit(file_path).alias("file_path"),
+        pl.col("_file_path").alias("file_path"),
         pl.col("_row_number").alias("row_number"),
         pl.lit(source.date_column).alias("column_name"),
         d.cast(pl.Utf8).alias("bad_value"),
         pl.lit("date_after_file_period").alias("rule"),
         pl.format(
-            f"提示(该行已导入):日期{{}}晚于文件名所示时期{label},已按日期归入{{}}"
+            "提示(该行已导入):日期{}晚于文件名所示时期{},已按日期归入{}"
             "(统计期由日期决定,不由文件名决定);请核对日期是否填错",
             d.cast(pl.Utf8),
+            pl.col("__label"),
             quarter,
         ).alias("message_zh"),
         pl.format(
-            f"Warning (row loaded): date {{}} is after the period {label} named in the file; the row "
+            "Warning (row loaded): date {} is after the period {} named in the file; the row "
             "counts in {} by its date (the date decides the period, not the file name). "
             "Check whether the date is mistyped",
             d.cast(pl.Utf8),
+            pl.col("__label"),
             quarter,
         ).alias("message_en"),
     ).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
@@ -263,32 +300,44 @@ def _released_on(source: Source) -> pl.Expr:
     return pl.lit(None, dtype=pl.Date)
 
 
+def duplicate_rejects_sql(table: str, source: Source) -> str:
+    """The reject rows of every row whose natural key an earlier row (by file, then row) of `table`
+    already has. An aggregate keeps only the keys seen twice, so DuckDB holds (and spills) keys,
+    never whole sources: this was the load's memory peak when every file's keys were stacked in
+    polars. NULL key cells are equal to each other, as in the contract's uniqueness."""
+    cols = [f'"{c}"' for c in source.key_columns]
+    key = ", ".join(cols)
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM r.{c}" for c in cols)
+    bad = " || '|' || ".join(f"CAST(t.{c} AS VARCHAR)" for c in cols)
+    return f"""
+        WITH repeated AS (
+            SELECT {key}, min({{'f': _file_path, 'r': _row_number}}) AS first
+            FROM {table} GROUP BY ALL HAVING count(*) > 1
+        )
+        SELECT t._file_path AS file_path, t._row_number AS row_number,
+            '{",".join(source.key_columns)}' AS column_name, {bad} AS bad_value,
+            'duplicate_key' AS rule,
+            format('重复记录:与文件 {{}} 第 {{}} 行的关键字段相同', r.first.f, r.first.r) AS message_zh,
+            format('Duplicate record: same key as file {{}} row {{}}', r.first.f, r.first.r) AS message_en
+        FROM {table} AS t JOIN repeated AS r ON {same}
+        WHERE (t._file_path, t._row_number) <> (r.first.f, r.first.r)
+        ORDER BY t._file_path, t._row_number"""
+
+
 def _duplicates(frame: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Keep the first occurrence of each natural key (by file, row); reject the rest."""
-    key = list(source.key_columns)  # the natural key of the input contract
-    ordered = frame.sort(["_file_path", "_row_number"])
-    first = ordered.group_by(key, maintain_order=True).agg(
-        pl.col("_file_path").first().alias("__first_file"), pl.col("_row_number").first().alias("__first_row")
+    """(kept, rejects) of a frame with the key, _file_path and _row_number: the rule of
+    `duplicate_rejects_sql`, for one file checked before it is submitted (pipelines/check.py)."""
+    con = duckdb.connect()
+    try:
+        con.register("keyed", frame.to_arrow())
+        rejects = con.sql(duplicate_rejects_sql("keyed", source)).pl()
+    finally:
+        con.close()
+    dropped = rejects.select(
+        pl.col("file_path").alias("_file_path"), pl.col("row_number").alias("_row_number")
     )
-    joined = ordered.join(first, on=key, how="left", nulls_equal=True)
-    is_dup = (pl.col("_file_path") != pl.col("__first_file")) | (
-        pl.col("_row_number") != pl.col("__first_row")
-    )
-    dups = joined.filter(is_dup)
-    rejects = dups.select(
-        pl.col("_file_path").alias("file_path"),
-        pl.col("_row_number").alias("row_number"),
-        pl.lit(",".join(key)).alias("column_name"),
-        pl.concat_str([pl.col(k).cast(pl.Utf8) for k in key], separator="|").alias("bad_value"),
-        pl.lit("duplicate_key").alias("rule"),
-        pl.format("重复记录:与文件 {} 第 {} 行的关键字段相同", "__first_file", "__first_row").alias(
-            "message_zh"
-        ),
-        pl.format("Duplicate record: same key as file {} row {}", "__first_file", "__first_row").alias(
-            "message_en"
-        ),
-    )
-    return joined.filter(~is_dup).drop("__first_file", "__first_row"), rejects.cast(REJECT_SCHEMA)  # type: ignore[arg-type]
+    kept = frame.join(dropped, on=["_file_path", "_row_number"], how="anti")
+    return kept, rejects.cast(REJECT_SCHEMA)  # type: ignore[arg-type]
 
 
 def _with_content(rejects: pl.DataFrame, raw: RawFile) -> pl.DataFrame:
@@ -348,17 +397,174 @@ class _Staging:
         self.con.execute(f"DROP TABLE IF EXISTS {self.table}")
 
 
-def _quarters_of(parsed_good: pl.DataFrame, source: Source) -> list[dt.date | None]:
-    """Quarters of a file's parseable row dates (before region and range checks): every window
-    this file can contribute rows to. [None] for a file without a dated row (a zero report)."""
+def _or_undated(quarters: list[dt.date]) -> list[dt.date | None]:
+    """[None] for a file without a dated row (a zero report): it is still known to raw.file_quarters."""
+    return [*quarters] if quarters else [None]
+
+
+def _quarters_of(parsed_good: pl.DataFrame, source: Source) -> pl.DataFrame:
+    """Per file (`_file_path`), the quarter starts of its parseable row dates (before region and
+    range checks): every window the file can contribute rows to."""
     d = pl.col(source.date_column).cast(pl.Date)  # type: ignore[arg-type]
-    starts = (
-        parsed_good.select(pl.date(d.dt.year(), (d.dt.quarter() - 1) * 3 + 1, 1).alias("q"))
-        .get_column("q")
-        .drop_nulls()
-        .unique()
+    return (
+        parsed_good.select("_file_path", pl.date(d.dt.year(), (d.dt.quarter() - 1) * 3 + 1, 1).alias("q"))
+        .drop_nulls("q")
+        .group_by("_file_path")
+        .agg(pl.col("q").unique())
     )
-    return sorted(starts.to_list()) or [None]
+
+
+# Rows are checked in batches of about this many: small files stacked together (one pass of the
+# polars rules per batch, not ~36 per file: a load's cost followed its number of files), a large
+# file a slice at a time (memory holds one batch's typed rows, not copies of a 200 MB file).
+BATCH_ROWS = 250_000
+
+
+@dataclass
+class _FileTally:
+    """One file's outcome, summed over the batches its rows were checked in."""
+
+    report: FileReport
+    quarters: set[dt.date] = field(default_factory=set)
+    rejects: list[pl.DataFrame] = field(default_factory=list)
+    warnings: list[pl.DataFrame] = field(default_factory=list)
+
+
+class _RowChecks:
+    """The row rules of one load over batches of files: casts and row rules (parse_frame), region
+    codes, the statistical range, the file-name period warning and the window. Good rows go to
+    the staging table; each file's rejects, warnings and counts are kept in its tally."""
+
+    def __init__(
+        self,
+        source: Source,
+        load_id: str,
+        loaded_at: dt.datetime,
+        window: tuple[dt.date, dt.date] | None,
+        date_range: tuple[dt.date, dt.date] | None,
+        staged: _Staging,
+    ) -> None:
+        self.source, self.load_id, self.loaded_at = source, load_id, loaded_at
+        self.window, self.date_range, self.staged = window, date_range, staged
+        self.tallies: dict[str, _FileTally] = {}
+        self._pending: list[tuple[RawFile, pl.DataFrame, bool]] = []  # (file, slice, its first)
+        self._pending_rows = 0
+
+    def add(self, raw: RawFile) -> None:
+        self.tallies[raw.relpath] = _FileTally(
+            FileReport(
+                raw.relpath,
+                raw.sha256,
+                raw.encoding,
+                rows_read=raw.frame.height,
+                message_zh=";".join(zh for zh, _en in raw.notes),
+                message_en="; ".join(en for _zh, en in raw.notes),
+            )
+        )
+        for offset in range(0, max(raw.frame.height, 1), BATCH_ROWS):
+            if self._pending and self._pending[0][0].scale_factors != raw.scale_factors:
+                self.flush()  # header units differ: the factors apply per batch
+            part = raw.frame.slice(offset, BATCH_ROWS)
+            self._pending.append((raw, part, offset == 0))
+            self._pending_rows += part.height
+            if self._pending_rows >= BATCH_ROWS:
+                self.flush()
+
+    def finish(
+        self,
+    ) -> list[tuple[FileReport, list[dt.date | None], pl.DataFrame | None, pl.DataFrame | None]]:
+        """Per file, in the order added: (report, quarters of its dated rows, rejects, warnings)."""
+        self.flush()
+        out = []
+        for tally in self.tallies.values():
+            rep = tally.report
+            rejects = pl.concat(tally.rejects, how="diagonal_relaxed") if tally.rejects else None
+            rep.rows_rejected = rejects["row_number"].n_unique() if rejects is not None else 0
+            warnings = pl.concat(tally.warnings) if tally.warnings else None
+            if warnings is not None:
+                rep.rows_warned = warnings.height
+                note_zh = f"{warnings.height}行日期晚于文件名所示时期,已按日期导入(提示,见明细)"
+                note_en = f"{warnings.height} row(s) dated after the period in the file name, loaded by date (warnings)"
+                rep.message_zh = ";".join(m for m in (rep.message_zh, note_zh) if m)
+                rep.message_en = "; ".join(m for m in (rep.message_en, note_en) if m)
+            out.append((rep, _or_undated(sorted(tally.quarters)), rejects, warnings))
+        return out
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending, self._pending_rows = self._pending, [], 0
+        source, date_range, window = self.source, self.date_range, self.window
+        files = {raw.relpath: raw for raw, _part, _first in pending}
+        stacked = pl.concat(
+            [part.with_columns(pl.lit(raw.relpath).alias("_file_path")) for raw, part, _ in pending]
+        )
+        parsed = parse_frame(stacked, source, "", pending[0][0].scale_factors)
+        regions = check_regions(parsed.good, source, "")
+        good = regions.good
+        rejects = [parsed.rejects, regions.rejects]
+        # An official form's 合计 checks (official_forms.py): rows already out of `frame`.
+        rejects += [
+            raw.form_rejects.with_columns(pl.col("file_path").fill_null(raw.relpath))
+            for raw, _part, first in pending
+            if first and raw.form_rejects is not None
+        ]
+        if source.date_column:
+            for f, starts in _quarters_of(parsed.good, source).iter_rows():
+                self.tallies[f].quarters.update(starts)
+        if source.date_column and date_range is not None:
+            d = pl.col(source.date_column).cast(pl.Date)
+            out = good.filter((d < date_range[0]) | (d >= date_range[1]))
+            if out.height:
+                rejects.append(
+                    out.select(
+                        pl.col("_file_path").alias("file_path"),
+                        pl.col("_row_number").alias("row_number"),
+                        pl.lit(source.date_column).alias("column_name"),
+                        pl.col(source.date_column).cast(pl.Utf8).alias("bad_value"),
+                        pl.lit("date_out_of_range").alias("rule"),
+                        pl.lit(
+                            f"日期不在统计范围内({date_range[0]} 至 {date_range[1]} 之前),可能填错年份或为未来日期"
+                        ).alias("message_zh"),
+                        pl.lit(
+                            f"Date outside the statistical range [{date_range[0]}, {date_range[1]}): "
+                            "wrong year or a future date?"
+                        ).alias("message_en"),
+                    ).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
+                )
+                good = good.filter((d >= date_range[0]) & (d < date_range[1]))
+        warnings = _period_warnings(good, source)
+        if warnings is not None:
+            for (f,), part in warnings.partition_by("file_path", as_dict=True).items():
+                self.tallies[str(f)].warnings.append(
+                    part.with_columns(pl.lit(files[str(f)].sha256).alias("file_sha256"))
+                )
+        if source.date_column and window is not None:
+            d = pl.col(source.date_column).cast(pl.Date)
+            in_window = (d >= window[0]) & (d < window[1])
+            for f, n in good.filter(~in_window).group_by("_file_path").len().iter_rows():
+                self.tallies[f].report.rows_other_window += n
+            good = good.filter(in_window)
+        for f, n in good.group_by("_file_path").len().iter_rows():
+            self.tallies[f].report.rows_accepted += n  # less the duplicates, found once all are staged
+        found = pl.concat(rejects, how="vertical_relaxed").cast(REJECT_SCHEMA)  # type: ignore[arg-type]
+        for (f,), part in found.partition_by("file_path", as_dict=True).items():
+            raw = files[str(f)]
+            self.tallies[raw.relpath].rejects.append(
+                _with_content(part, raw).with_columns(pl.lit(raw.sha256).alias("file_sha256"))
+            )
+        if good.height:
+            # Rows go to a DuckDB temp table batch by batch (spilled to disk when large), so
+            # memory holds one batch, not the whole window: 10M-record loads fit.
+            sha = {f: raw.sha256 for f, raw in files.items()}
+            self.staged.append(
+                good.with_columns(
+                    pl.col("_file_path").replace_strict(sha, return_dtype=pl.Utf8).alias("_file_sha256"),
+                    pl.lit(self.load_id).alias("_load_id"),
+                    pl.lit(self.loaded_at).alias("_loaded_at"),
+                    _released_on(source).alias("_released_on"),
+                )
+            )
 
 
 def files_for_window(
@@ -406,8 +612,6 @@ def load_source(
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     result = LoadResult(source=source.name, load_id=load_id, window=window)
     staged = _Staging(con, source)
-    key_parts: list[pl.DataFrame] = []
-    good_rows: dict[str, int] = {}
     reject_parts: list[pl.DataFrame] = []
     warning_parts: list[pl.DataFrame] = []
     files = list_files(raw_root, source)
@@ -417,98 +621,46 @@ def load_source(
         files = files_for_window(con, source, raw_root, files, window)
         progress(f"[{source.name}] {len(files)} file(s) new, changed or holding rows of the window")
     file_quarters: dict[str, tuple[str, list[dt.date | None]]] = {}
-    for path in files:
+    checks = _RowChecks(source, load_id, loaded_at, window, date_range, staged)
+    rejected_whole: dict[str, FileReport] = {}
+    for i, path in enumerate(files, 1):
         try:
             raw = read_raw_file(path, raw_root, source)
         except FileRejected as exc:
-            result.files.append(
-                FileReport(
-                    exc.file,
-                    sha256_of(path),
-                    status="rejected",
-                    rule=exc.rule,
-                    message_zh=f"{exc.message_zh}。该文件此前已导入的数据(如有)保持不变",
-                    message_en=f"{exc.message_en}. Rows loaded earlier from this file, if any, are kept unchanged",
-                )
+            rejected_whole[exc.file] = FileReport(
+                exc.file,
+                sha256_of(path),
+                status="rejected",
+                rule=exc.rule,
+                message_zh=f"{exc.message_zh}。该文件此前已导入的数据(如有)保持不变",
+                message_en=f"{exc.message_en}. Rows loaded earlier from this file, if any, are kept unchanged",
             )
             progress(f"[{source.name}] REJECTED {exc}")
             continue
-        rep = FileReport(
-            raw.relpath,
-            raw.sha256,
-            raw.encoding,
-            rows_read=raw.frame.height,
-            message_zh=";".join(zh for zh, _en in raw.notes),
-            message_en="; ".join(en for _zh, en in raw.notes),
-        )
-        parsed = parse_frame(raw.frame, source, raw.relpath, raw.scale_factors)
-        regions = check_regions(parsed.good, source, raw.relpath)
-        good = regions.good
-        if source.date_column:
-            file_quarters[raw.relpath] = (raw.sha256, _quarters_of(parsed.good, source))
-        file_rejects = [parsed.rejects, regions.rejects]
-        if raw.form_rejects is not None:  # an official form's 合计 checks (official_forms.py)
-            file_rejects.append(raw.form_rejects)
-        if source.date_column and date_range is not None:
-            d = pl.col(source.date_column).cast(pl.Date)
-            out = good.filter((d < date_range[0]) | (d >= date_range[1]))
-            if out.height:
-                file_rejects.append(
-                    out.select(
-                        pl.lit(raw.relpath).alias("file_path"),
-                        pl.col("_row_number").alias("row_number"),
-                        pl.lit(source.date_column).alias("column_name"),
-                        pl.col(source.date_column).cast(pl.Utf8).alias("bad_value"),
-                        pl.lit("date_out_of_range").alias("rule"),
-                        pl.lit(
-                            f"日期不在统计范围内({date_range[0]} 至 {date_range[1]} 之前),可能填错年份或为未来日期"
-                        ).alias("message_zh"),
-                        pl.lit(
-                            f"Date outside the statistical range [{date_range[0]}, {date_range[1]}): "
-                            "wrong year or a future date?"
-                        ).alias("message_en"),
-                    ).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
-                )
-                good = good.filter((d >= date_range[0]) & (d < date_range[1]))
-        warnings = _period_warnings(good, source, raw.relpath)
-        if warnings is not None:
-            rep.rows_warned = warnings.height
-            note_zh = f"{warnings.height}行日期晚于文件名所示时期,已按日期导入(提示,见明细)"
-            note_en = (
-                f"{warnings.height} row(s) dated after the period in the file name, loaded by date (warnings)"
-            )
-            rep.message_zh = ";".join(m for m in (rep.message_zh, note_zh) if m)
-            rep.message_en = "; ".join(m for m in (rep.message_en, note_en) if m)
-            warning_parts.append(warnings.with_columns(pl.lit(raw.sha256).alias("file_sha256")))
-        if source.date_column and window is not None:
-            d = pl.col(source.date_column).cast(pl.Date)
-            in_window = good.filter((d >= window[0]) & (d < window[1]))
-            rep.rows_other_window = good.height - in_window.height
-            good = in_window
-        rejects = _with_content(
-            pl.concat(file_rejects).with_columns(pl.col("file_path").fill_null(raw.relpath)), raw
-        )
-        rep.rows_rejected = rejects["row_number"].n_unique() if rejects.height else 0
-        reject_parts.append(rejects.with_columns(pl.lit(raw.sha256).alias("file_sha256")))
-        # Rows go to a DuckDB temp table file by file (spilled to disk when large), so memory
-        # holds one file plus the natural keys, not the whole window: 10M-record loads fit.
-        rows = good.with_columns(
-            pl.lit(raw.relpath).alias("_file_path"),
-            pl.lit(raw.sha256).alias("_file_sha256"),
-            pl.lit(load_id).alias("_load_id"),
-            pl.lit(loaded_at).alias("_loaded_at"),
-            _released_on(source).alias("_released_on"),
-        )
-        if rows.height:
-            staged.append(rows)
-            key_parts.append(rows.select([*source.key_columns, "_file_path", "_row_number"]))
-        good_rows[raw.relpath] = rows.height
+        checks.add(raw)
+        del raw  # a large file's text is not held through the next read or the key check
+        if i % 500 == 0:
+            progress(f"[{source.name}] {i:,} of {len(files):,} file(s) read and checked")
+    checked = {
+        rep.file_path: (rep, quarters, rejects, warnings)
+        for rep, quarters, rejects, warnings in checks.finish()
+    }
+    for path in files:  # reports in the order of the files
+        rel = path.relative_to(raw_root).as_posix()
+        if rel in rejected_whole:
+            result.files.append(rejected_whole[rel])
+            continue
+        rep, quarters, rejects, warnings = checked[rel]
         result.files.append(rep)
+        if source.date_column:
+            file_quarters[rel] = (rep.file_sha256, quarters)
+        if rejects is not None:
+            reject_parts.append(rejects)
+        if warnings is not None:
+            warning_parts.append(warnings)
 
-    dup_rejects = pl.concat(key_parts, how="diagonal_relaxed") if key_parts else None
-    if dup_rejects is not None:
-        _kept, dup_rejects = _duplicates(dup_rejects, source)
-        del _kept
+    staged.flush()
+    dup_rejects = con.sql(duplicate_rejects_sql(staged.table, source)).pl() if staged.rows else None
     dups = (
         dup_rejects.select(pl.col("file_path").alias("_file_path"), pl.col("row_number").alias("_row_number"))
         if dup_rejects is not None
@@ -518,7 +670,9 @@ def load_source(
         sha = {f.file_path: f.file_sha256 for f in result.files}
         reject_parts.append(
             _dup_contents(
-                dup_rejects.with_columns(pl.col("file_path").replace_strict(sha).alias("file_sha256")),
+                dup_rejects.cast(REJECT_SCHEMA).with_columns(  # type: ignore[arg-type]
+                    pl.col("file_path").replace_strict(sha).alias("file_sha256")
+                ),
                 raw_root,
                 source,
             )
@@ -527,7 +681,7 @@ def load_source(
     for f in result.files:
         f.rows_rejected += n_dups.get(f.file_path, 0)
         if f.status != "rejected":
-            f.rows_accepted = good_rows.get(f.file_path, 0) - n_dups.get(f.file_path, 0)
+            f.rows_accepted -= n_dups.get(f.file_path, 0)
             if f.rows_rejected:
                 f.status = "partial"
     parts = [p.with_columns(pl.lit("error").alias("severity")) for p in reject_parts]
@@ -678,34 +832,40 @@ def _write(
                 ),
             ).to_arrow()
             con.execute("INSERT INTO raw.rejects BY NAME SELECT * FROM rej")
-        for f in result.files:
-            con.execute(
-                "INSERT INTO raw.load_log (load_id, source, file_path, file_sha256, encoding, window_start,"
-                " window_end, rows_read, rows_accepted, rows_rejected, rows_other_window, status,"
-                " message_zh, message_en, loaded_at, rows_warned, rule, file_period, file_period_start,"
-                " file_period_end)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        if result.files:  # one insert for all files: a row-at-a-time insert per file was slow
+            logged = pl.DataFrame(  # noqa: F841  (read by DuckDB by name)
                 [
-                    result.load_id,
-                    source.name,
-                    f.file_path,
-                    f.file_sha256,
-                    f.encoding,
-                    window[0] if window else None,
-                    window[1] if window else None,
-                    f.rows_read,
-                    f.rows_accepted,
-                    f.rows_rejected,
-                    f.rows_other_window,
-                    f.status,
-                    f.message_zh,
-                    f.message_en,
-                    loaded_at,
-                    f.rows_warned,
-                    f.rule or None,
-                    *_period_columns(f.file_path),
+                    {
+                        "load_id": result.load_id,
+                        "source": source.name,
+                        "file_path": f.file_path,
+                        "file_sha256": f.file_sha256,
+                        "encoding": f.encoding,
+                        "window_start": window[0] if window else None,
+                        "window_end": window[1] if window else None,
+                        "rows_read": f.rows_read,
+                        "rows_accepted": f.rows_accepted,
+                        "rows_rejected": f.rows_rejected,
+                        "rows_other_window": f.rows_other_window,
+                        "status": f.status,
+                        "message_zh": f.message_zh,
+                        "message_en": f.message_en,
+                        "loaded_at": loaded_at,
+                        "rows_warned": f.rows_warned,
+                        "rule": f.rule or None,
+                        **dict(
+                            zip(
+                                ("file_period", "file_period_start", "file_period_end"),
+                                _period_columns(f.file_path),
+                                strict=True,
+                            )
+                        ),
+                    }
+                    for f in result.files
                 ],
-            )
+                schema=_LOAD_LOG_SCHEMA,
+            ).to_arrow()
+            con.execute("INSERT INTO raw.load_log BY NAME SELECT * FROM logged")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -131,11 +131,20 @@ _CASTERS = {
 _TYPE_ZH = {"int": "整数", "float": "数值", "date": "日期", "datetime": "日期时间", "bool": "是/否"}
 
 
+def _file_of(df: pl.DataFrame, file_path: str) -> pl.Expr:
+    """The file of each row: a `_file_path` column when the loader checks several files stacked
+    together, else the one file named."""
+    return pl.col("_file_path") if "_file_path" in df.columns else pl.lit(file_path)
+
+
 def parse_frame(raw: pl.DataFrame, source: Source, file_path: str, scale: dict[str, float]) -> Parsed:
-    """Cast each contract column, apply header unit factors and row rules."""
+    """Cast each contract column, apply header unit factors and row rules. A `_file_path` column,
+    if present, rides along and names each row's file."""
     df = raw
     checks: list[tuple[pl.Expr, str, str, str, str]] = []  # mask, column, rule, zh, en
     typed: list[pl.Expr] = [pl.col("_row_number")]
+    if "_file_path" in df.columns:
+        typed.append(pl.col("_file_path"))
     for col in source.columns:
         raw_col = pl.col(col.name)
         if col.required:
@@ -229,7 +238,7 @@ def parse_frame(raw: pl.DataFrame, source: Source, file_path: str, scale: dict[s
         if bad.height:
             reject_parts.append(
                 bad.select(
-                    pl.lit(file_path).alias("file_path"),
+                    _file_of(bad, file_path).alias("file_path"),
                     pl.col("_row_number").alias("row_number"),
                     pl.lit(column).alias("column_name"),
                     pl.col(column).cast(pl.Utf8).alias("bad_value")
@@ -348,7 +357,8 @@ _PLAIN_REGION_MESSAGE = (
 
 
 def check_regions(df: pl.DataFrame, source: Source, file_path: str) -> Parsed:
-    """Region codes must exist in the region seed on the record's date (or period start)."""
+    """Region codes must exist in the region seed on the record's date (or period start). A
+    `_file_path` column, if present, names each row's file (several files checked at once)."""
     if df.height == 0:
         return Parsed(good=df, rejects=pl.DataFrame(schema=REJECT_SCHEMA))
     if source.date_column:
@@ -361,6 +371,7 @@ def check_regions(df: pl.DataFrame, source: Source, file_path: str) -> Parsed:
             .map_elements(lambda y: f"{y}-12-31", return_dtype=pl.Utf8)
             .str.to_date()
         )
+    df = df.with_row_index("__i")  # a row's identity: row numbers repeat across stacked files
     keyed = df.with_columns(on.alias("__on"))
     valid = keyed.join(region_validity(), on="region_code", how="left").with_columns(
         (
@@ -369,9 +380,9 @@ def check_regions(df: pl.DataFrame, source: Source, file_path: str) -> Parsed:
             & (pl.col("__on") <= pl.col("_valid_to"))
         ).alias("__ok")
     )
-    ok_rows = valid.group_by("_row_number").agg(pl.col("__ok").any())
-    bad_rows = ok_rows.filter(~pl.col("__ok"))["_row_number"]
-    bad = keyed.filter(pl.col("_row_number").is_in(bad_rows.implode()))
+    ok_rows = valid.group_by("__i").agg(pl.col("__ok").any())
+    bad_rows = ok_rows.filter(~pl.col("__ok"))["__i"]
+    bad = keyed.filter(pl.col("__i").is_in(bad_rows.implode()))
     # The nearest valid code (same-name successor, else the parent valid that day) per code and
     # date: computed only for the rejected rows, which are few.
     pairs = bad.select("region_code", "__on").unique(maintain_order=True)
@@ -386,7 +397,7 @@ def check_regions(df: pl.DataFrame, source: Source, file_path: str) -> Parsed:
         pl.Series("message_en", [en for _, en in said], dtype=pl.Utf8),
     )
     rejects = bad.join(told, on=["region_code", "__on"], how="left", nulls_equal=True).select(
-        pl.lit(file_path).alias("file_path"),
+        _file_of(bad, file_path).alias("file_path"),
         pl.col("_row_number").alias("row_number"),
         pl.lit("region_code").alias("column_name"),
         pl.col("region_code").alias("bad_value"),
@@ -394,5 +405,5 @@ def check_regions(df: pl.DataFrame, source: Source, file_path: str) -> Parsed:
         "message_zh",
         "message_en",
     )
-    good = df.filter(~pl.col("_row_number").is_in(bad_rows.implode()))
+    good = df.filter(~pl.col("__i").is_in(bad_rows.implode())).drop("__i")
     return Parsed(good=good, rejects=rejects.cast(REJECT_SCHEMA))  # type: ignore[arg-type]

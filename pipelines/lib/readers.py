@@ -35,6 +35,7 @@ import contextlib
 import csv
 import dataclasses
 import difflib
+import functools
 import hashlib
 import io
 import itertools
@@ -168,6 +169,7 @@ def list_files(raw_root: Path, source: Source) -> list[Path]:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # the same few headers, once per file of thousands
 def normalise_header(text: str) -> str:
     """Fold the variants clerks type: full-width brackets, spaces, BOM, case."""
     t = text.replace("\ufeff", "").strip()
@@ -176,8 +178,15 @@ def normalise_header(text: str) -> str:
     return t.lower()
 
 
+_HEADER_MAPS: dict[int, tuple[Source, dict[str, tuple[str, float]]]] = {}
+
+
 def header_map(source: Source) -> dict[str, tuple[str, float]]:
-    """Normalised header -> (canonical column, factor to canonical unit)."""
+    """Normalised header -> (canonical column, factor to canonical unit). Built once per source
+    object (a load reads thousands of files of one source); callers must not modify it."""
+    cached = _HEADER_MAPS.get(id(source))
+    if cached is not None and cached[0] is source:
+        return cached[1]
     out: dict[str, tuple[str, float]] = {}
     for col in source.columns:
         out[normalise_header(col.name)] = (col.name, 1.0)
@@ -185,6 +194,7 @@ def header_map(source: Source) -> dict[str, tuple[str, float]]:
             out[normalise_header(alias)] = (col.name, 1.0)
         for alias, factor in col.scaled_aliases.items():
             out[normalise_header(alias)] = (col.name, factor)
+    _HEADER_MAPS[id(source)] = (source, out)
     return out
 
 
@@ -888,13 +898,14 @@ def _read_rows(path: Path, rel: str, source: Source, encoding: str, rows: Iterat
     )
 
 
-def _as_text(col: pl.Series) -> pl.Series:
+def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
     """A typed Parquet column as the text a CSV export would hold, for the same parser."""
-    if col.dtype == pl.Datetime:
+    col = pl.col(name)
+    if dtype == pl.Datetime:
         return col.dt.strftime("%Y-%m-%d %H:%M:%S")
-    if col.dtype == pl.Date:
+    if dtype == pl.Date:
         return col.dt.strftime("%Y-%m-%d")
-    if col.dtype == pl.Boolean:
+    if dtype == pl.Boolean:
         return col.cast(pl.Utf8).str.to_lowercase()
     return col.cast(pl.Utf8)
 
@@ -929,27 +940,23 @@ def _read_parquet(path: Path, rel: str, source: Source) -> RawFile:
             f"有{n_rows:,}行×{len(schema):,}列={n_rows * len(schema):,}个单元格",
             f"it holds {n_rows:,} rows × {len(schema):,} columns = {n_rows * len(schema):,} cells",
         )
-    try:
-        raw = pl.read_parquet(path)
-    except Exception as exc:
-        raise _unreadable_parquet(rel, exc) from exc
     hmap = header_map(source)
-    columns: dict[str, pl.Series] = {}
+    mapped: dict[str, str] = {}  # file column -> contract column
     factors: dict[str, float] = {}
-    for name in raw.columns:
+    for name in schema:
         hit = hmap.get(normalise_header(name))
         if hit is None:
             continue
-        if hit[0] in columns:
+        if hit[0] in factors:
             raise FileRejected(
                 rel,
                 "duplicate_column",
                 f"字段“{hit[0]}”出现了两次(第二次为“{name}”)",
                 f"Column '{hit[0]}' appears twice (second as '{name}')",
             )
-        columns[hit[0]] = _as_text(raw.get_column(name)).alias(hit[0])
+        mapped[name] = hit[0]
         factors[hit[0]] = hit[1]
-    missing = [c.name for c in source.columns if c.required and c.name not in columns]
+    missing = [c.name for c in source.columns if c.required and c.name not in factors]
     if missing:
         raise FileRejected(
             rel,
@@ -957,26 +964,23 @@ def _read_parquet(path: Path, rel: str, source: Source) -> RawFile:
             f"缺少必填字段:{'、'.join(missing)}",
             f"Missing required columns: {', '.join(missing)}",
         )
-    n = raw.height
-    frame = pl.DataFrame([pl.Series("_row_number", range(2, n + 2), dtype=pl.Int64), *columns.values()])
-    frame = frame.with_columns(
-        pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c).str.strip_chars()).alias(c) for c in columns
-    )
-    for col in source.columns:
-        if col.name not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))
-    mapped = {
-        name: hmap[normalise_header(name)][0] for name in raw.columns if hmap.get(normalise_header(name))
-    }
-    others = [name for name in raw.columns if name not in mapped]
-    extra = (
-        pl.DataFrame([_as_text(raw.get_column(name)).alias(f"__x{i}") for i, name in enumerate(others)])
-        if others
-        else None
-    )
-    keys = _content_keys(raw.columns)
+    others = [name for name in schema if name not in mapped]
     x_of = {name: f"__x{i}" for i, name in enumerate(others)}
-    content = tuple((keys[i], mapped.get(name) or x_of[name]) for i, name in enumerate(raw.columns))
+    # One pass over the file: text of every column, stripped (blank = null) for contract columns.
+    exprs = [pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias("_row_number")]
+    for name, target in mapped.items():
+        text = _as_text(name, schema[name]).str.strip_chars()
+        exprs.append(pl.when(text != "").then(text).alias(target))
+    exprs += [pl.lit(None, dtype=pl.Utf8).alias(c.name) for c in source.columns if c.name not in factors]
+    exprs += [_as_text(name, schema[name]).alias(x_of[name]) for name in others]
+    try:
+        wide = pl.scan_parquet(path).select(exprs).collect()
+    except Exception as exc:
+        raise _unreadable_parquet(rel, exc) from exc
+    n = wide.height
+    extra = wide.select(list(x_of.values())) if others else None
+    keys = _content_keys(list(schema))
+    content = tuple((keys[i], mapped.get(name) or x_of[name]) for i, name in enumerate(schema))
     notes: tuple[tuple[str, str], ...] = ()
     if n == 0:
         notes = (("文件没有数据行:按零报告导入(0行)", "No data rows: loaded as a zero report (0 rows)"),)
@@ -985,7 +989,7 @@ def _read_parquet(path: Path, rel: str, source: Source) -> RawFile:
         relpath=rel,
         sha256=sha256_of(path),
         encoding="parquet",
-        frame=frame.select(["_row_number", *source.column_names]),
+        frame=wide.select(["_row_number", *source.column_names]),
         scale_factors=factors,
         notes=notes,
         extra=extra,
