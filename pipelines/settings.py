@@ -48,6 +48,12 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("SAFETY_DUCKDB_MEMORY", "1536MB")
 
 
+def gx_max_rows() -> int:
+    """Rows of one run the Great Expectations gate validates per source (SAFETY_GX_MAX_ROWS);
+    above it, a seeded sample of this many (pipelines/quality/gx_checks.rows_to_validate)."""
+    return int(os.environ.get("SAFETY_GX_MAX_ROWS", "512000"))
+
+
 def home_region() -> str | None:
     """The bureau's own region code (SAFETY_HOME_REGION), or None when not configured. Only the
     text is read here: the dashboard checks it against the region registry (dashboards/state.py)."""
