@@ -35,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -191,14 +192,16 @@ def _reader(drop: Path, source: str, fmt: str) -> str:
     raise ValueError("hand-written queries read Parquet (DuckDB has no GBK decoder offline)")
 
 
-def hand_written_sql(drop: Path, fmt: str) -> dict[str, str]:
+def hand_written_sql(drop: Path, fmt: str, reader: Callable[[str], str] | None = None) -> dict[str, str]:
     """One DuckDB query per mart, from the raw files to the same numbers the mart publishes, written
     by hand: every record measure (fct_indicator_values' numerators) or every breakdown
     (fct_breakdowns), rolled up the region tree, per quarter, 1-N月累计 and year, and for the
     breakdowns the 同比 change. No zero rows, coverage, completeness, intervals or names: the floor
-    for the arithmetic both have to do."""
+    for the arithmetic both have to do. `reader(source)`: the relation the rows of a source come
+    from (default: its raw files; benchmarks/floor.py passes its loaded tables, which hold the
+    loader's report-kind codes where the files hold the Chinese names: both are matched)."""
     seeds = ROOT / "dbt_project" / "seeds"
-    r = lambda s: _reader(drop, s, fmt)  # noqa: E731
+    r = reader or (lambda s: _reader(drop, s, fmt))
     in_range = "BETWEEN DATE '2011-01-01' AND DATE '2026-09-30'"
     seed = lambda name: f"read_csv('{seeds}/{name}.csv', all_varchar = true)"  # noqa: E731
     records = f"""
@@ -221,14 +224,14 @@ def hand_written_sql(drop: Path, fmt: str) -> dict[str, str]:
                 WHERE a.deaths + a.missing >= g.min_deaths OR (a.serious_injuries >= g.min_si AND g.min_si > 0)
                    OR (coalesce(a.direct_loss, 0) >= g.min_loss AND g.min_loss > 0)) AS grade_code
         FROM (SELECT *, row_number() OVER (PARTITION BY accident_id ORDER BY reported_at DESC, filename DESC) AS rn
-              FROM acc_raw WHERE report_kind <> '核销') AS a
+              FROM acc_raw WHERE report_kind NOT IN ('核销', 'write_off')) AS a
         JOIN sectors AS s ON a.sector = s.name_zh
         LEFT JOIN {seed("accident_categories")} AS c ON a.category = c.name_zh
-        WHERE a.rn = 1 AND s.in_ps AND a.accident_id NOT IN (SELECT accident_id FROM acc_raw WHERE report_kind = '核销')),
+        WHERE a.rn = 1 AND s.in_ps AND a.accident_id NOT IN (SELECT accident_id FROM acc_raw WHERE report_kind IN ('核销', 'write_off'))),
     dis AS MATERIALIZED (  -- latest report per event and region: 核报 over 续报 over 初报
         SELECT d.*, h.hazard_code FROM (
             SELECT *, row_number() OVER (PARTITION BY event_id, region_code ORDER BY
-                CASE report_kind WHEN '核报' THEN 3 WHEN '续报' THEN 2 ELSE 1 END DESC, reported_at DESC, filename DESC) AS rn
+                CASE WHEN report_kind IN ('核报', 'final') THEN 3 WHEN report_kind IN ('续报', 'update') THEN 2 ELSE 1 END DESC, reported_at DESC, filename DESC) AS rn
             FROM {r("disasters")} WHERE started_on {in_range}) AS d
         LEFT JOIN {seed("hazards")} AS h ON d.hazard = h.name_zh
         WHERE d.rn = 1),
@@ -443,18 +446,6 @@ def hand_written(drop: Path, fmt: str, warehouse: Path, runs: int = 3) -> dict[s
     import duckdb
 
     limit = os.environ.get("SAFETY_DUCKDB_MEMORY", "1536MB")
-    checks = {
-        "fct_indicator_values": (
-            "SELECT period_type, region_code, year, quarter, measure_code, value, NULL AS yoy_abs "
-            "FROM intermediate.int_record_measures__periods",
-            ["period_type", "region_code", "year", "measure_code"],
-        ),
-        "fct_breakdowns": (
-            "SELECT period_type, region_code, year, quarter, domain, breakdown, category_code, measure_code, value, "
-            "yoy_abs FROM marts.fct_breakdowns",
-            ["period_type", "region_code", "year", "domain", "breakdown", "category_code", "measure_code"],
-        ),
-    }
     out: dict[str, Any] = {}
     for mart, sql in hand_written_sql(drop, fmt).items():
         times = []
@@ -467,32 +458,49 @@ def hand_written(drop: Path, fmt: str, warehouse: Path, runs: int = 3) -> dict[s
             if i < runs - 1:
                 con.close()
         con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
-        pipe_sql, key = checks[mart]
-        pipe_sql = pipe_sql.replace("FROM ", "FROM wh.", 1)
-        on = (
-            " AND ".join(f"h.{k} = p.{k}" for k in key)
-            + " AND coalesce(h.quarter, 0) = coalesce(p.quarter, 0)"
-        )
-        close = "abs({a} - {b}) <= 1e-6 * greatest(1, abs({a}))"
-        n, matched, missing, yoy_n, yoy_equal = con.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE {close.format(a='h.value', b='p.value')}),"
-            f" count(*) FILTER (WHERE p.value IS NULL),"
-            f" count(*) FILTER (WHERE h.yoy_abs IS NOT NULL AND p.yoy_abs IS NOT NULL),"
-            f" count(*) FILTER (WHERE h.yoy_abs IS NOT NULL AND p.yoy_abs IS NOT NULL"
-            f"   AND {close.format(a='h.yoy_abs', b='p.yoy_abs')})"
-            f" FROM hand AS h LEFT JOIN ({pipe_sql}) AS p ON {on}"
-        ).fetchone()  # type: ignore[misc]
-        con.close()
         out[mart] = {
             "hand_written_s": round(min(times), 2),
             "hand_written_runs_s": [round(t, 2) for t in times],
-            "numbers_compared": n,
-            "numbers_equal": matched,
-            "numbers_missing_in_pipeline": missing,
-            "yoy_compared": yoy_n,
-            "yoy_equal": yoy_equal,
+            **numbers_vs_pipeline(con, "hand", mart),
         }
+        con.close()
     return out
+
+
+def numbers_vs_pipeline(con: Any, hand: str, mart: str) -> dict[str, int]:
+    """The numbers of `hand` (a hand-written query's result) found equal in the pipeline warehouse
+    attached as `wh`: values within 1e-6 relative, and 同比 changes where both have one."""
+    checks = {
+        "fct_indicator_values": (
+            "SELECT period_type, region_code, year, quarter, measure_code, value, NULL AS yoy_abs "
+            "FROM intermediate.int_record_measures__periods",
+            ["period_type", "region_code", "year", "measure_code"],
+        ),
+        "fct_breakdowns": (
+            "SELECT period_type, region_code, year, quarter, domain, breakdown, category_code, measure_code, value, "
+            "yoy_abs FROM marts.fct_breakdowns",
+            ["period_type", "region_code", "year", "domain", "breakdown", "category_code", "measure_code"],
+        ),
+    }
+    pipe_sql, key = checks[mart]
+    pipe_sql = pipe_sql.replace("FROM ", "FROM wh.", 1)
+    on = " AND ".join(f"h.{k} = p.{k}" for k in key) + " AND coalesce(h.quarter, 0) = coalesce(p.quarter, 0)"
+    close = "abs({a} - {b}) <= 1e-6 * greatest(1, abs({a}))"
+    n, matched, missing, yoy_n, yoy_equal = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {close.format(a='h.value', b='p.value')}),"
+        f" count(*) FILTER (WHERE p.value IS NULL),"
+        f" count(*) FILTER (WHERE h.yoy_abs IS NOT NULL AND p.yoy_abs IS NOT NULL),"
+        f" count(*) FILTER (WHERE h.yoy_abs IS NOT NULL AND p.yoy_abs IS NOT NULL"
+        f"   AND {close.format(a='h.yoy_abs', b='p.yoy_abs')})"
+        f" FROM {hand} AS h LEFT JOIN ({pipe_sql}) AS p ON {on}"
+    ).fetchone()  # type: ignore[misc]
+    return {
+        "numbers_compared": n,
+        "numbers_equal": matched,
+        "numbers_missing_in_pipeline": missing,
+        "yoy_compared": yoy_n,
+        "yoy_equal": yoy_equal,
+    }
 
 
 # ----------------------------------------------------------------------------- dashboard latency
@@ -580,6 +588,8 @@ def bench_size(size: str, fmt: str, data_root: Path, work: Path, incremental: bo
         }
         print(f"[{tag}] incremental: {inc['wall_s']} s", flush=True)
     if fmt == "parquet":
+        result["floor"] = floor_vs_refresh(wdir / "drop_full", full_wh, result, wdir)
+        print(f"[{tag}] floor for the whole job: {result['floor']['floor_s']} s", flush=True)
         hand = hand_written(wdir / "drop_full", fmt, full_wh)
         for mart, h in hand.items():
             # like for like: the dbt models that compute the numbers the hand-written query computes
@@ -600,6 +610,49 @@ def bench_size(size: str, fmt: str, data_root: Path, work: Path, incremental: bo
         result["marts_vs_hand_written_sql"] = hand
     result["dashboard_query_latency"] = dashboard_latency(full_wh.with_name("serving.duckdb"))
     return result
+
+
+# ----------------------------------------------------------------------------- floor (benchmarks/floor.py)
+
+
+def floor_vs_refresh(drop: Path, warehouse: Path, result: dict[str, Any], work: Path) -> dict[str, Any]:
+    """The hand-written floor for the whole job (ingest with checks + marts, one DuckDB script) on the
+    same drop, its numbers checked against the full refresh's warehouse, and the refreshes' ratios to it."""
+    from floor import run_floor
+
+    f = run_floor(drop, warehouse, runs=1, work=work)
+    f["ratio_full_refresh_to_floor"] = round(result["full_refresh"]["wall_s"] / f["floor_s"], 1)
+    if "incremental" in result:
+        inc_s = result["incremental"]["one_quarter_refresh"]["wall_s"]
+        f["ratio_one_quarter_refresh_to_floor"] = round(inc_s / f["floor_s"], 2)
+    return f
+
+
+def floor_markdown(runs: list[dict[str, Any]]) -> list[str]:
+    rows = [r for r in runs if "floor" in r]
+    if not rows:
+        return []
+    lines = [
+        "",
+        "Hand-written floor for the whole job (`benchmarks/floor.py`, best of 1 run): one DuckDB script over the "
+        "same Parquet files, ingest with the loader's row rules as SQL predicates (raw tables, rejects, load log; "
+        "reference sources through the project's loader: GBK CSV/XLSX) and the hand-written mart queries above "
+        "on its tables; 'equal' = its raw tables, rejects and load log equal the full refresh's (EXCEPT ALL both "
+        "ways, sums of every numeric column) and its mart numbers found equal.",
+        "",
+        "| data | floor | stage shares | equal | full refresh / floor | one-quarter refresh / floor |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        f = r["floor"]
+        shares = ", ".join(f"{k.removeprefix('ingest_')} {v:.0%}" for k, v in f["stage_share"].items())
+        eq = f.get("equal_to_pipeline", {}).get("all_equal")
+        lines.append(
+            f"| {r['size']} {r['format']} | {f['floor_s']} s | {shares} | {'yes' if eq else 'NO'} | "
+            f"{f['ratio_full_refresh_to_floor']}× | {f.get('ratio_one_quarter_refresh_to_floor', '-')}"
+            + ("× |" if "ratio_one_quarter_refresh_to_floor" in f else " |")
+        )
+    return lines
 
 
 def chain_alone(warehouse: Path, mart: str, work: Path) -> dict[str, float]:
@@ -721,6 +774,7 @@ def to_markdown(doc: dict[str, Any]) -> str:
                 f"{h['numbers_equal']:,} of {h['numbers_compared']:,} | "
                 + (f"{h['yoy_equal']:,} of {h['yoy_compared']:,} |" if h.get("yoy_compared") else "- |")
             )
+    lines += floor_markdown(doc["runs"])
     lines += [
         "",
         "Dashboard queries on the serving copy (ms, caches cleared before each call, 30 calls):",
