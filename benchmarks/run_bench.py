@@ -84,7 +84,9 @@ def run_measured(args: list[str], log_path: Path, env: dict[str, str] | None = N
     return {
         "wall_s": round(wall, 1),
         "peak_tree_rss_mib": round(peak / 2**20),
-        # ru_maxrss only grows: this is the largest single process so far if it grew now
+        # ru_maxrss only grows: this is the largest single process so far if it grew now. It is
+        # an upper bound: a child's ru_maxrss carries this process's own high-water mark across
+        # exec. The tree peak above is sampled from /proc and has no such carry-over.
         "max_single_process_rss_mib": round(after / 1024) if after > before else None,
         "log": str(log_path),
     }

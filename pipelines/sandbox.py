@@ -132,7 +132,9 @@ class RunStats:
     """What the parent saw of one child: for tests and logs, never shown to users."""
 
     seconds: float = 0.0
-    max_rss_kib: int = 0  # the child's peak resident memory (os.wait4)
+    # The child's peak resident memory (os.wait4): an upper bound, as Linux carries the parent's
+    # high-water mark across exec into the child's ru_maxrss.
+    max_rss_kib: int = 0
     killed: bool = False  # the parent killed the child (time limit or byte limit)
     exit_status: int | None = None
     bytes_read: int = 0

@@ -383,10 +383,12 @@ def test_a_200_mb_csv_loads_in_bounded_time_and_memory(tmp_path: Path) -> None:
             rows += 50_000
     assert path.stat().st_size >= 200 * 1024 * 1024
 
-    # The load runs in a process of its own, with the writer's DuckDB memory limit, so the peak
-    # measured is this load's and not that of whatever this test worker ran before.
+    # The load runs in a process of its own, with the writer's DuckDB memory limit. Its peak is
+    # VmHWM, the high-water mark of the process's own memory map: ru_maxrss is carried across
+    # exec, so a child started by a worker that once held 4 GiB reports at least 4 GiB (this
+    # test failed in CI on the worker's earlier peak, not the load's).
     loader = f"""
-import datetime, json, resource, time
+import datetime, json, time
 import duckdb
 from pipelines.ingest.loader import load_source
 from pipelines.lib.contracts import ACCIDENTS
@@ -398,7 +400,7 @@ result = load_source(con, ACCIDENTS, __import__("pathlib").Path({str(tmp_path / 
 elapsed = time.perf_counter() - start
 count, deaths = con.execute("SELECT count(*), sum(deaths) FROM raw.accidents").fetchone()
 print(json.dumps(dict(inserted=result.rows_inserted, rejected=result.rows_rejected, count=count,
-    deaths=int(deaths), elapsed=elapsed, peak=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)))
+    deaths=int(deaths), elapsed=elapsed, peak=next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:")))))
 """
     proc = subprocess.run(
         [sys.executable, "-c", loader], capture_output=True, text=True, cwd=ROOT, check=False

@@ -714,6 +714,10 @@ def _frame(
     last: Row | None = None
     max_cells, max_field = MAX_CELLS.value, MAX_FIELD_CHARS.value
     chunk_rows = max(1, _CHUNK_CELLS // max(width, 1))
+    mapped = [name for _i, name in columns if not name.startswith("__x")]
+    stripped = [
+        pl.when(pl.col(n).str.strip_chars() != "").then(pl.col(n).str.strip_chars()).alias(n) for n in mapped
+    ]
     n_rows = 0
     while chunk := list(itertools.islice(body, chunk_rows)):
         last = chunk[-1]
@@ -742,16 +746,12 @@ def _frame(
                     if hit.height:
                         row = hit["_row_number"][0]
                         raise _too_long(rel, row, headers[i].strip() or _letters(i), len(hit[name][0]))
-        parts.append(part)
+        # Stripped chunk by chunk: done once over the whole frame, it held two copies of it.
+        parts.append(part.with_columns(stripped))
     if not parts:
         empty = {"_row_number": pl.Int64, **{name: pl.Utf8 for _i, name in columns}}
         return pl.DataFrame(schema=empty), None
-    frame = pl.concat(parts, rechunk=False)
-    mapped = [(i, name) for i, name in columns if not name.startswith("__x")]
-    stripped = [pl.col(name).str.strip_chars() for _i, name in mapped]
-    return frame.with_columns(
-        pl.when(s != "").then(s).alias(name) for s, (_i, name) in zip(stripped, mapped, strict=True)
-    ), last
+    return pl.concat(parts, rechunk=False), last
 
 
 def read_raw_file(path: Path, raw_root: Path, source: Source) -> RawFile:
