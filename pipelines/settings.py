@@ -6,6 +6,8 @@ SAFETY_SERVING     the published read-only copy (default: serving.duckdb beside 
 SAFETY_PUBLIC_SERVING  serving copy of the public 全国 layer raw/public (default:
                    .warehouse/public/serving.duckdb), the dashboard's benchmark; absent = none
 SAFETY_DUCKDB_MEMORY  DuckDB memory limit of the writer's connections and dbt (default 1536MB)
+SAFETY_DBT_THREADS dbt models built at once (default 2; read by dbt_project/profiles.yml); 1 at
+                   national county scale, where two large models at once outgrow the memory limit
 SAFETY_HOME_REGION the deployment's own region (GB/T 2260 code) where the dashboard opens (default:
                    none, the dashboard picks the region with the richest complete data)
 """
