@@ -173,9 +173,22 @@ class DbtBuildConfig(Config):
     full_refresh: bool = False
 
 
+# Grain tests on views whose every row reaches a tested mart (tag view_grain, in
+# models/intermediate/_int_indicator_values.yml): CI runs them, a refresh relies on the mart's.
+REFRESH_EXCLUDES = ("tag:view_grain",)
+
+
 def dbt_build_args(full_refresh: bool) -> list[str]:
-    """The `dbt build` of a refresh: never the dbt unit tests (they run in CI, `make test`)."""
-    return ["build", *(["--full-refresh"] if full_refresh else []), "--exclude-resource-type", "unit_test"]
+    """The `dbt build` of a refresh: never the dbt unit tests nor the view-grain tests (both run in
+    CI, `make test`)."""
+    return [
+        "build",
+        *(["--full-refresh"] if full_refresh else []),
+        "--exclude-resource-type",
+        "unit_test",
+        "--exclude",
+        *REFRESH_EXCLUDES,
+    ]
 
 
 def build_warehouse_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
@@ -185,9 +198,9 @@ def build_warehouse_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
     def warehouse_dbt_assets(
         context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
     ) -> Iterator[Any]:
-        """`dbt build --exclude-resource-type unit_test`: seeds, models and data tests, in
-        dependency order (`dbt_build_args`). Incremental models rebuild only the quarters loaded
-        since their last build, unless full_refresh.
+        """`dbt build --exclude-resource-type unit_test --exclude tag:view_grain`: seeds, models and
+        data tests, in dependency order (`dbt_build_args`). Incremental models rebuild only the
+        quarters loaded since their last build, unless full_refresh.
 
         The dbt unit tests test the SQL, not the data: they run in CI (`make test`, the fast tier's
         tests/test_dbt_unit_tests.py), never in a refresh, full or not, as dbt's documentation

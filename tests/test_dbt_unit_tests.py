@@ -55,6 +55,8 @@ def test_a_refresh_excludes_the_unit_tests_and_loads_the_seeds(national_warehous
         assert args[0] == "build" and ("--full-refresh" in args) == full
         assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
         assert args.count("--exclude-resource-type") == 1  # nothing else: the seeds load every refresh
+        # and the view-grain tests (tests/test_view_grain.py), by tag, not by resource type
+        assert args[args.index("--exclude") + 1 :] == ["tag:view_grain"]
 
     log = refresh_log(national_warehouse)
     command = re.findall(r"Running dbt command: `(.*?)`", log)

@@ -155,17 +155,39 @@
     {{ unless_broken(broken, pct_change(value, base)) }} as {{ names[2] }}
 {%- endmacro %}
 
-{#- Join predicate: the row `cl` (columns year, quarter) of a quarterly relation falls in the
-    period (period_type, year, quarter) shifted `years_back` years, spanning `n_years` years
-    ending there (a plan period: its elapsed years; the five-year base: 5): a quarter, the
-    quarters 1..N of a 1–N月累计, or whole years. -#}
-{% macro period_quarters(cl, period_type, year, quarter, years_back, n_years) -%}
-    {{ cl }}.year between {{ year }} - ({{ years_back }}) - ({{ n_years }}) + 1 and {{ year }} - ({{ years_back }})
-    and (
-        {{ period_type }} in ('year', 'plan_period')
-        or ({{ period_type }} = 'quarter' and {{ cl }}.quarter = {{ quarter }})
-        or ({{ period_type }} = 'ytd' and {{ cl }}.quarter <= {{ quarter }})
-    )
+{#- The quarterly cluster sums (int_record_measures__clusters: persons, persons_sq, max_per_event)
+    rolled up to the shape a period reads, so that a period finds its quarters by equality on
+    (shape, quarter) and a year range (`period_clusters`), not by a range over every quarter of
+    its region and measure: a national drop has ~64 quarters a series, and that range join
+    spilled tens of GB (docs/scale.md). Shapes: 'quarter' (as recorded), 'ytd' (quarters 1..q of
+    the year, at quarter q), 'year' (all four, at quarter 0). Sums of integer counts held as
+    DOUBLE are exact, so the rolled-up sums equal the sums of the quarters. -#}
+{% macro cluster_shapes(clusters) -%}
+    select region_code, measure_code, year, quarter, 'quarter' as shape, persons, persons_sq, max_per_event
+    from {{ clusters }}
+    union all
+    select
+        cl.region_code, cl.measure_code, cl.year, q.quarter, 'ytd' as shape,
+        sum(cl.persons) as persons, sum(cl.persons_sq) as persons_sq, max(cl.max_per_event) as max_per_event
+    from {{ clusters }} as cl
+    inner join {{ values_table('quarter', [1, 2, 3, 4]) }} as q on cl.quarter <= q.quarter
+    group by cl.region_code, cl.measure_code, cl.year, q.quarter
+    union all
+    select
+        region_code, measure_code, year, 0 as quarter, 'year' as shape,
+        sum(persons) as persons, sum(persons_sq) as persons_sq, max(max_per_event) as max_per_event
+    from {{ clusters }}
+    group by region_code, measure_code, year
+{%- endmacro %}
+
+{#- Join predicate: the row `cl` of cluster_shapes falls in the period (period_type, year,
+    quarter) shifted `years_back` years, spanning `n_years` years ending there (a plan period: its
+    elapsed years; the five-year base: 5): a quarter, the quarters 1..N of a 1–N月累计, or whole
+    years. -#}
+{% macro period_clusters(cl, period_type, year, quarter, years_back, n_years) -%}
+    {{ cl }}.shape = case when {{ period_type }} in ('year', 'plan_period') then 'year' else {{ period_type }} end
+    and {{ cl }}.quarter = case when {{ period_type }} in ('year', 'plan_period') then 0 else {{ quarter }} end
+    and {{ cl }}.year between {{ year }} - ({{ years_back }}) - ({{ n_years }}) + 1 and {{ year }} - ({{ years_back }})
 {%- endmacro %}
 
 {#- The measure an indicator's numerator is read from: nd_deaths_missing_per_1m_pop counts the

@@ -87,6 +87,10 @@ pooled_clusters as (
     group by measure_code, year
 ),
 
+cluster_shapes as (
+    {{ cluster_shapes(clusters) }}
+),
+
 cluster_sums as (
     -- Σk, Σk² and max k of the events of the quarters the period (cur) and its 同比 base (yoy) touch
     {%- for role, back in [('cur', '0'), ('yoy', '1')] %}
@@ -94,9 +98,9 @@ cluster_sums as (
         j.region_code, j.indicator_code, j.period_type, j.period, '{{ role }}' as role,
         sum(cl.persons) as persons, sum(cl.persons_sq) as persons_sq, max(cl.max_per_event) as max_per_event
     from joined as j
-    inner join {{ clusters }} as cl
+    inner join cluster_shapes as cl
         on j.region_code = cl.region_code and j.numerator_measure_used = cl.measure_code
-        and {{ period_quarters('cl', "case j.period_type when 'month' then 'quarter' else 'ytd' end", 'j.year', 'j.quarter', back, 1) }}
+        and {{ period_clusters('cl', "case j.period_type when 'month' then 'quarter' else 'ytd' end", 'j.year', 'j.quarter', back, 1) }}
     where j.count_model = 'compound_poisson'
     group by 1, 2, 3, 4
     {{ 'union all' if not loop.last }}
@@ -165,8 +169,10 @@ tested as (
 ),
 
 p_values as (
+    -- narrow (the key, the family, the p-values): the windows below sort these rows, not the
+    -- wide ones (at a national drop, sorting the wide rows four times spilled tens of GB)
     select
-        t.*,
+        t.region_code, t.indicator_code, t.period_type, t.period, t.headline,
         case
             when t.yoy_tested
                 then dispersed_rr_p_value(t.numerator, t.e1, t.dispersion_factor, t.yoy_base_numerator, t.yoy_e0, t.yoy_dispersion_factor)
@@ -175,7 +181,7 @@ p_values as (
     from tested as t
 ),
 
-q_values as (
+bh_values as (
     -- Benjamini–Hochberg within each family (region × period × headline or not), as for quarters
     {%- set family = 'partition by t.region_code, t.period_type, t.period, t.headline, t.yoy_in_family' %}
     select
@@ -190,6 +196,16 @@ q_values as (
             row_number() over ({{ family | replace('t.', 'p.') }} order by p.yoy_p, p.indicator_code) as yoy_rank
         from p_values as p
     ) as t
+),
+
+q_values as (
+    -- every row with its p-values, ranks and Benjamini–Hochberg q-values (one row a key)
+    select x.*, b.yoy_p, b.yoy_in_family, b.yoy_m, b.yoy_rank, b.yoy_q
+    from tested as x
+    inner join bh_values as b
+        on
+            x.region_code = b.region_code and x.indicator_code = b.indicator_code
+            and x.period_type = b.period_type and x.period = b.period
 )
 
 select

@@ -70,6 +70,10 @@ pooled_clusters as (
     group by measure_code, year
 ),
 
+cluster_shapes as (
+    {{ cluster_shapes(clusters) }}
+),
+
 cluster_sums as (
     -- Σk, Σk² and max k of the events in the period (cur), its 同比 base (yoy) and its
     -- five-year base (prev5); a plan period's base is the previous plan period
@@ -81,9 +85,9 @@ cluster_sums as (
         j.region_code, j.indicator_code, j.period_type, j.period, '{{ role }}' as role,
         sum(cl.persons) as persons, sum(cl.persons_sq) as persons_sq, max(cl.max_per_event) as max_per_event
     from joined as j
-    inner join {{ clusters }} as cl
+    inner join cluster_shapes as cl
         on j.region_code = cl.region_code and j.numerator_measure_used = cl.measure_code
-        and {{ period_quarters('cl', 'j.period_type', 'j.year', 'j.quarter', back, n_years) }}
+        and {{ period_clusters('cl', 'j.period_type', 'j.year', 'j.quarter', back, n_years) }}
     where j.count_model = 'compound_poisson'{{ " and j.period_type <> 'plan_period'" if role == 'prev5' }}
     group by 1, 2, 3, 4
     {{ 'union all' if not loop.last }}
@@ -162,8 +166,10 @@ tested as (
 ),
 
 p_values as (
+    -- narrow (the key, the family, the p-values): the windows below sort these rows, not the
+    -- wide ones (at a national drop, sorting the wide rows four times spilled tens of GB)
     select
-        t.*,
+        t.region_code, t.indicator_code, t.period_type, t.period, t.headline,
         {%- for cmp, n0, e0 in [('yoy', 'yoy_base_numerator', 'yoy_e0'), ('prev5', 'prev5_numerator', 'prev5_e0')] %}
         case
             when t.{{ cmp }}_tested
@@ -175,7 +181,7 @@ p_values as (
     from tested as t
 ),
 
-q_values as (
+bh_values as (
     -- Benjamini–Hochberg within each family (region × period × comparison × headline or not):
     -- q_(i) = min over j ≥ i of m·p_(j)/j (pipelines/lib/dispersion.benjamini_hochberg); m/j
     -- first, so that q is exactly p when m = j (never below it by a rounding)
@@ -197,6 +203,16 @@ q_values as (
             {%- endfor %}
         from p_values as p
     ) as t
+),
+
+q_values as (
+    -- every row with its p-values, ranks and Benjamini–Hochberg q-values (one row a key)
+    select x.*, b.yoy_p, b.yoy_in_family, b.prev5_p, b.prev5_in_family, b.yoy_m, b.yoy_rank, b.prev5_m, b.prev5_rank, b.yoy_q, b.prev5_q
+    from tested as x
+    inner join bh_values as b
+        on
+            x.region_code = b.region_code and x.indicator_code = b.indicator_code
+            and x.period_type = b.period_type and x.period = b.period
 )
 
 
