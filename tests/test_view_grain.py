@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import yaml
 
+from pipelines.dbt_assets import dbt_build_args
 from tests.conftest import ROOT, refresh_log, run_dbt
 
 MODELS = ROOT / "dbt_project" / "models"
@@ -109,16 +110,9 @@ def test_a_fan_out_in_the_views_fails_their_test_and_the_marts_grain_test(
     assert views.returncode != 0, views.stdout[-4000:]
     assert "FAIL 1 unique_combination_of_columns_int_indicator_values__periods_" in views.stdout
 
+    # the refresh's own dbt arguments, narrowed to the mart
     build = run_dbt(
-        "build",
-        "--select",
-        "fct_indicator_values",
-        "--exclude-resource-type",
-        "unit_test",
-        "--exclude",
-        "tag:view_grain",
-        warehouse=wh,
-        tmp_path=tmp_path / "mart",
+        *dbt_build_args(False), "--select", "fct_indicator_values", warehouse=wh, tmp_path=tmp_path / "mart"
     )
     assert build.returncode != 0, build.stdout[-4000:]
     # the doubled quarter, and the values that take it as their 同比 or 环比 base
