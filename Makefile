@@ -15,7 +15,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test test-fast setup setup-dev system-deps refresh docs serve dagster lint format duplicates sample bench clean
+.PHONY: run test test-fast test-spark setup setup-dev setup-spark system-deps refresh docs serve dagster lint format duplicates sample bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,7 +83,23 @@ duplicates:
 FAST_TIER := $(BIN)/pytest -q -x -m "not slow" -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 test: setup-dev system-deps lint
 	$(FAST_TIER)
-	$(BIN)/pytest -q -m slow -n 2 --dist loadfile --durations=25
+	$(BIN)/pytest -q -m "slow and not spark" -n 2 --dist loadfile --durations=25
+	$(MAKE) test-spark
+
+# The Spark target (pipelines/spark/, docs/spark.md): its own venv, so pyspark (~490 MiB) and a
+# JRE are needed only here. The test builds the dbt project on a local Spark from the sample
+# warehouse's raw zone and compares every mart with DuckDB's, row for row.
+SPARK_VENV := .venv-spark
+setup-spark: setup-dev  ## the Spark target's venv (requirements-spark.txt) and a Java 17 JRE (Debian)
+	@if ! command -v java >/dev/null; then \
+		echo "installing openjdk-17-jre-headless"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null; \
+	fi
+	test -x $(SPARK_VENV)/bin/python || $(PYTHON) -m venv $(SPARK_VENV)
+	$(BIN)/uv pip install --quiet --compile-bytecode -p $(SPARK_VENV)/bin/python -r requirements-spark.txt
+
+test-spark: setup-spark  ## the Spark build's marts against DuckDB's (minutes)
+	SAFETY_SPARK_PYTHON=$(CURDIR)/$(SPARK_VENV)/bin/python $(BIN)/pytest -q -m spark --durations=5
 
 test-fast: setup-dev  ## the fast tier alone (no lint), for an edit-test loop
 	$(FAST_TIER)

@@ -71,6 +71,7 @@ def machine() -> dict[str, Any]:
         "packages": {p: _version(p) for p in PACKAGES},
         "date_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "duckdb_memory_limit": os.environ.get("SAFETY_DUCKDB_MEMORY", "1536MB"),
+        "duckdb_max_spill": os.environ.get("SAFETY_DUCKDB_MAX_SPILL", "20GiB"),
         "note": "2 cores shared with other work while this ran; timings are wall-clock",
     }
 
@@ -94,14 +95,16 @@ def machine_line(m: dict[str, Any]) -> str:
 
 
 def child_env(pythonpath: Path | None = None, **extra: str) -> dict[str, str]:
-    """Environment of a measured command: this one without SAFETY_* (but SAFETY_DUCKDB_MEMORY) and
-    DAGSTER_HOME, telemetry off, PYTHONPATH the checkout under test if given, then `extra`."""
+    """Environment of a measured command: this one without SAFETY_* (but SAFETY_DUCKDB_MEMORY,
+    SAFETY_DUCKDB_MAX_SPILL and SAFETY_DBT_THREADS) and DAGSTER_HOME, telemetry off, PYTHONPATH
+    the checkout under test if given, then `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFETY_", "DAGSTER_HOME"))}
     env.update(TELEMETRY_OFF)
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
-    if "SAFETY_DUCKDB_MEMORY" in os.environ:
-        env["SAFETY_DUCKDB_MEMORY"] = os.environ["SAFETY_DUCKDB_MEMORY"]
+    for name in ("SAFETY_DUCKDB_MEMORY", "SAFETY_DUCKDB_MAX_SPILL", "SAFETY_DBT_THREADS"):
+        if name in os.environ:  # the machine's sizing, which a national-scale run must set
+            env[name] = os.environ[name]
     env.update(extra)
     return env
 

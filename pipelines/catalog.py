@@ -51,10 +51,21 @@ def load_manifest(path: Path = MANIFEST) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
+# Contracts spell text `string`, which every engine of the project parses (Spark has no
+# `varchar` without a length); DuckDB, which analysts query, calls it VARCHAR.
+_DUCKDB_NAMES = {"string": "varchar"}
+
+
+def _duckdb_type(data_type: str) -> str:
+    return _DUCKDB_NAMES.get(data_type.lower(), data_type)
+
+
 def _columns(node: dict[str, Any]) -> dict[str, ColumnDoc]:
     return {
         name: ColumnDoc(
-            name, str(c.get("data_type") or ""), " ".join(str(c.get("description") or "").split())
+            name,
+            _duckdb_type(str(c.get("data_type") or "")),
+            " ".join(str(c.get("description") or "").split()),
         )
         for name, c in node.get("columns", {}).items()
     }

@@ -2,9 +2,10 @@
 
 Runs what the ingest would run on the file, in its order, and the survey systems' audit rules:
 the file-name contract, the reader (`pipelines.lib.readers.read_raw_file`: encodings, headers,
-official layouts, whole-file limits), the row rules (`parse_frame`, `check_regions`, the loader's
-statistical date range and duplicate keys) and `pipelines.quality.audit_rules`. Every problem is
-reported by row and cell, Chinese first with English, naming the file by its name only.
+official layouts, whole-file limits), the loader's own row rules (`pipelines.lib.row_rules`:
+types, regions, official forms' 合计, the statistical date range; then its duplicate keys) and
+`pipelines.quality.audit_rules`. Every problem is reported by row and cell, Chinese first with
+English, naming the file by its name only.
 
 Exit codes: 0 no error (warnings may be listed), 1 at least one error (the upload page refuses
 the file), 2 the file cannot be read at all (or its source cannot be told).
@@ -198,50 +199,29 @@ def known_accident_ids(warehouse: Path | None) -> set[str] | None:
 
 
 def _row_rules(raw: Any, source: Source) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(typed good rows, problems) as the loader decides them for one file."""
+    """(typed good rows, problems) as a load decides them for one file: the loader's per-row rules
+    (`pipelines.lib.row_rules`, on its statistical range), then its duplicate keys over the rows
+    those rules keep."""
     import polars as pl
 
     from pipelines.ingest.loader import _duplicates
-    from pipelines.lib.parse import check_regions, parse_frame
     from pipelines.lib.partitions import statistical_range
+    from pipelines.lib.row_rules import row_rules
     from pipelines.quality.audit_rules import AUDIT_SCHEMA
 
-    parsed = parse_frame(raw.frame, source, raw.relpath, raw.scale_factors)
-    regions = check_regions(parsed.good, source, raw.relpath)
-    parts = [parsed.rejects, regions.rejects]
     form_rejects = getattr(raw, "form_rejects", None)  # an official form's 合计 checks (official_forms.py)
-    if form_rejects is not None:
-        parts.append(form_rejects)
-    good = parsed.good
-    if source.date_column:
-        first, end = statistical_range()
-        d = pl.col(source.date_column).cast(pl.Date)
-        out = good.filter((d < first) | (d >= end))
-        if out.height:
-            parts.append(
-                out.select(
-                    pl.lit(raw.relpath).alias("file_path"),
-                    pl.col("_row_number").alias("row_number"),
-                    pl.lit(source.date_column).alias("column_name"),
-                    d.cast(pl.Utf8).alias("bad_value"),
-                    pl.lit("date_out_of_range").alias("rule"),
-                    pl.lit(f"日期不在统计范围内({first} 至 {end} 之前),可能填错年份或为未来日期").alias(
-                        "message_zh"
-                    ),
-                    pl.lit(
-                        f"Date outside the statistical range [{first}, {end}): wrong year or a future date?"
-                    ).alias("message_en"),
-                )
-            )
-    if source.key_columns and good.height:
-        keys = good.select([*source.key_columns, "_row_number"]).with_columns(
-            pl.lit(raw.relpath).alias("_file_path")
-        )
-        parts.append(_duplicates(keys, source)[1])
-    problems = pl.concat([p.cast(parts[0].schema) for p in parts], how="vertical_relaxed").with_columns(
-        pl.lit("error").alias("severity")
+    checked = row_rules(
+        raw.frame.with_columns(pl.lit(raw.relpath).alias("_file_path")),
+        source,
+        raw.scale_factors,
+        statistical_range(),
+        [] if form_rejects is None else [(raw.relpath, form_rejects)],
     )
-    return good, problems.cast(AUDIT_SCHEMA)  # type: ignore[arg-type]
+    good, parts = checked.good, [checked.rejects]
+    if source.key_columns and good.height:
+        parts.append(_duplicates(good.select([*source.key_columns, "_file_path", "_row_number"]), source)[1])
+    problems = pl.concat(parts, how="vertical_relaxed").with_columns(pl.lit("error").alias("severity"))
+    return good.drop("_file_path"), problems.cast(AUDIT_SCHEMA)  # type: ignore[arg-type]
 
 
 def check_file(

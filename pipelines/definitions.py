@@ -5,9 +5,12 @@ runs it. Loading the location prepares the dbt manifest (`dbt parse` when the db
 than it, as on a fresh clone) in `build_definitions`, the one place that builds `defs`.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import get_asset_key_for_model
 from dagster_duckdb import DuckDBResource
@@ -28,11 +31,19 @@ from pipelines.dbt_assets import (
 )
 from pipelines.dbt_cli import dbt_executable
 from pipelines.ingest.assets import ingest_assets
+from pipelines.lib.duck import set_spill_cap
 from pipelines.lib.writer import WRITER_POOL
 from pipelines.publish import publish
 from pipelines.quality.freshness_checks import build_source_freshness_checks
 from pipelines.quality.gx_checks import gx_checks
-from pipelines.settings import duckdb_memory_limit, quiet_telemetry, raw_root, serving_path, warehouse_path
+from pipelines.settings import (
+    duckdb_max_spill,
+    duckdb_memory_limit,
+    quiet_telemetry,
+    raw_root,
+    serving_path,
+    warehouse_path,
+)
 
 
 def build_serving_copy(dbt_assets: dg.AssetsDefinition, manifest: Path) -> dg.AssetsDefinition:
@@ -58,11 +69,28 @@ def build_serving_copy(dbt_assets: dg.AssetsDefinition, manifest: Path) -> dg.As
     return serving_copy
 
 
+class WarehouseDuckDBResource(DuckDBResource):
+    """The writer's DuckDB connections (ingest loader, GX gate, freshness checks): dagster-duckdb's
+    resource, with its spill files capped by SET (`set_spill_cap`: DuckDB 2.0 does not enforce
+    max_temp_directory_size given in connect's config)."""
+
+    max_temp_directory_size: str
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with super().get_connection() as con:
+            set_spill_cap(con, self.max_temp_directory_size)
+            yield con
+
+
 def resources() -> dict[str, object]:
     return {
-        # Same memory bound as dbt's profile: DuckDB spills to disk above it.
-        "duckdb": DuckDBResource(
-            database=str(warehouse_path()), connection_config={"memory_limit": duckdb_memory_limit()}
+        # Same memory bound and spill cap as dbt's profile: DuckDB spills to disk above the memory
+        # limit, and fails (pipelines.refresh says so) rather than spill past the cap.
+        "duckdb": WarehouseDuckDBResource(
+            database=str(warehouse_path()),
+            connection_config={"memory_limit": duckdb_memory_limit()},
+            max_temp_directory_size=duckdb_max_spill(),
         ),
         # DbtCliResource.__init__ takes a DbtProject; mypy types the subclass from its fields.
         "dbt": ProjectDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),  # type: ignore[arg-type]

@@ -12,12 +12,14 @@ import contextlib
 import json
 import logging
 import os
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.lib.duck import database_problem
+from pipelines.lib.duck import database_problem, is_spill_cap_error
 from pipelines.lib.writer import RefreshBusy, writer_lock
-from pipelines.settings import raw_root, serving_path, warehouse_path
+from pipelines.settings import duckdb_max_spill, raw_root, serving_path, warehouse_path
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -111,6 +113,65 @@ def move_aside(path: Path) -> Path:
     if wal.exists():
         wal.rename(aside.with_name(aside.name + ".wal"))
     return aside
+
+
+def run_error_texts(result: dg.ExecuteInProcessResult) -> list[str]:
+    """The error texts of a failed Dagster run's steps, each with the errors that caused it (an
+    ingest step's DuckDB error; dbt's errors, which dagster-dbt copies into its own)."""
+    texts: list[str] = []
+    for event in result.get_step_failure_events():
+        data = event.step_failure_data
+        error = data.error if data else None
+        while error is not None:
+            texts.append(error.message)
+            error = error.cause or error.context
+    return texts
+
+
+# dbt's error of one node, as dbt logs it: "Runtime Error in model fct_breakdowns (models/…)".
+_DBT_NODE = re.compile(r"\w+ Error in (model|test|seed|snapshot) (\w+)")
+_NODE_KIND_ZH = {"model": "模型", "test": "测试", "seed": "种子表", "snapshot": "快照"}
+
+
+def _capped_dbt_nodes(errors: Iterable[str]) -> list[tuple[str, str]]:
+    """(kind, name) of the dbt nodes whose own error is the spill cap's, in order, each once."""
+    nodes: dict[tuple[str, str], None] = {}
+    for text in errors:
+        found = list(_DBT_NODE.finditer(text))
+        for i, m in enumerate(found):  # each node's error runs up to the next node's
+            end = found[i + 1].start() if i + 1 < len(found) else len(text)
+            if is_spill_cap_error(text[m.end() : end]):
+                nodes[(m[1], m[2])] = None
+    return list(nodes)
+
+
+def spill_cap_message(errors: Iterable[str], cap: str | None = None) -> str | None:
+    """The statistician's message when DuckDB stopped at the spill cap (SAFETY_DUCKDB_MAX_SPILL),
+    Chinese first, then English, naming the setting and the dbt models (or tests) it stopped,
+    never a path; None when none of `errors` is the cap's."""
+    errors = list(errors)
+    if not any(is_spill_cap_error(e) for e in errors):
+        return None
+    cap = cap or duckdb_max_spill()
+    nodes = _capped_dbt_nodes(errors)
+    where_zh = "(运行 dbt " + "、".join(f"{_NODE_KIND_ZH[k]} {n}" for k, n in nodes) + " 时)" if nodes else ""
+    where_en = " (dbt " + ", ".join(f"{k} {n}" for k, n in nodes) + ")" if nodes else ""
+    return (
+        f"临时磁盘空间超出上限 SAFETY_DUCKDB_MAX_SPILL(现为 {cap}){where_zh}:DuckDB 写到磁盘的临时"
+        "溢写文件达到上限,本次刷新已停止,已发布的数据未改变。请管理员在磁盘空间允许时调高 "
+        "SAFETY_DUCKDB_MAX_SPILL,或调高 SAFETY_DUCKDB_MEMORY、设 SAFETY_DBT_THREADS=1 以减少溢写,然后重新刷新。\n"
+        f"Spill exceeded the temporary-disk cap SAFETY_DUCKDB_MAX_SPILL (now {cap}){where_en}: "
+        "DuckDB's spill files reached the cap and this refresh stopped; the published data is "
+        "unchanged. Ask the administrator to raise SAFETY_DUCKDB_MAX_SPILL if the disk has room, or "
+        "to spill less with a larger SAFETY_DUCKDB_MEMORY or SAFETY_DBT_THREADS=1, then refresh again."
+    )
+
+
+def log_run_failure(result: dg.ExecuteInProcessResult) -> None:
+    """After a failed run's generic line: the cause in the statistician's words, when known."""
+    message = spill_cap_message(run_error_texts(result))
+    if message:
+        log.error("%s", message)
 
 
 def run_refresh(
@@ -239,6 +300,7 @@ def run_refresh(
                 )
                 if not ingest.success:
                     log.error("ingest failed; the serving copy was not touched / 导入失败,已发布数据未改变")
+                    log_run_failure(ingest)
                     return 1
             if incremental or full or not (first or last):  # every planned quarter is loaded
                 pending_file.unlink(missing_ok=True)
@@ -260,6 +322,7 @@ def run_refresh(
                 log.error(
                     "dbt build or publish failed; the serving copy was not touched / 构建失败,已发布数据未改变"
                 )
+                log_run_failure(transform)
                 return 1
     except RefreshBusy as exc:
         log.error("%s", exc)

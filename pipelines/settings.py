@@ -6,6 +6,10 @@ SAFETY_SERVING     the published read-only copy (default: serving.duckdb beside 
 SAFETY_PUBLIC_SERVING  serving copy of the public 全国 layer raw/public (default:
                    .warehouse/public/serving.duckdb), the dashboard's benchmark; absent = none
 SAFETY_DUCKDB_MEMORY  DuckDB memory limit of the writer's connections and dbt (default 1536MB)
+SAFETY_DUCKDB_MAX_SPILL  cap on DuckDB's spill files (its max_temp_directory_size) of the writer's
+                   connections and dbt (default 20GiB; read by dbt_project/profiles.yml too):
+                   a build that needs more fails with a message naming this variable instead of
+                   filling the disk (DuckDB's own default: 90% of the free disk)
 SAFETY_DBT_THREADS dbt models built at once (default 2; read by dbt_project/profiles.yml); 1 at
                    national county scale, where two large models at once outgrow the memory limit
 SAFETY_HOME_REGION the deployment's own region (GB/T 2260 code) where the dashboard opens (default:
@@ -48,6 +52,17 @@ def public_serving_path() -> Path:
 def duckdb_memory_limit() -> str:
     """DuckDB memory limit of the pipeline's connections (dbt's profile reads the same variable)."""
     return os.environ.get("SAFETY_DUCKDB_MEMORY", "1536MB")
+
+
+# dbt_project/profiles.yml repeats this default (it cannot import Python);
+# tests/test_spill_guard.py pins that both agree.
+DEFAULT_DUCKDB_MAX_SPILL = "20GiB"
+
+
+def duckdb_max_spill() -> str:
+    """Cap on the spill files of the pipeline's DuckDB connections and dbt (DuckDB's
+    max_temp_directory_size; dbt's profile reads the same variable)."""
+    return os.environ.get("SAFETY_DUCKDB_MAX_SPILL", DEFAULT_DUCKDB_MAX_SPILL)
 
 
 def gx_max_rows() -> int:

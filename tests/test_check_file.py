@@ -269,3 +269,62 @@ def test_place_in_drop_resubmits_and_keeps_the_previous_version(tmp_path: Path) 
     assert list_files(drop, ACCIDENTS) == [drop / "accidents" / name]
     assert place_in_drop(fixed, ACCIDENTS, drop, name).status == "unchanged"
     assert sorted(p.name for p in (drop / "accidents").iterdir()) == [name]  # no temporary file left
+
+
+def test_check_reports_exactly_what_a_load_into_a_warehouse_rejects(tmp_path: Path) -> None:
+    """One file, checked and then loaded into a real DuckDB warehouse (`load_source`, the statistical
+    range the ingest uses): the same rows are rejected for the same rules, values and messages. A
+    row rejected for its region or its date is not kept for the duplicate-key rule, so the good
+    row sharing its key is not called a duplicate (the checker once did: rows 3 and 5)."""
+    import duckdb
+
+    from pipelines.ingest.loader import load_source
+    from pipelines.lib.partitions import statistical_range
+
+    name = "331102_莲都_2025Q2.csv"
+    f = tmp_path / "raw" / "accidents" / name
+    f.parent.mkdir(parents=True)
+    row = "{id},{at},{region},工贸行业,,其它伤害,一般,1,0,0,0,1,否,快报,{reported},\n"
+    f.write_text(
+        HEADER
+        + row.format(id="D-1", at="2025-04-10 08:00:00", region="999999", reported="2025-04-10 09:00:00")
+        + row.format(id="D-1", at="2025-04-10 08:00:00", region="331102", reported="2025-04-10 09:00:00")
+        + row.format(id="D-2", at="2010-06-01 08:00:00", region="331102", reported="2025-05-02 09:00:00")
+        + row.format(id="D-2", at="2025-05-02 08:00:00", region="331102", reported="2025-05-02 09:00:00")
+        + row.format(id="D-3", at="2025-06-01 08:00:00", region="331102", reported="2025-06-01 09:00:00")
+        + row.format(id="D-3", at="2025-06-01 08:00:00", region="331102", reported="2025-06-01 09:00:00"),
+        encoding="utf-8",
+    )
+    checked = {
+        (p["row_number"], p["column_name"], p["bad_value"], p["rule"], p["message_zh"], p["message_en"])
+        for p in check_file(f, known_ids=set()).errors
+    }
+
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        result = load_source(
+            con, ACCIDENTS, tmp_path / "raw", "L1", date_range=statistical_range(), progress=lambda _m: None
+        )
+        rejected = con.execute(
+            "SELECT row_number, column_name, bad_value, rule, message_zh, message_en FROM raw.rejects"
+            " WHERE severity = 'error' AND file_path = ?",
+            [f"accidents/{name}"],
+        ).fetchall()
+        loaded = con.execute("SELECT _row_number FROM raw.accidents ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    # the checker names the file without its folder (a clerk sees no path); the load, by its path
+    in_load = {
+        (r, c, v, rule, zh.replace(f"accidents/{name}", name), en.replace(f"accidents/{name}", name))
+        for r, c, v, rule, zh, en in rejected
+    }
+    assert checked == in_load
+    assert {(r[0], r[3]) for r in checked} == {
+        (2, "unknown_region"),
+        (4, "date_out_of_range"),
+        (7, "duplicate_key"),  # of row 6, the one real duplicate
+    }
+    [(value,)] = [(r[2],) for r in checked if r[3] == "date_out_of_range"]
+    assert value == "2010-06-01"  # the date of the datetime cell, as the file-period warning shows it
+    assert loaded == [(3,), (5,), (6,)]
+    assert result.files[0].rows_rejected == 3 and result.files[0].rows_accepted == 3

@@ -37,6 +37,7 @@ LAYERS: list[tuple[str, ...]] = [
         "pipelines.data_dictionary",
         "pipelines.asof",
         "pipelines.samplegen",
+        "pipelines.spark",  # the Spark target: raw-zone export, launcher, mart comparison
     ),
     ("pipelines.check",),  # 审核: the reader, row rules, loader key checks and audit rules, loading nothing
     ("pipelines.dbt_assets",),

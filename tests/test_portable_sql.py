@@ -57,17 +57,6 @@ DENY: tuple[tuple[str, str], ...] = (
 # (model file relative to models/, construct) -> why it stays. Keep in step with the
 # "Portable SQL" paragraph of docs/scale.md.
 ALLOWED: dict[tuple[str, str], str] = {
-    ("intermediate/int_breakdowns__quarterly.sql", "unnest("): (
-        "splits a road accident's list of vehicle kinds into one row per kind; no dbt cross-database "
-        "macro explodes a list (Spark: explode(split(...)), Trino: cross join unnest(split(...)))"
-    ),
-    ("intermediate/int_breakdowns__quarterly.sql", "string_split("): (
-        "splits the vehicle-kind list (see unnest); Spark and Trino spell it split()"
-    ),
-    ("marts/fct_plan_projection.sql", "unnest("): (
-        "unnests the fan list written by the Python model int_plan_attainment__simulated; "
-        "Spark spells it explode()"
-    ),
     ("intermediate/int_submissions__quarterly.sql", "regexp_extract("): (
         "reads region code and period from free-form file names; no dbt cross-database macro; "
         "Spark and Trino have regexp_extract with the same arguments"

@@ -117,6 +117,12 @@
     '; '). One correlated subquery instead of one per comparison, so that a filter on the row's
     year still reaches the scans below (DuckDB stops pushing a filter at two). -#}
 {% macro series_break_flags(key_expr, comparisons, period_end, notes_since, breaks=none, key_column='measure_code') -%}
+    {{ return(adapter.dispatch('series_break_flags')(key_expr, comparisons, period_end, notes_since, breaks, key_column)) }}
+{%- endmacro %}
+
+{#- Spark cannot decorrelate an aggregate that mixes the outer row and the subquery's columns
+    (docs/spark_spike.md, cause 18): an engine needing another form adds <adapter>__series_break_flags. -#}
+{% macro default__series_break_flags(key_expr, comparisons, period_end, notes_since, breaks=none, key_column='measure_code') -%}
     {%- set in_notes = break_straddles('brk.effective_from', notes_since, period_end) -%}
     lateral (
         select

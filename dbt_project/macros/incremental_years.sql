@@ -36,7 +36,12 @@
     {{ return(is_incremental() and execute and flags.WHICH in ('run', 'build')) }}
 {%- endmacro %}
 
+{#- The state table and its two writers dispatch: Spark's forms are in macros/spark/. -#}
 {% macro incremental_state_table() -%}
+    {{ return(adapter.dispatch('incremental_state_table')()) }}
+{%- endmacro %}
+
+{% macro default__incremental_state_table() -%}
     {{ adapter.quote(target.database) }}.intermediate.incremental_state
 {%- endmacro %}
 
@@ -159,6 +164,10 @@
     model's hook instead, two year-incremental models finishing together on a new warehouse both
     created it, and DuckDB failed one of them (catalog write-write conflict). -#}
 {% macro create_incremental_state() -%}
+    {{ return(adapter.dispatch('create_incremental_state')()) }}
+{%- endmacro %}
+
+{% macro default__create_incremental_state() -%}
     create schema if not exists {{ adapter.quote(target.database) }}.intermediate;
     create table if not exists {{ incremental_state_table() }}
         (model varchar, year integer, part varchar, fingerprint varchar, built_at timestamp)
@@ -203,6 +212,10 @@
 
 {#- After a successful build: remember the fingerprints it was built from. -#}
 {% macro year_state_post_hook(fingerprints, keys=none) -%}
+    {{ return(adapter.dispatch('year_state_post_hook')(fingerprints, keys)) }}
+{%- endmacro %}
+
+{% macro default__year_state_post_hook(fingerprints, keys=none) -%}
     delete from {{ incremental_state_table() }} where model = '{{ this.identifier }}';
     insert into {{ incremental_state_table() }}
     select '{{ this.identifier }}', year, part, fingerprint, {{ dbt.current_timestamp() }}

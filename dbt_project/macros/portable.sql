@@ -52,3 +52,23 @@
 {% macro duckdb__int_div(numerator, denominator) -%}
     (({{ numerator }}) // ({{ denominator }}))
 {%- endmacro %}
+
+{#- One row per item of a delimited text (no dbt cross-database macro explodes a list). Used as
+    a select-list item, `{{ split_to_rows('t.kinds', "';'") }} as kind`. The default is the
+    DuckDB spelling (PostgreSQL: unnest(string_to_array(...))); Spark: macros/spark/portable.sql. -#}
+{% macro split_to_rows(text, delimiter) -%}
+    {{ return(adapter.dispatch('split_to_rows')(text, delimiter)) }}
+{%- endmacro %}
+
+{% macro default__split_to_rows(text, delimiter) -%}
+    unnest(string_split({{ text }}, {{ delimiter }}))
+{%- endmacro %}
+
+{#- One row per element of a list column (the Python models write lists of structs). -#}
+{% macro list_to_rows(list) -%}
+    {{ return(adapter.dispatch('list_to_rows')(list)) }}
+{%- endmacro %}
+
+{% macro default__list_to_rows(list) -%}
+    unnest({{ list }})
+{%- endmacro %}

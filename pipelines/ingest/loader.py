@@ -24,8 +24,9 @@ import polars as pl
 
 from pipelines.faults import fault_point
 from pipelines.lib.contracts import Source
-from pipelines.lib.parse import REJECT_SCHEMA, check_regions, parse_frame
+from pipelines.lib.parse import REJECT_SCHEMA
 from pipelines.lib.readers import FileRejected, RawFile, list_files, read_raw_file, sha256_of
+from pipelines.lib.row_rules import row_rules
 
 log = logging.getLogger(__name__)
 
@@ -431,9 +432,10 @@ class _FileTally:
 
 
 class _RowChecks:
-    """The row rules of one load over batches of files: casts and row rules (parse_frame), region
-    codes, the statistical range, the file-name period warning and the window. Good rows go to
-    the staging table; each file's rejects, warnings and counts are kept in its tally."""
+    """The row rules of one load over batches of files: the per-row rules (`row_rules`: casts and
+    row rules, region codes, official forms' 合计 checks, the statistical range; the ones
+    `safety-stats check` runs), the file-name period warning and the window. Good rows go to the
+    staging table; each file's rejects, warnings and counts are kept in its tally."""
 
     def __init__(
         self,
@@ -499,40 +501,22 @@ class _RowChecks:
         stacked = pl.concat(
             [part.with_columns(pl.lit(raw.relpath).alias("_file_path")) for raw, part, _ in pending]
         )
-        parsed = parse_frame(stacked, source, "", pending[0][0].scale_factors)
-        regions = check_regions(parsed.good, source, "")
-        good = regions.good
-        rejects = [parsed.rejects, regions.rejects]
-        # An official form's 合计 checks (official_forms.py): rows already out of `frame`.
-        rejects += [
-            raw.form_rejects.with_columns(pl.col("file_path").fill_null(raw.relpath))
-            for raw, _part, first in pending
-            if first and raw.form_rejects is not None
-        ]
+        checked = row_rules(
+            stacked,
+            source,
+            pending[0][0].scale_factors,
+            date_range,
+            # an official form's 合计 checks (official_forms.py), once per file: rows already out of `frame`
+            [
+                (raw.relpath, raw.form_rejects)
+                for raw, _part, first in pending
+                if first and raw.form_rejects is not None
+            ],
+        )
+        good = checked.good
         if source.date_column:
-            for f, starts in _quarters_of(parsed.good, source).iter_rows():
+            for f, starts in _quarters_of(checked.typed, source).iter_rows():
                 self.tallies[f].quarters.update(starts)
-        if source.date_column and date_range is not None:
-            d = pl.col(source.date_column).cast(pl.Date)
-            out = good.filter((d < date_range[0]) | (d >= date_range[1]))
-            if out.height:
-                rejects.append(
-                    out.select(
-                        pl.col("_file_path").alias("file_path"),
-                        pl.col("_row_number").alias("row_number"),
-                        pl.lit(source.date_column).alias("column_name"),
-                        pl.col(source.date_column).cast(pl.Utf8).alias("bad_value"),
-                        pl.lit("date_out_of_range").alias("rule"),
-                        pl.lit(
-                            f"日期不在统计范围内({date_range[0]} 至 {date_range[1]} 之前),可能填错年份或为未来日期"
-                        ).alias("message_zh"),
-                        pl.lit(
-                            f"Date outside the statistical range [{date_range[0]}, {date_range[1]}): "
-                            "wrong year or a future date?"
-                        ).alias("message_en"),
-                    ).cast(REJECT_SCHEMA)  # type: ignore[arg-type]
-                )
-                good = good.filter((d >= date_range[0]) & (d < date_range[1]))
         warnings = _period_warnings(good, source)
         if warnings is not None:
             for (f,), part in warnings.partition_by("file_path", as_dict=True).items():
@@ -547,8 +531,7 @@ class _RowChecks:
             good = good.filter(in_window)
         for f, n in good.group_by("_file_path").len().iter_rows():
             self.tallies[f].report.rows_accepted += n  # less the duplicates, found once all are staged
-        found = pl.concat(rejects, how="vertical_relaxed").cast(REJECT_SCHEMA)  # type: ignore[arg-type]
-        for (f,), part in found.partition_by("file_path", as_dict=True).items():
+        for (f,), part in checked.rejects.partition_by("file_path", as_dict=True).items():
             raw = files[str(f)]
             self.tallies[raw.relpath].rejects.append(
                 _with_content(part, raw).with_columns(pl.lit(raw.sha256).alias("file_sha256"))

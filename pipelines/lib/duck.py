@@ -1,7 +1,8 @@
-"""Small DuckDB catalogue helpers shared by the loader, the dbt wrapper and the publisher."""
+"""Small DuckDB helpers shared by the loader, the dbt wrapper, the publisher and the writer lock."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -14,6 +15,31 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
         [schema, table],
     ).fetchone()
     return bool(row and row[0])
+
+
+def spill_dir(database: Path) -> Path:
+    """DuckDB's default temp_directory of a database file: `<file>.tmp` beside it (DuckDB 2.0:
+    `warehouse.duckdb` spills into `warehouse.duckdb.tmp/`, files named `duckdb_temp_<pid>_…`)."""
+    return database.with_name(database.name + ".tmp")
+
+
+def set_spill_cap(con: duckdb.DuckDBPyConnection, cap: str) -> None:
+    """Cap the database's spill files at `cap` (e.g. "20GiB"): DuckDB's max_temp_directory_size,
+    by SET. DuckDB 2.0.0 shows the setting when it is given in `duckdb.connect(config=…)` but does
+    not enforce it (measured: 400 MB spilled under a 1 MiB cap); a SET is enforced. It is a global
+    setting: it holds for every connection to the same database instance."""
+    con.execute(f"SET max_temp_directory_size = '{cap.replace(chr(39), chr(39) * 2)}'")
+
+
+# DuckDB's error when a spill would pass max_temp_directory_size ("Out of Memory Error: failed to
+# offload data block of size … This limit was set by the 'max_temp_directory_size' setting.").
+# Quotes optional: dbt and Dagster may re-quote the text they carry.
+SPILL_CAP_ERROR = re.compile(r"limit was set by the \W{0,2}max_temp_directory_size\W{0,2} setting")
+
+
+def is_spill_cap_error(text: str) -> bool:
+    """True when an error text (DuckDB's, or dbt's or Dagster's carrying it) is the spill cap's."""
+    return SPILL_CAP_ERROR.search(text) is not None
 
 
 # A DuckDB file is its headers (one main and two database headers of 4 KiB) then its blocks.

@@ -85,7 +85,7 @@ road_kind_lists as (
     select distinct accident_id, region_code, occurred_at, _released_on, deaths,
         nullif(trim(kind), '') as vehicle_kind
     from (
-        select r.*, unnest(string_split(replace(replace(coalesce(r.vehicle_kinds, ''), '；', ';'), '、', ';'), ';')) as kind
+        select r.*, {{ split_to_rows("replace(replace(coalesce(r.vehicle_kinds, ''), '；', ';'), '、', ';')", "';'") }} as kind
         from road as r
     ) as k
 ),

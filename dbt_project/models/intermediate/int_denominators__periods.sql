@@ -25,7 +25,8 @@ year_bounds as (
 
 years as (
     -- Every year from the first with data to the one after the last (the spine holds 200 years).
-    select b.first_year + s.generated_number - 1 as year
+    -- bigint on every engine: dbt.generate_series sums powers of two, a double on Spark
+    select cast(b.first_year + s.generated_number - 1 as {{ dbt.type_bigint() }}) as year
     from year_bounds as b
     cross join ({{ dbt.generate_series(200) }}) as s
     where b.first_year + s.generated_number - 1 <= b.last_year

@@ -119,7 +119,7 @@ factored as (
             j.*,
             d.phi,
             d.phi_basis,
-            case j.period_type when 'month' then 1 / 12.0 else j.month / 12.0 end as year_share,
+            case j.period_type when 'month' then 1 / 12e0 else j.month / 12e0 end as year_share,
             {%- for role in ['cur', 'yoy'] %}
             case
                 when j.count_model <> 'compound_poisson' then 1.0

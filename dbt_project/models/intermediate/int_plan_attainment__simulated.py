@@ -14,6 +14,7 @@ import polars as pl
 import pipelines.lib.attainment as attainment_code
 import pipelines.lib.projection as projection_code
 from pipelines.lib.attainment import annual_values, assess_targets, break_years, indicator_registry
+from pipelines.lib.dbt_frames import to_engine, to_polars
 
 
 def _fingerprint(*frames: pl.DataFrame) -> str:
@@ -31,7 +32,7 @@ def _fingerprint(*frames: pl.DataFrame) -> str:
 def _previous(session, this, fingerprint: str) -> pl.DataFrame | None:
     """The table as built last time, if it was built from the same inputs and code."""
     try:
-        previous = session.sql(f"select * from {this}").pl()
+        previous = to_polars(session.sql(f"select * from {this}"))
     except Exception:  # first build: no table yet
         return None
     if "_inputs_fingerprint" not in previous.columns or previous.height == 0:
@@ -41,20 +42,19 @@ def _previous(session, this, fingerprint: str) -> pl.DataFrame | None:
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    registry = indicator_registry(dbt.ref("indicators").pl(), dbt.ref("measures").pl())
+    registry = indicator_registry(to_polars(dbt.ref("indicators")), to_polars(dbt.ref("measures")))
     targets = (
-        dbt.ref("fct_plan_progress")
-        .pl()
+        to_polars(dbt.ref("fct_plan_progress"))
         .join(registry.select("indicator_code", pl.col("kind").alias("indicator_kind")), on="indicator_code")
     )
-    annual = annual_values(dbt.ref("fct_indicator_values").filter("period_type = 'year'").pl(), registry)
+    annual = annual_values(to_polars(dbt.ref("fct_indicator_values").filter("period_type = 'year'")), registry)
     # unrestated series breaks of each indicator's numerator: the fit starts after the latest
-    series_breaks = dbt.ref("series_breaks").pl().select("measure_code", "effective_from", "restated_base")
+    series_breaks = to_polars(dbt.ref("series_breaks")).select("measure_code", "effective_from", "restated_base")
     fingerprint = _fingerprint(registry, targets, annual, series_breaks)
     previous = _previous(session, dbt.this, fingerprint)
     if previous is not None:
-        return previous.to_arrow()
+        return to_engine(previous, session)
     breaks = break_years(series_breaks, registry.select("indicator_code", "numerator_measure"))
     result = pl.from_arrow(assess_targets(targets, annual, breaks))
     assert isinstance(result, pl.DataFrame)
-    return result.with_columns(pl.lit(fingerprint).alias("_inputs_fingerprint")).to_arrow()
+    return to_engine(result.with_columns(pl.lit(fingerprint).alias("_inputs_fingerprint")), session)

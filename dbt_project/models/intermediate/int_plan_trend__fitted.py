@@ -8,14 +8,14 @@ model of int_plan_attainment__simulated (one implementation: pipelines/lib/proje
 import polars as pl
 
 from pipelines.lib.attainment import annual_values, break_years, indicator_registry, trend_targets
+from pipelines.lib.dbt_frames import to_engine, to_polars
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    registry = indicator_registry(dbt.ref("indicators").pl(), dbt.ref("measures").pl())
+    registry = indicator_registry(to_polars(dbt.ref("indicators")), to_polars(dbt.ref("measures")))
     targets = (
-        dbt.ref("plan_targets")
-        .pl()
+        to_polars(dbt.ref("plan_targets"))
         .select(
             "target_id",
             "region_code",
@@ -27,7 +27,7 @@ def model(dbt, session):
         )
         .join(registry.select("indicator_code", pl.col("kind").alias("indicator_kind")), on="indicator_code")
     )
-    annual = annual_values(dbt.ref("fct_indicator_values").filter("period_type = 'year'").pl(), registry)
-    series_breaks = dbt.ref("series_breaks").pl().select("measure_code", "effective_from", "restated_base")
+    annual = annual_values(to_polars(dbt.ref("fct_indicator_values").filter("period_type = 'year'")), registry)
+    series_breaks = to_polars(dbt.ref("series_breaks")).select("measure_code", "effective_from", "restated_base")
     breaks = break_years(series_breaks, registry.select("indicator_code", "numerator_measure"))
-    return trend_targets(targets, annual, breaks)
+    return to_engine(trend_targets(targets, annual, breaks), session)

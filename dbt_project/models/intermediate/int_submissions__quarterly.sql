@@ -72,10 +72,11 @@ horizon as (
 
 named_periods as (
     -- Region code first, then a year or a quarter: 330300_温州_2025Q2.xlsx, 450000_广西_2021.csv.
+    -- [0-9], not \d: Spark reads a backslash in a string literal as an escape (\d becomes d).
     select
         source,
         file_path,
-        regexp_extract({{ dbt.split_part('file_path', "'/'", -1) }}, '^(\d{6})', 1) as unit_region_code,
+        regexp_extract({{ dbt.split_part('file_path', "'/'", -1) }}, '^([0-9]{6})', 1) as unit_region_code,
         file_period_start,
         file_period_end
     from files
@@ -153,7 +154,7 @@ select
     coalesce(r.is_resubmitted, false) as is_resubmitted,
     case
         when r.unit_id is null or r.in_initial_load then null
-        else greatest({{ dbt.datediff('e.deadline', 'cast(r.first_received_at as date)', 'day') }}, 0)
+        else greatest(cast({{ dbt.datediff('e.deadline', 'cast(r.first_received_at as date)', 'day') }} as {{ dbt.type_bigint() }}), 0)
     end as days_late,
     case
         when r.unit_id is null and {{ reference_date() }} <= e.deadline then 'pending'

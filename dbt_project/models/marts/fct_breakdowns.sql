@@ -143,7 +143,7 @@ select
     case when c.is_complete then 'complete' else 'partial' end as completeness,
     c.k_children_complete as coverage_k,
     c.n_children as coverage_n,
-    c.n_records,
+    cast(c.n_records as {{ dbt.type_bigint() }}) as n_records,  -- DuckDB's sum() is HUGEINT; bigint on every engine
     c.yoy_abs,
     c.yoy_pct,
     c.released_on

@@ -85,7 +85,7 @@ select
     t.missing_units,
     t.coverage_k,
     t.coverage_n,
-    t.n_records,
+    cast(t.n_records as {{ dbt.type_bigint() }}) as n_records,  -- DuckDB's sum() is HUGEINT; bigint on every engine
     t.records_value,
     t.report_value,
     t.yoy_base_value, t.yoy_abs, t.yoy_pct,

@@ -2,7 +2,7 @@
 -- value after data_through_year (expected value and the 5/25/50/75/95th percentiles of the
 -- simulated values, sampling noise included). The row for data_through_year itself is the
 -- observed value, so the fan joins the observed line.
-with sim as (select target_id, data_through_year, unnest(fan) as f from {{ ref('int_plan_attainment__simulated') }})
+with sim as (select target_id, data_through_year, {{ list_to_rows('fan') }} as f from {{ ref('int_plan_attainment__simulated') }})
 
 select
     target_id,

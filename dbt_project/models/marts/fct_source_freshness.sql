@@ -82,11 +82,12 @@ select
     case when j.complete_index is null then null else j.quarters_behind end as quarters_behind,
     case
         when j.quarters_behind > 0
-            then {{ dbt.datediff(
+            -- bigint on every engine (Spark's datediff is int)
+            then cast({{ dbt.datediff(
                 submission_deadline('qn.quarter_end', 'j.deadline_day'),
                 'j.reference_date',
                 'day'
-            ) }}
+            ) }} as {{ dbt.type_bigint() }})
         else 0
     end as days_overdue,
     case

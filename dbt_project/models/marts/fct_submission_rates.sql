@@ -14,9 +14,9 @@ select
     count(case when is_resubmitted then 1 end) as n_resubmitted,
     count(case when is_on_time then 1 end) as n_on_time,
     count(case when is_on_time is not null then 1 end) as n_timed,
-    round(100.0 * count(case when status not in ('pending', 'missing') then 1 end)
+    round(100e0 * count(case when status not in ('pending', 'missing') then 1 end)
         / nullif(count(case when status <> 'pending' then 1 end), 0), 1) as submission_rate_pct,
-    round(100.0 * count(case when is_on_time then 1 end)
+    round(100e0 * count(case when is_on_time then 1 end)
         / nullif(count(case when is_on_time is not null then 1 end), 0), 1) as timeliness_rate_pct,
     {{ dbt.listagg("case when status = 'missing' then unit_id end", "', '", 'order by unit_id') }} as missing_units
 from {{ ref('fct_submissions') }}
