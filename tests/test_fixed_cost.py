@@ -116,7 +116,12 @@ def test_dbt_code_hash_follows_content_not_timestamps(
     shutil.copytree(
         ROOT / "dbt_project", root / "dbt_project", ignore=shutil.ignore_patterns("target", "logs")
     )
-    for rel in ("pipelines/dbt_udfs.py", "pipelines/lib/poisson.py"):
+    python = [p.relative_to(ROOT) for p in state.python_files()]
+    # the UDFs, the Python models and what they import, down to the statistics they call
+    assert {"pipelines/lib/poisson.py", "pipelines/lib/dispersion.py", "pipelines/lib/projection.py"} <= {
+        p.as_posix() for p in python
+    }
+    for rel in python:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / rel, root / rel)
     base = dbt_code_hash()  # of this checkout
@@ -133,7 +138,11 @@ def test_dbt_code_hash_follows_content_not_timestamps(
     model.write_bytes(original)
     assert state.dbt_code_hash() == base
     (root / "pipelines" / "lib" / "poisson.py").write_text("# changed UDF code\n", encoding="utf-8")
-    assert state.dbt_code_hash() not in (base, changed)
+    udf_changed = state.dbt_code_hash()
+    assert udf_changed not in (base, changed)
+    # a module only the UDFs' imports reach (the dispersed intervals): a change rebuilds too
+    (root / "pipelines" / "lib" / "dispersion.py").write_text("# changed\n", encoding="utf-8")
+    assert state.dbt_code_hash() not in (base, changed, udf_changed)
 
 
 def test_one_gx_context_validates_every_frame(
