@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from pipelines.settings import DBT_PROJECT_DIR
+
 
 def _log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S', time.gmtime())} UTC] {message}", flush=True)
@@ -78,10 +80,6 @@ def compare(args: argparse.Namespace) -> int:
     return 0 if all(r.status == "equal" for r in results) else 1
 
 
-def session_project_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "dbt_project"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.spark", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -99,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--exclude", nargs="*", help="dbt --exclude")
     b.add_argument("--threads", type=int, default=1)
     b.add_argument(
-        "--project-dir", type=Path, default=session_project_dir(), help="dbt project (default: dbt_project/)"
+        "--project-dir", type=Path, default=DBT_PROJECT_DIR, help="dbt project (default: dbt_project/)"
     )
     b.add_argument(
         "--driver-memory", default=None, help="spark.driver.memory (default: the example profile's)"

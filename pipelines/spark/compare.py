@@ -17,8 +17,9 @@ from pathlib import Path
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parents[2]
-MARTS = ROOT / "dbt_project" / "models" / "marts"
+from pipelines.settings import DBT_PROJECT_DIR
+
+MARTS = DBT_PROJECT_DIR / "models" / "marts"
 SCHEMA = "marts"
 ROUNDED = ("DOUBLE", "FLOAT", "REAL", "DECIMAL")
 

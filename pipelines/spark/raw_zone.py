@@ -18,8 +18,7 @@ from typing import Any
 import duckdb
 import yaml  # type: ignore[import-untyped]
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCES_YML = ROOT / "dbt_project" / "models" / "staging" / "_raw__sources.yml"
+from pipelines.settings import DBT_PROJECT_DIR
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class Exported:
 def source_tables() -> list[tuple[str, str]]:
     """(schema, table) of every dbt source the models read (serving-only sources excluded)."""
     out: list[tuple[str, str]] = []
-    for yml in sorted((ROOT / "dbt_project" / "models").rglob("_*sources*.yml")):
+    for yml in sorted((DBT_PROJECT_DIR / "models").rglob("_*sources*.yml")):
         for source in (yaml.safe_load(yml.read_text(encoding="utf-8")) or {}).get("sources", []):
             if (source.get("meta") or {}).get("serving_only"):
                 continue

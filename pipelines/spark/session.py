@@ -18,8 +18,9 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
-ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT = ROOT / "dbt_project"
+from pipelines.settings import DBT_PROJECT_DIR as DBT_PROJECT
+from pipelines.settings import PROJECT_ROOT as ROOT
+
 EXAMPLE_PROFILE = DBT_PROJECT / "profiles.spark.example.yml"
 JAVA_17 = Path("/usr/lib/jvm/java-17-openjdk-amd64")
 PROFILE_NAME = "safety_stats"
@@ -113,34 +114,11 @@ def start(work: Path, driver_memory: str | None = None) -> Any:
 # --- dbt Python models on the session ---------------------------------------------------------
 
 
-def to_spark(df: Any, spark: Any) -> Any:
-    """A model's result as a Spark DataFrame: the project's Python models return polars or Arrow
-    (DuckDB's way); dbt-spark's materialization takes Spark or pandas frames only."""
-    import pyarrow as pa
-
-    if hasattr(df, "to_arrow") and not isinstance(df, pa.Table):  # polars
-        df = df.to_arrow()
-    if isinstance(df, pa.Table):
-        fields = [
-            pa.field(f.name, pa.string())
-            if pa.types.is_large_string(f.type) or pa.types.is_string_view(f.type)
-            else f
-            for f in df.schema
-        ]
-        return spark.createDataFrame(df.cast(pa.schema(fields)))
-    return df
-
-
-def _polars_of(df: Any) -> Any:
-    import polars as pl
-
-    return pl.from_arrow(df.toArrow())
-
-
 class SessionPythonJobHelper:
     """dbt-spark submission method `session`: runs the compiled model in this process on the
-    running SparkSession. The compiled code writes with file_format delta by default (no Delta
-    jars here): written as parquet."""
+    running SparkSession. The models read and return through pipelines/lib/dbt_frames.py, which
+    gives Spark a Spark DataFrame. The compiled code writes with file_format delta by default (no
+    Delta jars here): written as parquet."""
 
     def __init__(self, parsed_model: dict[str, Any], credentials: Any) -> None:
         self.name = str(parsed_model.get("alias") or parsed_model.get("name") or "python_model")
@@ -149,24 +127,20 @@ class SessionPythonJobHelper:
         from pyspark.sql import SparkSession
 
         spark = SparkSession.builder.getOrCreate()
-        code = compiled_code.replace("df = model(dbt, spark)", "df = _to_spark(model(dbt, spark), spark)", 1)
-        code = code.replace('.format("delta")', '.format("parquet")')
-        scope: dict[str, Any] = {"spark": spark, "_to_spark": to_spark, "__name__": f"dbt_model_{self.name}"}
+        code = compiled_code.replace('.format("delta")', '.format("parquet")')
+        scope: dict[str, Any] = {"spark": spark, "__name__": f"dbt_model_{self.name}"}
         exec(compile(code, f"<dbt python model {self.name}>", "exec"), scope)
 
 
 def install_python_models() -> None:
     """Adds the `session` submission method to dbt-spark (no extension point: a patch) and makes
-    it the default; Spark DataFrames get `.pl()` (DuckDB relations' polars export) for the
-    models' reads."""
+    it the default."""
     from dbt.adapters.spark.impl import SparkAdapter
-    from pyspark.sql import DataFrame
 
     helpers = dict(SparkAdapter.python_submission_helpers.fget(None))  # type: ignore[attr-defined]
     helpers["session"] = SessionPythonJobHelper
     SparkAdapter.python_submission_helpers = property(lambda self: helpers)  # type: ignore[assignment]
     SparkAdapter.default_python_submission_method = property(lambda self: "session")  # type: ignore[assignment]
-    DataFrame.pl = _polars_of  # type: ignore[attr-defined]
 
 
 # --- dbt --------------------------------------------------------------------------------------
