@@ -5,6 +5,7 @@ Importing this module runs nothing: the code location (`pipelines.definitions`) 
 fresh clone) and then `build_warehouse_dbt_assets(manifest)`.
 """
 
+import fcntl
 import hashlib
 import json
 import os
@@ -48,10 +49,20 @@ def prepare_manifest() -> Path:
     (never `compile`: it would open DuckDB). dagster-dbt's `DbtProject.prepare_if_dev()` parses
     only under `dagster dev`; the CLI refresh and the tests need the manifest too."""
     manifest = Path(dbt_project.manifest_path)
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
+    if _manifest_is_fresh(manifest):
         return manifest
-    subprocess.run(dbt_args("parse"), check=True, env=dbt_env(), cwd=DBT_PROJECT_DIR)
+    # One parser at a time: two processes starting together (pytest workers, a refresh beside
+    # `dagster dev`) both found it stale, and one read the file while the other rewrote it.
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / ".manifest.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _manifest_is_fresh(manifest):  # another process may have parsed meanwhile
+            subprocess.run(dbt_args("parse"), check=True, env=dbt_env(), cwd=DBT_PROJECT_DIR)
     return manifest
+
+
+def _manifest_is_fresh(manifest: Path) -> bool:
+    return manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime()
 
 
 PUBLISHED_SCHEMA = "marts"

@@ -3,7 +3,9 @@ CI, and not in a refresh (`pipelines.dbt_assets.REFRESH_EXCLUDES`): each one rec
 view chain over every year, which at a national drop is where the build ran out of memory
 (docs/scale.md). A refresh relies on the mart's own grain test instead. These tests check the
 claim that makes that safe: each tagged test is on a view whose rows reach the mart, the mart's
-grain test runs in every refresh, and a fan-out in the views fails it.
+grain test runs in every refresh, and a fan-out in the views fails it. The two statistics models
+at the end of the chain are year-incremental tables: their grain tests scan a table, not the view
+chain, and run in every refresh.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tests.conftest import ROOT, refresh_log, run_dbt
 MODELS = ROOT / "dbt_project" / "models"
 MART = "model.safety_stats.fct_indicator_values"
 MART_KEY = ["region_code", "indicator_code", "period_type", "period"]
+STATISTICS_TABLES = ("int_indicator_values__statistics", "int_indicator_values__months_statistics")
 
 
 def declared_view_grain_models() -> set[str]:
@@ -71,7 +74,7 @@ def test_view_grain_tests_pass_here_and_a_refresh_runs_the_marts_instead(
     tested = {nodes[r["unique_id"]]["attached_node"] for r in results}
     # the selector ran exactly the tests the YAML tags, one per view (nothing silently dropped)
     assert {t.split(".")[-1] for t in tested} == declared_view_grain_models()
-    assert len(results) == len(tested) == 9, sorted(tested)
+    assert len(results) == len(tested) == 7, sorted(tested)
 
     mart_tests = [
         n
@@ -92,13 +95,16 @@ def test_view_grain_tests_pass_here_and_a_refresh_runs_the_marts_instead(
     assert f"PASS {mart_tests[0]['name']}" in log
     ran_in_refresh = set(re.findall(r"PASS (unique_combination_of_columns_\S+)", log))
     assert not {nodes[r["unique_id"]]["name"] for r in results} & ran_in_refresh
+    for table in STATISTICS_TABLES:  # tables now: their grain tests run in the refresh
+        assert nodes[f"model.safety_stats.{table}"]["config"]["materialized"] == "incremental"
+        assert any(t.startswith(f"unique_combination_of_columns_{table}_") for t in ran_in_refresh), table
 
 
-def test_a_fan_out_in_the_views_fails_their_test_and_the_marts_grain_test(
+def test_a_fan_out_in_the_views_fails_their_test_and_a_grain_test_of_the_refresh(
     sample_warehouse: Path, tmp_path: Path
 ) -> None:
     """One base value doubled (a join fan-out, as bad code or a duplicated input would make it):
-    the view test finds it, and so does the refresh's build of the mart without the view tests."""
+    the view test finds it, and so does the refresh's build of the chain without the view tests."""
     wh = copy_warehouse(sample_warehouse, tmp_path)
     with duckdb.connect(str(wh)) as con:
         con.execute(
@@ -110,12 +116,14 @@ def test_a_fan_out_in_the_views_fails_their_test_and_the_marts_grain_test(
     assert views.returncode != 0, views.stdout[-4000:]
     assert "FAIL 1 unique_combination_of_columns_int_indicator_values__periods_" in views.stdout
 
-    # the refresh's own dbt arguments, narrowed to the mart
-    build = run_dbt(
-        *dbt_build_args(False), "--select", "fct_indicator_values", warehouse=wh, tmp_path=tmp_path / "mart"
-    )
+    # the refresh's own dbt arguments, narrowed to the chain after the views (the base table is
+    # not rebuilt, so the doubled row stays); its year-incremental build sees the changed year
+    chain = ["int_indicator_values__input_fingerprints", *STATISTICS_TABLES, "fct_indicator_values"]
+    build = run_dbt(*dbt_build_args(False), "--select", *chain, warehouse=wh, tmp_path=tmp_path / "mart")
     assert build.returncode != 0, build.stdout[-4000:]
-    # the doubled quarter, and the values that take it as their 同比 or 环比 base
-    assert re.search(r"FAIL \d+ unique_combination_of_columns_fct_indicator_values_", build.stdout), (
-        build.stdout[-4000:]
-    )
+    # the doubled quarter, and the values that take it as their 同比 or 环比 base: the first
+    # table of the chain fails its grain test in the refresh, and nothing after it is built
+    assert re.search(
+        r"FAIL \d+ unique_combination_of_columns_int_indicator_values__statistics_", build.stdout
+    ), build.stdout[-4000:]
+    assert re.search(r"SKIP relation \S*fct_indicator_values", build.stdout), build.stdout[-4000:]

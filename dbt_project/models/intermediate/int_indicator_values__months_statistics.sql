@@ -11,8 +11,21 @@
 --   intervals, 同比 rate ratios and p-values from the same UDFs; q-values by Benjamini–Hochberg
 --   within each family region × period_type × period × headline, as for quarters.
 -- The columns are those of int_indicator_values__statistics the mart reads, with month and mom_*.
--- A view over every year: the mart's year-incremental build keeps only the years it rebuilds.
-{{ config(materialized='view') }}
+-- Year-incremental like the mart (macros/incremental_years.sql, inputs in
+-- macros/marts/fct_indicator_values_inputs.sql): a build computes only the years whose inputs
+-- changed and the five after each (this lane has no plan-period rows); a family lies within
+-- one year, so a year's rows need no other year's statistics. As a view over every year, each
+-- build computed the whole lane whatever the mart kept: its filter did not reach past the
+-- Benjamini–Hochberg windows.
+{{ config(
+    materialized='incremental',
+    on_schema_change='sync_all_columns',
+    full_refresh=(true if var('as_of', none) else none),
+    pre_hook="{{ year_state_pre_hook(indicator_values_fingerprints(), years_after=fct_indicator_values_years_after(), always_rebuilt=fct_indicator_values_always_rebuilt()) }}",
+    post_hook="{{ year_state_post_hook(indicator_values_fingerprints()) }}",
+) }}
+-- depends_on: {{ ref('int_indicator_values__input_fingerprints') }}
+{%- set rebuilt = indicator_values_rebuilt_years() %}
 {%- set clusters = ref('int_record_measures__clusters') %}
 with missing_by_region as (
     select s.source, s.quarter_start, s.unit_id, cl.ancestor_code as region_code
@@ -41,6 +54,7 @@ compared as (
         case when c.period_type = 'month' then {{ quarter_start('c.year', 'c.quarter') }} else c.period_start end
             as quarters_from
     from {{ ref('int_indicator_values__months_compared') }} as c
+    where {{ indicator_values_rebuilt_rows(rebuilt, 'c', plan_periods=false) }}
 ),
 
 missing as (

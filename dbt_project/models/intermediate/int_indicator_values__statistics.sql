@@ -20,8 +20,21 @@
 -- rest; within it Benjamini–Hochberg q-values control the false-discovery rate at 5%:
 -- significant when q < 0.05, within_noise ("no evidence of change") otherwise, partial_coverage
 -- when either side rests on partial data. reliability = 'low' below 20 effective events (ONS).
--- A view over every year: the mart's year-incremental build keeps only the years it rebuilds.
-{{ config(materialized='view') }}
+-- Year-incremental like the mart (macros/incremental_years.sql, inputs in
+-- macros/marts/fct_indicator_values_inputs.sql): a build computes only the years whose inputs
+-- changed and the five after each, and the plan-period rows; a family (below) lies within one
+-- year, so a year's rows need no other year's statistics. As a view over every year, each
+-- build computed the whole chain whatever the mart kept: its filter did not reach past the
+-- Benjamini–Hochberg windows.
+{{ config(
+    materialized='incremental',
+    on_schema_change='sync_all_columns',
+    full_refresh=(true if var('as_of', none) else none),
+    pre_hook="{{ year_state_pre_hook(indicator_values_fingerprints(), years_after=fct_indicator_values_years_after(), always_rebuilt=fct_indicator_values_always_rebuilt()) }}",
+    post_hook="{{ year_state_post_hook(indicator_values_fingerprints()) }}",
+) }}
+-- depends_on: {{ ref('int_indicator_values__input_fingerprints') }}
+{%- set rebuilt = indicator_values_rebuilt_years() %}
 {%- set missing = ref('int_indicator_values__missing') %}
 {%- set clusters = ref('int_record_measures__clusters') %}
 with joined as (
@@ -60,6 +73,7 @@ with joined as (
             c.region_code = m5.region_code and c.indicator_code = m5.indicator_code
             and c.period_type = m5.period_type and c.quarter is not distinct from m5.quarter
             and c.year = m5.year
+    where {{ indicator_values_rebuilt_rows(rebuilt, 'c') }}
 ),
 
 pooled_clusters as (

@@ -20,19 +20,21 @@
 -- changed since the last build (base values, missing submissions; macros/marts/
 -- fct_indicator_values_inputs.sql) and the five years after each (同比, 环比 and the previous
 -- five-year mean read up to five years back); the plan-period rows are rebuilt at every build;
--- a change to a seed or to the dbt code rebuilds every year. The intermediates are views over
--- every year; the filter below keeps the years rebuilt, and reaches their scans. Columns added
+-- a change to a seed or to the dbt code rebuilds every year. The inputs' fingerprints are
+-- computed once a build (int_indicator_values__input_fingerprints); the two statistics tables
+-- it reads are year-incremental by the same rule, so the years rebuilt here are read from
+-- tables, not recomputed through views over every year. Columns added
 -- by a code change are appended, and every year is rebuilt then (the code hash changed), so no
 -- row keeps an empty new column.
 {{ config(
     materialized='incremental',
     on_schema_change='append_new_columns',
     full_refresh=(true if var('as_of', none) else none),
-    pre_hook="{{ year_state_pre_hook(fct_indicator_values_inputs(), years_after=fct_indicator_values_years_after(), always_rebuilt=fct_indicator_values_always_rebuilt()) }}",
-    post_hook="{{ year_state_post_hook(fct_indicator_values_inputs()) }}",
+    pre_hook="{{ year_state_pre_hook(indicator_values_fingerprints(), years_after=fct_indicator_values_years_after(), always_rebuilt=fct_indicator_values_always_rebuilt()) }}",
+    post_hook="{{ year_state_post_hook(indicator_values_fingerprints()) }}",
 ) }}
-{%- set year_incremental = year_incremental_build() %}
-{%- set rebuild = rebuild_plan(fct_indicator_values_inputs(), years_after=fct_indicator_values_years_after()).get('years', []) if year_incremental else [] %}
+-- depends_on: {{ ref('int_indicator_values__input_fingerprints') }}
+{%- set rebuilt = indicator_values_rebuilt_years() %}
 {%- set text = dbt.type_string() %}
 {%- set stat_columns -%}
 region_code, indicator_code, period_type, period, year, quarter, years_elapsed, period_start,
@@ -133,7 +135,5 @@ from (
 ) as t
 inner join {{ ref('indicators') }} as i on t.indicator_code = i.indicator_code
 left join {{ ref('regions') }} as rg on t.region_code = rg.region_code
-{%- if year_incremental %}
--- the years rebuilt; the plan-period rows at every build
-where t.year in ({{ year_list(rebuild) }}) or {{ fct_indicator_values_always_rebuilt() }}
-{%- endif %}
+-- the years rebuilt and the plan-period rows (every row on a full build)
+where {{ indicator_values_rebuilt_rows(rebuilt, 't') }}
