@@ -158,8 +158,13 @@ def test_incremental_refresh_reloads_only_the_quarters_of_new_changed_and_remove
             "(inputs changed, or one of the 5 year(s) before did) / 按年增量重算"
         ],
     ]
-    # the two statistics tables it reads are year-incremental by the same rule: the same years
-    for table in ("int_indicator_values__statistics", "int_indicator_values__months_statistics"):
+    # the tables of its chain (monthly values, both statistics) are year-incremental by the same
+    # rule: the same years
+    for table in (
+        "int_indicator_values__months",
+        "int_indicator_values__statistics",
+        "int_indicator_values__months_statistics",
+    ):
         years = [re.findall(rf"{table}: rebuilding (.*?) \(", log) for log in (second, third)]
         assert years == [["3 year(s): 2024, 2025, 2026"], ["2 year(s): 2025, 2026"]], (table, years)
 

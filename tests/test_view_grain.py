@@ -3,8 +3,8 @@ CI, and not in a refresh (`pipelines.dbt_assets.REFRESH_EXCLUDES`): each one rec
 view chain over every year, which at a national drop is where the build ran out of memory
 (docs/scale.md). A refresh relies on the mart's own grain test instead. These tests check the
 claim that makes that safe: each tagged test is on a view whose rows reach the mart, the mart's
-grain test runs in every refresh, and a fan-out in the views fails it. The two statistics models
-at the end of the chain are year-incremental tables: their grain tests scan a table, not the view
+grain test runs in every refresh, and a fan-out in the views fails it. The monthly values and the
+two statistics models are year-incremental tables: their grain tests scan a table, not the view
 chain, and run in every refresh.
 """
 
@@ -25,7 +25,11 @@ from tests.conftest import ROOT, refresh_log, run_dbt
 MODELS = ROOT / "dbt_project" / "models"
 MART = "model.safety_stats.fct_indicator_values"
 MART_KEY = ["region_code", "indicator_code", "period_type", "period"]
-STATISTICS_TABLES = ("int_indicator_values__statistics", "int_indicator_values__months_statistics")
+CHAIN_TABLES = (  # year-incremental tables of the chain
+    "int_indicator_values__months",
+    "int_indicator_values__statistics",
+    "int_indicator_values__months_statistics",
+)
 
 
 def declared_view_grain_models() -> set[str]:
@@ -74,7 +78,7 @@ def test_view_grain_tests_pass_here_and_a_refresh_runs_the_marts_instead(
     tested = {nodes[r["unique_id"]]["attached_node"] for r in results}
     # the selector ran exactly the tests the YAML tags, one per view (nothing silently dropped)
     assert {t.split(".")[-1] for t in tested} == declared_view_grain_models()
-    assert len(results) == len(tested) == 7, sorted(tested)
+    assert len(results) == len(tested) == 6, sorted(tested)
 
     mart_tests = [
         n
@@ -95,7 +99,7 @@ def test_view_grain_tests_pass_here_and_a_refresh_runs_the_marts_instead(
     assert f"PASS {mart_tests[0]['name']}" in log
     ran_in_refresh = set(re.findall(r"PASS (unique_combination_of_columns_\S+)", log))
     assert not {nodes[r["unique_id"]]["name"] for r in results} & ran_in_refresh
-    for table in STATISTICS_TABLES:  # tables now: their grain tests run in the refresh
+    for table in CHAIN_TABLES:  # tables now: their grain tests run in the refresh
         assert nodes[f"model.safety_stats.{table}"]["config"]["materialized"] == "incremental"
         assert any(t.startswith(f"unique_combination_of_columns_{table}_") for t in ran_in_refresh), table
 
@@ -118,7 +122,7 @@ def test_a_fan_out_in_the_views_fails_their_test_and_a_grain_test_of_the_refresh
 
     # the refresh's own dbt arguments, narrowed to the chain after the views (the base table is
     # not rebuilt, so the doubled row stays); its year-incremental build sees the changed year
-    chain = ["int_indicator_values__input_fingerprints", *STATISTICS_TABLES, "fct_indicator_values"]
+    chain = ["int_indicator_values__input_fingerprints", *CHAIN_TABLES, "fct_indicator_values"]
     build = run_dbt(*dbt_build_args(False), "--select", *chain, warehouse=wh, tmp_path=tmp_path / "mart")
     assert build.returncode != 0, build.stdout[-4000:]
     # the doubled quarter, and the values that take it as their 同比 or 环比 base: the first

@@ -54,7 +54,9 @@ compared as (
         case when c.period_type = 'month' then {{ quarter_start('c.year', 'c.quarter') }} else c.period_start end
             as quarters_from
     from {{ ref('int_indicator_values__months_compared') }} as c
-    where {{ indicator_values_rebuilt_rows(rebuilt, 'c', plan_periods=false) }}
+    -- the years rebuilt and the year before each: a value's 同比 base is partial when its
+    -- base period has missing submissions (myb below), so `missing` needs the base's year too
+    where {{ indicator_values_rebuilt_rows(none if rebuilt is none else with_previous_years(rebuilt, 1), 'c', plan_periods=false) }}
 ),
 
 missing as (
@@ -93,6 +95,7 @@ joined as (
     left join missing as myb
         on c.region_code = myb.region_code and c.indicator_code = myb.indicator_code
         and c.period_type = myb.period_type and c.yoy_base_period = myb.period
+    where {{ indicator_values_rebuilt_rows(rebuilt, 'c', plan_periods=false) }}
 ),
 
 pooled_clusters as (
