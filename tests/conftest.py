@@ -45,13 +45,16 @@ def cli_env(warehouse: Path | None = None) -> dict[str, str]:
 
 
 def run_cli(
-    *args: str, warehouse: Path | None = None, check: bool = True
+    *args: str,
+    warehouse: Path | None = None,
+    check: bool = True,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
         [str(BIN / "safety-stats"), *args],
         capture_output=True,
         text=True,
-        env=cli_env(warehouse),
+        env={**cli_env(warehouse), **(env or {})},
         cwd=ROOT,
         timeout=900,
     )

@@ -6,6 +6,10 @@ fires file cut short and one extra fires file. Then the 2026Q3 files arrive (the
 corrected resubmission). Each incremental refresh must reload only the quarters those files
 touch, fct_breakdowns must rebuild only the years whose inputs changed, and the end state must
 be identical, row for row, to a full refresh of the complete sample.
+
+These refreshes compute the indicator-value chain in batches of about one year
+(SAFETY_DBT_YEAR_BATCH_ROWS, what a national drop needs), and the full refresh they are compared
+with in one statement: the batches must not change a number either.
 """
 
 from __future__ import annotations
@@ -25,6 +29,15 @@ RECORD_SOURCES = ("accidents", "road_traffic", "fires", "disasters", "enforcemen
 CUT = "fires/371521_阳谷_2025Q1.csv"  # cut to its first 3 rows, restored later (changed file)
 EXTRA = "fires/371521_阳谷_补充_2024.csv"  # 2 extra fires, removed later (removed file)
 COMPARED = ("fct_indicator_values", "fct_breakdowns", "fct_plan_progress", "fct_reconciliation")
+# the sample has 7-11 thousand base values a year from 2016 (a few dozen before): batches of
+# one year, 2011-2016 together
+BATCHED = {"SAFETY_DBT_YEAR_BATCH_ROWS": "15000"}
+BATCHED_MODELS = (
+    "int_indicator_values__months",
+    "int_indicator_values__statistics",
+    "int_indicator_values__months_statistics",
+    "fct_indicator_values",
+)
 
 
 def _q(s: str) -> dt.date:
@@ -32,7 +45,7 @@ def _q(s: str) -> dt.date:
 
 
 @pytest.fixture(scope="module")
-def incremental(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+def incremental(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str, str]:
     tmp = tmp_path_factory.mktemp("incremental")
     drop, held = tmp / "raw", tmp / "held"
     shutil.copytree(SAMPLE, drop)
@@ -48,15 +61,16 @@ def incremental(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, st
     (drop / EXTRA).write_bytes(b"".join(extra))
 
     wh = tmp / "warehouse.duckdb"
-    run_cli("refresh", "--raw", str(drop), "--warehouse", str(wh))
+    first = run_cli("refresh", "--raw", str(drop), "--warehouse", str(wh), env=BATCHED)
 
     for path in sorted(held.glob("*/*")):
         path.rename(drop / path.parent.name / path.name)
     (drop / EXTRA).unlink()
-    second = run_cli("refresh", "--raw", str(drop), "--warehouse", str(wh))
+    second = run_cli("refresh", "--raw", str(drop), "--warehouse", str(wh), env=BATCHED)
     shutil.copyfile(SAMPLE / CUT, drop / CUT)
-    third = run_cli("refresh", "--raw", str(drop), "--warehouse", str(wh))
-    return wh, second.stdout + second.stderr, third.stdout + third.stderr
+    third = run_cli("refresh", "--raw", str(drop), "--warehouse", str(wh), env=BATCHED)
+    logs = (first, second, third)
+    return wh, *(p.stdout + p.stderr for p in logs)  # type: ignore[return-value]
 
 
 def _windows(wh: Path) -> dict[str, set[dt.date]]:
@@ -80,9 +94,10 @@ def _windows(wh: Path) -> dict[str, set[dt.date]]:
 
 
 def test_incremental_refresh_reloads_only_the_quarters_of_new_changed_and_removed_files(
-    incremental: tuple[Path, str, str],
+    incremental: tuple[Path, str, str, str],
 ) -> None:
-    wh, second, third = incremental
+    wh, first, second, third = incremental
+    logs = (first, second, third)
     assert "[fires] 4 new, 0 changed, 1 removed file(s): quarters 2024Q1, 2026Q3" in second
     assert "[enforcement] 4 new, 0 changed, 0 removed file(s): quarters 2026Q3" in second
     assert "[fires] 0 new, 1 changed, 0 removed file(s): quarters 2025Q1" in third
@@ -167,13 +182,23 @@ def test_incremental_refresh_reloads_only_the_quarters_of_new_changed_and_remove
     ):
         years = [re.findall(rf"{table}: rebuilding (.*?) \(", log) for log in (second, third)]
         assert years == [["3 year(s): 2024, 2025, 2026"], ["2 year(s): 2025, 2026"]], (table, years)
+    # each of the four computed its years in batches: the first build 2011-2016 and each year
+    # after; the later ones each rebuilt year alone (2026 has fewer base values: 2025 + 2026
+    # would pass the limit)
+    for table in BATCHED_MODELS:
+        batches = [re.findall(rf"{table}: year batch (\d+/\d+: [0-9, ]*[0-9])", log) for log in logs]
+        assert batches == [
+            ["1/11: 2011, 2012, 2013, 2014, 2015, 2016"] + [f"{k}/11: {2015 + k}" for k in range(2, 12)],
+            ["1/3: 2024", "2/3: 2025", "3/3: 2026"],
+            ["1/2: 2025", "2/2: 2026"],
+        ], (table, batches)
 
 
 @pytest.mark.parametrize("table", COMPARED)
 def test_incremental_marts_equal_a_full_refresh(
-    incremental: tuple[Path, str, str], sample_warehouse: Path, table: str
+    incremental: tuple[Path, str, str, str], sample_warehouse: Path, table: str
 ) -> None:
-    wh, _second, _third = incremental
+    wh, *_logs = incremental
     with attached(
         inc=wh.with_name("serving.duckdb"), full_=sample_warehouse.with_name("serving.duckdb")
     ) as con:
@@ -190,13 +215,13 @@ def test_incremental_marts_equal_a_full_refresh(
 
 
 def test_a_key_repeated_in_a_later_quarter_fails_the_refresh_and_keeps_the_serving_copy(
-    incremental: tuple[Path, str, str], tmp_path: Path
+    incremental: tuple[Path, str, str, str], tmp_path: Path
 ) -> None:
     """The loader rejects a key repeated within what it reads. A new 2026Q3 file repeating the key
     of a 2024 fire is read without the 2024 file (only 2026Q3 is reloaded): dbt's
     unique_record_key test, run on the rows loaded since the last publish, must catch it; the
     refresh fails naming the test and the serving copy is the one published before."""
-    wh, _second, _third = incremental
+    wh, *_logs = incremental
     work = tmp_path / "copy"
     shutil.copytree(wh.parent, work)  # drop, warehouse, serving copy, Dagster home
     source = (work / "raw" / "fires" / "371521_阳谷_2024.csv").read_bytes().splitlines(keepends=True)

@@ -93,20 +93,104 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The rows a build computes: every row on a full build, else the years rebuilt and the
-    plan-period rows (plan_periods=false: a model without them). Placed at the first scan of a
-    statistics model, so that the joins, windows and UDFs behind it run on those rows only (a
-    filter on the finished view did not reach them). Written without an empty list, which
-    DuckDB does not fold away: with nothing to rebuild the months lane reads nothing. -#}
-{% macro indicator_values_rebuilt_rows(years, alias, plan_periods=true) -%}
+{#- The batches of years a build computes, one statement each: a list of year lists, or [years]
+    (one statement: the years rebuilt, none for every year) when they fit one. On a national
+    drop one statement over every year outgrew the memory limit and spilled tens of GB (a full
+    build, or a code change that rebuilds every year; docs/scale.md), while a year's rows need
+    no other year's statistics. Batches hold at most SAFETY_DBT_YEAR_BATCH_ROWS base values
+    (int_indicator_values__base rows, counted in int_indicator_values__input_fingerprints;
+    default 1,000,000; a larger year is a batch of its own), in year order; the first holds
+    the plan-period rows too. DuckDB only: Spark distributes one statement itself. -#}
+{% macro indicator_values_year_batches(rebuilt) -%}
+    {%- set limit = env_var('SAFETY_DBT_YEAR_BATCH_ROWS', '1000000') | int -%}
+    {%- if not (execute and flags.WHICH in ('run', 'build') and model.resource_type == 'model'
+                and target.type == 'duckdb') or (rebuilt is not none and rebuilt | length < 2) -%}
+    {{ return([rebuilt]) }}
+    {%- endif -%}
+    {%- set sizes -%}
+    select year, sum(coalesce(base_rows, 0)) as n
+    from {{ ref('int_indicator_values__input_fingerprints') }}
+    where year >= 0
+    {%- if rebuilt is not none %} and year in ({{ year_list(rebuilt) }}){% endif %}
+    group by year
+    order by year
+    {%- endset -%}
+    {%- set batches = [] -%}
+    {%- set open = namespace(years=[], n=0) -%}
+    {%- for year, n in run_query(sizes).rows -%}
+        {%- if open.years and open.n + n > limit -%}
+            {%- do batches.append(open.years) -%}
+            {%- set open.years = [] -%}
+            {%- set open.n = 0 -%}
+        {%- endif -%}
+        {%- do open.years.append(year | int) -%}
+        {%- set open.n = open.n + n -%}
+    {%- endfor -%}
+    {%- if open.years -%}{%- do batches.append(open.years) -%}{%- endif -%}
+    {%- if batches | length < 2 -%}
+    {{ return([rebuilt]) }}
+    {%- endif -%}
+    {%- do log(this.identifier ~ ': year batch 1/' ~ (batches | length) ~ ': ' ~ (batches[0] | join(', '))
+        ~ ' (at most ' ~ limit ~ ' base values a batch, SAFETY_DBT_YEAR_BATCH_ROWS) / 分批按年计算', info=true) -%}
+    {{ return(batches) }}
+{%- endmacro %}
+
+{#- The rows batch `index` of `batches` computes: every row on a full build in one statement,
+    else the batch's years (with the year before each when `previous_years` = 1: a lookup of
+    the 同比 base) and, in the first batch, the plan-period rows (plan_periods=false: a model
+    without them). Placed at the first scan of a statistics model, so that the joins, windows
+    and UDFs behind it run on those rows only (a filter on the finished view did not reach
+    them). Written without an empty list, which DuckDB does not fold away: with nothing to
+    rebuild the months lane reads nothing. The comment in front names the call, so that
+    insert_year_batches() can write the same predicate for the later batches into the model's
+    compiled SQL. -#}
+{% macro indicator_values_rebuilt_rows(batches, alias, plan_periods=true, previous_years=0, index=0) -%}
+    {%- set years = batches[index] -%}
     {%- set parts = [] -%}
-    {%- if years -%}{%- do parts.append(alias ~ '.year in (' ~ year_list(years) ~ ')') -%}{%- endif -%}
-    {%- if plan_periods -%}{%- do parts.append(alias ~ ".period_type = 'plan_period'") -%}{%- endif -%}
-    {%- if years is none -%}
+    {%- if years -%}{%- do parts.append(alias ~ '.year in (' ~ year_list(with_previous_years(years, previous_years)) ~ ')') -%}{%- endif -%}
+    /* year batch {{ tojson({'batches': batches, 'alias': alias, 'plan_periods': plan_periods, 'previous_years': previous_years}) }} */
+    {%- if years is none %}
     true
-    {%- elif parts -%}
-    ({{ parts | join(' or ') }})
-    {%- else -%}
+    {%- elif plan_periods and index == 0 %}
+    ({{ (parts + [alias ~ ".period_type = 'plan_period'"]) | join(' or ') }})
+    {%- elif plan_periods and parts %}
+    ({{ parts[0] }} and {{ alias }}.period_type <> 'plan_period')
+    {%- elif parts %}
+    {{ parts[0] }}
+    {%- else %}
     false
     {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook (before the state's): the later batches of years, each inserted by its own
+    statement, which is the model's compiled SQL with the first batch's predicates replaced by
+    the batch's. Nothing when the build was one statement. -#}
+{% macro insert_year_batches() -%}
+    {%- set calls = [] -%}
+    {%- if execute and sql -%}
+    {%- for found in modules.re.findall('/\\* year batch (\\{.*?\\}) \\*/', sql) -%}
+        {%- set call = fromjson(found) -%}
+        {%- if call not in calls -%}{%- do calls.append(call) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- endif -%}
+    {%- set batches = calls[0]['batches'] if calls else [none] -%}
+    {%- for index in range(1, batches | length) -%}
+        {%- set query = namespace(sql=sql) -%}
+        {%- for call in calls -%}
+            {%- if call['batches'] != batches -%}
+            {%- do exceptions.raise_compiler_error(this.identifier ~ ': two year-batch plans in one model') -%}
+            {%- endif -%}
+            {%- set first = indicator_values_rebuilt_rows(batches, call['alias'], call['plan_periods'], call['previous_years'], 0) -%}
+            {%- set later = indicator_values_rebuilt_rows(batches, call['alias'], call['plan_periods'], call['previous_years'], index) -%}
+            {%- if first not in query.sql -%}
+            {#- never insert the first batch's rows again -#}
+            {%- do exceptions.raise_compiler_error(this.identifier ~ ': year-batch predicate not found in the compiled SQL') -%}
+            {%- endif -%}
+            {%- set query.sql = query.sql.replace(first, later) -%}
+        {%- endfor -%}
+        {%- do log(this.identifier ~ ': year batch ' ~ (index + 1) ~ '/' ~ (batches | length) ~ ': '
+            ~ (batches[index] | join(', ')) ~ ' / 分批按年计算', info=true) -%}
+        {%- do run_query('insert into ' ~ this ~ ' by name select * from (\n' ~ query.sql ~ '\n) as batch') -%}
+    {%- endfor -%}
+    select 1
 {%- endmacro %}

@@ -15,15 +15,21 @@
 -- computed over every year three times a build (int_indicator_values__months_compared joins it
 -- to itself for 同比 and 环比): 382 s of a one-year rebuild of the monthly statistics at 1M
 -- national records (docs/scale.md).
+-- A build of many years (a full build) computes them in batches of whole years, one statement
+-- each (indicator_values_year_batches, SAFETY_DBT_YEAR_BATCH_ROWS): one statement over every
+-- year of a national drop spilled tens of GB (docs/scale.md).
 {{ config(
     materialized='incremental',
     on_schema_change='sync_all_columns',
     full_refresh=(true if var('as_of', none) else none),
     pre_hook="{{ year_state_pre_hook(indicator_values_fingerprints(), years_after=fct_indicator_values_years_after()) }}",
-    post_hook="{{ year_state_post_hook(indicator_values_fingerprints()) }}",
+    post_hook=[
+        "{{ insert_year_batches() }}",
+        "{{ year_state_post_hook(indicator_values_fingerprints()) }}",
+    ],
 ) }}
 -- depends_on: {{ ref('int_indicator_values__input_fingerprints') }}
-{%- set rebuilt = indicator_values_rebuilt_years() %}
+{%- set batches = indicator_values_year_batches(indicator_values_rebuilt_years()) %}
 {%- set text = dbt.type_string() %}
 with indicators as (
     select
@@ -32,7 +38,13 @@ with indicators as (
     from {{ ref('indicators') }}
 ),
 
-chosen as (select * from {{ ref('int_measure_values__months_chosen') }}),
+chosen as (
+    -- the years this statement computes, at the first scan: a value of year y reads only the
+    -- measure values and denominators of year y (every join below is on the year), and the
+    -- views behind this one compute every year when the filter is left to the last select
+    select c.* from {{ ref('int_measure_values__months_chosen') }} as c
+    where {{ indicator_values_rebuilt_rows(batches, 'c', plan_periods=false) }}
+),
 
 mv as (
     select * from chosen
@@ -147,4 +159,3 @@ select
     end as period_start,
     {{ month_last_day('b.year', 'b.month') }} as period_end
 from base as b
-where {{ indicator_values_rebuilt_rows(rebuilt, 'b', plan_periods=false) }}

@@ -17,15 +17,21 @@
 -- one year, so a year's rows need no other year's statistics. As a view over every year, each
 -- build computed the whole lane whatever the mart kept: its filter did not reach past the
 -- Benjamini–Hochberg windows.
+-- A build of many years (a full build) computes them in batches of whole years, one statement
+-- each (indicator_values_year_batches, SAFETY_DBT_YEAR_BATCH_ROWS): one statement over every
+-- year of a national drop spilled tens of GB (docs/scale.md).
 {{ config(
     materialized='incremental',
     on_schema_change='sync_all_columns',
     full_refresh=(true if var('as_of', none) else none),
-    pre_hook="{{ year_state_pre_hook(indicator_values_fingerprints(), years_after=fct_indicator_values_years_after(), always_rebuilt=fct_indicator_values_always_rebuilt()) }}",
-    post_hook="{{ year_state_post_hook(indicator_values_fingerprints()) }}",
+    pre_hook="{{ year_state_pre_hook(indicator_values_fingerprints(), years_after=fct_indicator_values_years_after()) }}",
+    post_hook=[
+        "{{ insert_year_batches() }}",
+        "{{ year_state_post_hook(indicator_values_fingerprints()) }}",
+    ],
 ) }}
 -- depends_on: {{ ref('int_indicator_values__input_fingerprints') }}
-{%- set rebuilt = indicator_values_rebuilt_years() %}
+{%- set batches = indicator_values_year_batches(indicator_values_rebuilt_years()) %}
 {%- set clusters = ref('int_record_measures__clusters') %}
 with missing_by_region as (
     select s.source, s.quarter_start, s.unit_id, cl.ancestor_code as region_code
@@ -56,7 +62,7 @@ compared as (
     from {{ ref('int_indicator_values__months_compared') }} as c
     -- the years rebuilt and the year before each: a value's 同比 base is partial when its
     -- base period has missing submissions (myb below), so `missing` needs the base's year too
-    where {{ indicator_values_rebuilt_rows(none if rebuilt is none else with_previous_years(rebuilt, 1), 'c', plan_periods=false) }}
+    where {{ indicator_values_rebuilt_rows(batches, 'c', plan_periods=false, previous_years=1) }}
 ),
 
 missing as (
@@ -95,7 +101,7 @@ joined as (
     left join missing as myb
         on c.region_code = myb.region_code and c.indicator_code = myb.indicator_code
         and c.period_type = myb.period_type and c.yoy_base_period = myb.period
-    where {{ indicator_values_rebuilt_rows(rebuilt, 'c', plan_periods=false) }}
+    where {{ indicator_values_rebuilt_rows(batches, 'c', plan_periods=false) }}
 ),
 
 pooled_clusters as (

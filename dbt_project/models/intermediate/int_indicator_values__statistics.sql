@@ -26,15 +26,21 @@
 -- year, so a year's rows need no other year's statistics. As a view over every year, each
 -- build computed the whole chain whatever the mart kept: its filter did not reach past the
 -- Benjamini–Hochberg windows.
+-- A build of many years (a full build) computes them in batches of whole years, one statement
+-- each (indicator_values_year_batches, SAFETY_DBT_YEAR_BATCH_ROWS): one statement over every
+-- year of a national drop spilled tens of GB (docs/scale.md).
 {{ config(
     materialized='incremental',
     on_schema_change='sync_all_columns',
     full_refresh=(true if var('as_of', none) else none),
     pre_hook="{{ year_state_pre_hook(indicator_values_fingerprints(), years_after=fct_indicator_values_years_after(), always_rebuilt=fct_indicator_values_always_rebuilt()) }}",
-    post_hook="{{ year_state_post_hook(indicator_values_fingerprints()) }}",
+    post_hook=[
+        "{{ insert_year_batches() }}",
+        "{{ year_state_post_hook(indicator_values_fingerprints()) }}",
+    ],
 ) }}
 -- depends_on: {{ ref('int_indicator_values__input_fingerprints') }}
-{%- set rebuilt = indicator_values_rebuilt_years() %}
+{%- set batches = indicator_values_year_batches(indicator_values_rebuilt_years()) %}
 {%- set missing = ref('int_indicator_values__missing') %}
 {%- set clusters = ref('int_record_measures__clusters') %}
 with joined as (
@@ -73,7 +79,7 @@ with joined as (
             c.region_code = m5.region_code and c.indicator_code = m5.indicator_code
             and c.period_type = m5.period_type and c.quarter is not distinct from m5.quarter
             and c.year = m5.year
-    where {{ indicator_values_rebuilt_rows(rebuilt, 'c') }}
+    where {{ indicator_values_rebuilt_rows(batches, 'c') }}
 ),
 
 pooled_clusters as (

@@ -25,16 +25,21 @@
 -- it reads are year-incremental by the same rule, so the years rebuilt here are read from
 -- tables, not recomputed through views over every year. Columns added
 -- by a code change are appended, and every year is rebuilt then (the code hash changed), so no
--- row keeps an empty new column.
+-- row keeps an empty new column. Many years (a full build) are computed in batches of whole
+-- years, one statement each (indicator_values_year_batches: SAFETY_DBT_YEAR_BATCH_ROWS), as in
+-- the three tables of the chain.
 {{ config(
     materialized='incremental',
     on_schema_change='append_new_columns',
     full_refresh=(true if var('as_of', none) else none),
     pre_hook="{{ year_state_pre_hook(indicator_values_fingerprints(), years_after=fct_indicator_values_years_after(), always_rebuilt=fct_indicator_values_always_rebuilt()) }}",
-    post_hook="{{ year_state_post_hook(indicator_values_fingerprints()) }}",
+    post_hook=[
+        "{{ insert_year_batches() }}",
+        "{{ year_state_post_hook(indicator_values_fingerprints()) }}",
+    ],
 ) }}
 -- depends_on: {{ ref('int_indicator_values__input_fingerprints') }}
-{%- set rebuilt = indicator_values_rebuilt_years() %}
+{%- set batches = indicator_values_year_batches(indicator_values_rebuilt_years()) %}
 {%- set text = dbt.type_string() %}
 {%- set stat_columns -%}
 region_code, indicator_code, period_type, period, year, quarter, years_elapsed, period_start,
@@ -136,4 +141,4 @@ from (
 inner join {{ ref('indicators') }} as i on t.indicator_code = i.indicator_code
 left join {{ ref('regions') }} as rg on t.region_code = rg.region_code
 -- the years rebuilt and the plan-period rows (every row on a full build)
-where {{ indicator_values_rebuilt_rows(rebuilt, 't') }}
+where {{ indicator_values_rebuilt_rows(batches, 't') }}
