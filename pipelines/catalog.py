@@ -126,6 +126,23 @@ def write_comments(con: duckdb.DuckDBPyConnection, docs: dict[str, TableDoc]) ->
     return n
 
 
+def clear_comments(con: duckdb.DuckDBPyConnection) -> int:
+    """Remove every table and column comment in `con`'s database; returns how many."""
+    tables = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND comment IS NOT NULL"
+    ).fetchall()
+    columns = con.execute(
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND comment IS NOT NULL"
+    ).fetchall()
+    for s, t in tables:
+        con.execute(f'COMMENT ON TABLE "{s}"."{t}" IS NULL')
+    for s, t, c in columns:
+        con.execute(f'COMMENT ON COLUMN "{s}"."{t}"."{c}" IS NULL')
+    return len(tables) + len(columns)
+
+
 def comment_serving_copy(con: duckdb.DuckDBPyConnection, manifest: Path = MANIFEST) -> int:
     """Describe the serving copy being built. Without a manifest (never expected: Dagster
     parses the project before any run) the copy is published undescribed, with a warning."""

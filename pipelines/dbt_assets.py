@@ -71,7 +71,7 @@ PUBLISHED_SCHEMA = "marts"
 def published_models(manifest: Path) -> list[str]:
     """The models the serving copy publishes: every model of the `marts` schema (the
     models/marts/ folder, `+schema: marts` in dbt_project.yml), read from the manifest, so a new
-    mart is published without a change here. `pipelines.publish` copies every table of that
+    mart is published without a change here. `pipelines.publish` publishes every table of that
     schema; the serving-copy asset depends on exactly these models."""
     nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
     return sorted(

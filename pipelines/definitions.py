@@ -46,6 +46,13 @@ from pipelines.settings import (
 )
 
 
+class PublishConfig(dg.Config):
+    """`full_copy`: write the serving copy from nothing (a full refresh does), rather than from a
+    file copy of the current one with only the changed years of the marts rewritten."""
+
+    full_copy: bool = False
+
+
 def build_serving_copy(dbt_assets: dg.AssetsDefinition, manifest: Path) -> dg.AssetsDefinition:
     """The serving copy, downstream of every published mart (`published_models`)."""
 
@@ -57,8 +64,10 @@ def build_serving_copy(dbt_assets: dg.AssetsDefinition, manifest: Path) -> dg.As
         kinds={"duckdb"},
         pool=WRITER_POOL,
     )
-    def serving_copy(context: AssetExecutionContext) -> dg.MaterializeResult:
-        counts = publish(warehouse_path(), serving_path(), raw_root(), run_id=context.run_id)
+    def serving_copy(context: AssetExecutionContext, config: PublishConfig) -> dg.MaterializeResult:
+        counts = publish(
+            warehouse_path(), serving_path(), raw_root(), run_id=context.run_id, full_copy=config.full_copy
+        )
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(serving_path())),

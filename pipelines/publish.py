@@ -8,13 +8,16 @@
    the 刷新报告) in a warehouse transaction that is rolled back: the rows are kept in memory.
 3. Copy marts, quality and history tables, plus those rows, into a new DuckDB file, and swap it
    in with an atomic rename. Readers holding the old file keep reading it; a failure or a kill
-   before the rename leaves the serving copy, the history and the reports as they were.
+   before the rename leaves the serving copy, the history and the reports as they were. The new
+   file starts as a copy of the current one, and only the marts' years whose content changed are
+   rewritten (content fingerprints, checked on the finished copy: `_build_copy`).
 4. Write the same rows into the warehouse mirror (idempotent: delete this run's rows, insert).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 from dataclasses import dataclass
@@ -23,10 +26,13 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines.catalog import comment_serving_copy
+from pipelines.catalog import clear_comments, comment_serving_copy
 from pipelines.faults import fault_point
+from pipelines.lib import table_fingerprints
 from pipelines.lib.duck import database_problem, set_spill_cap, spill_dir, table_exists
 from pipelines.settings import duckdb_max_spill, duckdb_memory_limit, is_sample
+
+log = logging.getLogger("safety_stats.publish")
 
 KEY = ("region_code", "indicator_code", "period_type", "period")
 
@@ -291,7 +297,12 @@ def latest_report(serving: Path) -> str | None:
         con.close()
 
 
-def publish(warehouse: Path, serving: Path, raw: Path, run_id: str = "") -> dict[str, int]:
+def publish(
+    warehouse: Path, serving: Path, raw: Path, run_id: str = "", full_copy: bool = False
+) -> dict[str, int]:
+    """Publish the warehouse as a new serving copy. Unless `full_copy`, the new copy starts as a
+    file copy of the current one and only the marts' years whose content changed are rewritten
+    (`_build_copy`)."""
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     reconcile_history(warehouse, serving)
     pending = record_changes(warehouse, run_id, raw, published_at)
@@ -304,7 +315,15 @@ def publish(warehouse: Path, serving: Path, raw: Path, run_id: str = "") -> dict
     tmp = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
     counts: dict[str, int] = {"values_changed_since_last_refresh": pending.changed}
     try:
-        _build_copy(con_path=tmp, warehouse=warehouse, raw=raw, pending=pending, counts=counts)
+        base = None if full_copy else _reusable(serving)
+        if not _build_copy(tmp, warehouse=warehouse, raw=raw, pending=pending, counts=counts, base=base):
+            log.warning(
+                "服务副本增量复制校验不符,改为全量复制 / the reused serving copy did not match the "
+                "warehouse's fingerprints: building a full copy instead"
+            )
+            _remove(tmp)
+            counts = {"values_changed_since_last_refresh": pending.changed}
+            _build_copy(tmp, warehouse=warehouse, raw=raw, pending=pending, counts=counts, base=None)
         _remove(spill_dir(tmp))
         fault_point("publish_before_rename")
         os.chmod(tmp, 0o444)  # read-only for everyone: no writer, sandbox or not (docs/sql_sandbox.md)
@@ -326,24 +345,59 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+FINGERPRINTS = "meta.table_fingerprints"
+# Rewriting years leaves free blocks in the file; past this share a full copy compacts it.
+MAX_FREE_SHARE = 0.3
+
+
+def _reusable(serving: Path) -> Path | None:
+    """The current serving copy when the next one can start from it: it opens, holds the marts'
+    fingerprints, and is not mostly free space."""
+    if not readable(serving):
+        return None
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        if not table_exists(con, "meta", FINGERPRINTS.split(".")[1]):
+            return None
+        total, free = con.execute("SELECT total_blocks, free_blocks FROM pragma_database_size()").fetchone()  # type: ignore[misc]
+        return serving if free <= MAX_FREE_SHARE * max(total, 1) else None
+    finally:
+        con.close()
+
+
 def _build_copy(
-    con_path: Path, warehouse: Path, raw: Path, pending: PendingHistory, counts: dict[str, int]
-) -> None:
+    con_path: Path,
+    warehouse: Path,
+    raw: Path,
+    pending: PendingHistory,
+    counts: dict[str, int],
+    base: Path | None,
+) -> bool:
+    """Write the new serving copy at `con_path`: from nothing, or from a file copy of `base` (the
+    current serving copy) rewriting only the marts' changed years. Returns False when a copy
+    started from `base` does not match the warehouse's fingerprints (the caller builds it again
+    from nothing)."""
+    if base is not None:
+        shutil.copyfile(base, con_path)  # a new file: writable, whatever the serving copy's mode
     con = _connect(con_path)
     try:
         # Copies in parallel without keeping the warehouse's row order (readers sort what they
         # show): a quarter faster at 10M records.
         con.execute("SET preserve_insertion_order = false")
         con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+        copy_db = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+        old = table_fingerprints.read(con, FINGERPRINTS) if base is not None else {}
         for schema in ("marts", "quality", "meta"):
-            con.execute(f"CREATE SCHEMA {schema}")
-        copies = [
-            (f"marts.{name}", f"wh.marts.{name}")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        marts = [
+            name
             for (name,) in con.execute(
                 "SELECT table_name FROM information_schema.tables "
                 "WHERE table_catalog = 'wh' AND table_schema = 'marts' ORDER BY 1"
             ).fetchall()
         ]
+        prints = {f"marts.{m}": table_fingerprints.fingerprint(con, "wh", "marts", m) for m in marts}
+        copies = [(f"marts.{m}", f"wh.marts.{m}") for m in marts]
         copies += [
             ("quality.load_log", "wh.raw.load_log"),
             ("quality.rejects", "wh.raw.rejects"),
@@ -358,23 +412,65 @@ def _build_copy(
                 "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'wh'"
             ).fetchall()
         }
+        wanted = {target for target, _ in copies} | {"meta.refresh", FINGERPRINTS}
+        for schema, table in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [copy_db]
+        ).fetchall():
+            if f"{schema}.{table}" not in wanted:  # a mart dropped since, a table of older code
+                con.execute(f'DROP TABLE "{schema}"."{table}"')
+        kept = rewritten = years_rewritten = 0
         for n, (target, src) in enumerate(copies):
             if n == len(copies) // 2:
                 fault_point("publish_mid_copy")
-            if src in existing:
+            fp = prints.get(target)
+            years = fp.changed_years(old.get(target)) if fp is not None else None
+            if years is None:  # the whole table: new, reshaped, unpartitioned and changed, or quality
+                con.execute(f"DROP TABLE IF EXISTS {target}")
+                if src not in existing:
+                    continue
                 con.execute(f"CREATE TABLE {target} AS SELECT * FROM {src}")
-                table = target.split(".", 1)[1]
-                if target.startswith("quality.") and table in pending.rows:
-                    con.register("pending_rows", pending.rows[table])
-                    con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM pending_rows")
-                    con.unregister("pending_rows")
-                counts[target] = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]  # type: ignore[index]
+                rewritten += fp is not None
+            elif years:
+                where = table_fingerprints.year_predicate(years)
+                con.execute(f"DELETE FROM {target} WHERE {where}")
+                con.execute(f"INSERT INTO {target} SELECT * FROM {src} WHERE {where}")
+                years_rewritten += len(years)
+            else:
+                kept += 1
+            table = target.split(".", 1)[1]
+            if target.startswith("quality.") and table in pending.rows:
+                con.register("pending_rows", pending.rows[table])
+                con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM pending_rows")
+                con.unregister("pending_rows")
+            counts[target] = (
+                sum(rows for rows, _ in fp.parts.values())
+                if fp is not None
+                else con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]  # type: ignore[index]
+            )
+        if base is not None:
+            # what was kept or rewritten by years must equal the warehouse, as a full copy would
+            for target, fp in prints.items():
+                schema, table = target.split(".")
+                if table_fingerprints.fingerprint(con, copy_db, schema, table) != fp:
+                    return False
+        table_fingerprints.write(con, FINGERPRINTS, prints)
         con.execute(
-            "CREATE TABLE meta.refresh AS SELECT ? AS published_at, ? AS raw_root, ? AS is_sample, ? AS run_id",
+            "CREATE OR REPLACE TABLE meta.refresh AS SELECT ? AS published_at, ? AS raw_root, "
+            "? AS is_sample, ? AS run_id",
             [pending.published_at, str(raw), is_sample(raw), pending.run_id],
         )
         con.execute("DETACH wh")
+        clear_comments(con)  # a kept table keeps its comments: describe it afresh, as a new one
         comment_serving_copy(con)  # bilingual table and column descriptions (dbt YAML)
         con.execute("CHECKPOINT")
+        counts.update(tables_kept=kept, tables_rewritten=rewritten, years_rewritten=years_rewritten)
+        log.info(
+            "服务副本 serving copy: %s, %d table(s) kept, %d rewritten whole, %d table-year(s) rewritten",
+            "from the previous copy" if base is not None else "new",
+            kept,
+            rewritten,
+            years_rewritten,
+        )
+        return True
     finally:
         con.close()

@@ -93,13 +93,20 @@ def release_memory() -> None:
 
 def full_refresh_config(full: bool) -> dict:
     """Run config of transform_and_publish: `dbt build --full-refresh` rebuilds incremental models,
-    and the reference sources are loaded even when their files are as last loaded."""
+    the reference sources are loaded even when their files are as last loaded, and the serving copy
+    is written from nothing."""
     from pipelines.lib.contracts import ALL_SOURCES
 
     reference = {
         f"raw__{s.name}": {"config": {"reload_unchanged": full}} for s in ALL_SOURCES if s.kind == "reference"
     }
-    return {"ops": {"warehouse_dbt_assets": {"config": {"full_refresh": full}}, **reference}}
+    return {
+        "ops": {
+            "warehouse_dbt_assets": {"config": {"full_refresh": full}},
+            "serving__warehouse": {"config": {"full_copy": full}},
+            **reference,
+        }
+    }
 
 
 def move_aside(path: Path) -> Path:
