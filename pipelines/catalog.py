@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.lib.duck import quote_identifier
 from pipelines.settings import DBT_PROJECT_DIR
 
 log = logging.getLogger("safety_stats.catalog")
@@ -137,9 +138,11 @@ def clear_comments(con: duckdb.DuckDBPyConnection) -> int:
         "WHERE database_name = current_database() AND comment IS NOT NULL"
     ).fetchall()
     for s, t in tables:
-        con.execute(f'COMMENT ON TABLE "{s}"."{t}" IS NULL')
+        con.execute(f"COMMENT ON TABLE {quote_identifier(s)}.{quote_identifier(t)} IS NULL")
     for s, t, c in columns:
-        con.execute(f'COMMENT ON COLUMN "{s}"."{t}"."{c}" IS NULL')
+        con.execute(
+            f"COMMENT ON COLUMN {quote_identifier(s)}.{quote_identifier(t)}.{quote_identifier(c)} IS NULL"
+        )
     return len(tables) + len(columns)
 
 

@@ -29,7 +29,7 @@ import pyarrow as pa
 from pipelines.catalog import clear_comments, comment_serving_copy
 from pipelines.faults import fault_point
 from pipelines.lib import table_fingerprints
-from pipelines.lib.duck import database_problem, set_spill_cap, spill_dir, table_exists
+from pipelines.lib.duck import database_problem, quote_identifier, set_spill_cap, spill_dir, table_exists
 from pipelines.settings import duckdb_max_spill, duckdb_memory_limit, is_sample
 
 log = logging.getLogger("safety_stats.publish")
@@ -313,17 +313,17 @@ def publish(
     for stale in serving.parent.glob(f".{serving.name}.*.tmp*"):
         _remove(stale)
     tmp = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
-    counts: dict[str, int] = {"values_changed_since_last_refresh": pending.changed}
     try:
         base = None if full_copy else _reusable(serving)
-        if not _build_copy(tmp, warehouse=warehouse, raw=raw, pending=pending, counts=counts, base=base):
+        counts = _build_copy(tmp, warehouse=warehouse, raw=raw, pending=pending, base=base)
+        if counts is None:
             log.warning(
                 "服务副本增量复制校验不符,改为全量复制 / the reused serving copy did not match the "
                 "warehouse's fingerprints: building a full copy instead"
             )
             _remove(tmp)
-            counts = {"values_changed_since_last_refresh": pending.changed}
-            _build_copy(tmp, warehouse=warehouse, raw=raw, pending=pending, counts=counts, base=None)
+            counts = _build_copy(tmp, warehouse=warehouse, raw=raw, pending=pending, base=None)
+            assert counts is not None  # a copy from nothing is not checked against fingerprints
         _remove(spill_dir(tmp))
         fault_point("publish_before_rename")
         os.chmod(tmp, 0o444)  # read-only for everyone: no writer, sandbox or not (docs/sql_sandbox.md)
@@ -334,7 +334,7 @@ def publish(
         raise
     fault_point("publish_after_rename")
     commit_history(warehouse, pending)  # a kill before this is reconciled by the next publish
-    return counts
+    return {"values_changed_since_last_refresh": pending.changed, **counts}
 
 
 def _remove(path: Path) -> None:
@@ -370,13 +370,12 @@ def _build_copy(
     warehouse: Path,
     raw: Path,
     pending: PendingHistory,
-    counts: dict[str, int],
     base: Path | None,
-) -> bool:
+) -> dict[str, int] | None:
     """Write the new serving copy at `con_path`: from nothing, or from a file copy of `base` (the
-    current serving copy) rewriting only the marts' changed years. Returns False when a copy
-    started from `base` does not match the warehouse's fingerprints (the caller builds it again
-    from nothing)."""
+    current serving copy) rewriting only the marts' changed years. Returns the rows of each table
+    and what was kept and rewritten; None when a copy started from `base` does not match the
+    warehouse's fingerprints (the caller builds it again from nothing)."""
     if base is not None:
         shutil.copyfile(base, con_path)  # a new file: writable, whatever the serving copy's mode
     con = _connect(con_path)
@@ -417,7 +416,8 @@ def _build_copy(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [copy_db]
         ).fetchall():
             if f"{schema}.{table}" not in wanted:  # a mart dropped since, a table of older code
-                con.execute(f'DROP TABLE "{schema}"."{table}"')
+                con.execute(f"DROP TABLE {quote_identifier(schema)}.{quote_identifier(table)}")
+        counts: dict[str, int] = {}
         kept = rewritten = years_rewritten = 0
         for n, (target, src) in enumerate(copies):
             if n == len(copies) // 2:
@@ -452,7 +452,7 @@ def _build_copy(
             for target, fp in prints.items():
                 schema, table = target.split(".")
                 if table_fingerprints.fingerprint(con, copy_db, schema, table) != fp:
-                    return False
+                    return None
         table_fingerprints.write(con, FINGERPRINTS, prints)
         con.execute(
             "CREATE OR REPLACE TABLE meta.refresh AS SELECT ? AS published_at, ? AS raw_root, "
@@ -471,6 +471,6 @@ def _build_copy(
             rewritten,
             years_rewritten,
         )
-        return True
+        return counts
     finally:
         con.close()

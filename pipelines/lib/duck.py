@@ -8,6 +8,11 @@ from pathlib import Path
 import duckdb
 
 
+def quote_identifier(name: str) -> str:
+    """`name` as a quoted SQL identifier (a table, schema or column name; inner quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     """True when `schema.table` exists in the connection's current database."""
     row = con.execute(

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipelines.lib.duck import quote_identifier
+
 YEAR = "year"
-WHOLE: int | None = None  # the key of an unpartitioned table's one part
 INTEGER_TYPES = {
     "TINYINT",
     "SMALLINT",
@@ -36,7 +37,9 @@ TABLE_DDL = (
 class Fingerprint:
     columns: str  # "name type, …": another shape means the whole table is rewritten
     partitioned: bool  # by `year`
-    parts: dict[int | None, tuple[int, int]]  # year (None: rows without one, or WHOLE) -> (rows, hash sum)
+    parts: dict[
+        int | None, tuple[int, int]
+    ]  # year (None: rows without one, or the whole table) -> (rows, hash sum)
 
     def changed_years(self, old: Fingerprint | None) -> set[int | None] | None:
         """The years to rewrite to turn a copy with `old` into one with `self`; None: the whole
@@ -48,10 +51,6 @@ class Fingerprint:
         return changed if self.partitioned else (None if changed else set())
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> Fingerprint:
     """The fingerprint of `catalog.schema.table` (one scan)."""
     cols = con.execute(
@@ -60,7 +59,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table
         [catalog, schema, table],
     ).fetchall()
     partitioned = any(name == YEAR and dtype in INTEGER_TYPES for name, dtype in cols)
-    ref = ".".join(_quote(p) for p in (catalog, schema, table))
+    ref = ".".join(quote_identifier(p) for p in (catalog, schema, table))
     group = f"{YEAR}" if partitioned else "NULL"
     rows = con.execute(
         f"SELECT {group} AS part, count(*), coalesce(sum(hash(t)), 0) FROM {ref} AS t GROUP BY ALL"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.duck import quote_identifier
 from pipelines.settings import DBT_PROJECT_DIR
 
 MARTS = DBT_PROJECT_DIR / "models" / "marts"
@@ -54,10 +55,6 @@ def rounded(column: str) -> str:
     )
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def compare_one(con: duckdb.DuckDBPyConnection, work: Path, mart: str) -> MartResult:
     duck_cols = con.execute(
         "select column_name, data_type from information_schema.columns"
@@ -68,7 +65,7 @@ def compare_one(con: duckdb.DuckDBPyConnection, work: Path, mart: str) -> MartRe
         return MartResult(mart, "missing", notes=["no DuckDB table"])
     folder = spark_table_folder(work, SCHEMA, mart)
     files = sorted(folder.rglob("*.parquet")) if folder.exists() else []
-    (duck_rows,) = con.execute(f"select count(*) from w.{SCHEMA}.{_quote(mart)}").fetchone() or (0,)
+    (duck_rows,) = con.execute(f"select count(*) from w.{SCHEMA}.{quote_identifier(mart)}").fetchone() or (0,)
     if not files:
         return MartResult(mart, "missing", duckdb_rows=int(duck_rows), notes=["no Spark table (not built)"])
     con.execute(
@@ -88,7 +85,7 @@ def compare_one(con: duckdb.DuckDBPyConnection, work: Path, mart: str) -> MartRe
     common = [(c, t) for c, t in duck_cols if c.lower() in spark_types]
     duck_exprs, spark_exprs = [], []
     for name, dtype in common:
-        q = _quote(name)
+        q = quote_identifier(name)
         if dtype.startswith(ROUNDED):
             duck_exprs.append(f"{rounded(q)} as {q}")
             spark_exprs.append(f"{rounded(q)} as {q}")
@@ -97,7 +94,7 @@ def compare_one(con: duckdb.DuckDBPyConnection, work: Path, mart: str) -> MartRe
             spark_exprs.append(q if spark_types[name.lower()] == dtype else f"cast({q} as {dtype}) as {q}")
             if spark_types[name.lower()] != dtype:
                 result.notes.append(f"{name}: Spark {spark_types[name.lower()]} vs DuckDB {dtype}")
-    duck_sel = f"select {', '.join(duck_exprs)} from w.{SCHEMA}.{_quote(mart)}"
+    duck_sel = f"select {', '.join(duck_exprs)} from w.{SCHEMA}.{quote_identifier(mart)}"
     spark_sel = f"select {', '.join(spark_exprs)} from spark_side"
     try:
         (only_duck,) = con.execute(
@@ -132,7 +129,7 @@ def differing_columns(
     """Columns whose values (as a multiset, column by column) differ between the two sides."""
     out = []
     for name, _ in common:
-        q = _quote(name)
+        q = quote_identifier(name)
         one = f"select {q} from ({duck_sel})"
         other = f"select {q} from ({spark_sel})"
         (n,) = con.execute(
