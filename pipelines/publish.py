@@ -419,6 +419,7 @@ def _build_copy(
                 con.execute(f"DROP TABLE {quote_identifier(schema)}.{quote_identifier(table)}")
         counts: dict[str, int] = {}
         kept = rewritten = years_rewritten = 0
+        changed: list[str] = []  # the marts rewritten, named in the log
         for n, (target, src) in enumerate(copies):
             if n == len(copies) // 2:
                 fault_point("publish_mid_copy")
@@ -429,12 +430,15 @@ def _build_copy(
                 if src not in existing:
                     continue
                 con.execute(f"CREATE TABLE {target} AS SELECT * FROM {src}")
-                rewritten += fp is not None
+                if fp is not None:  # a mart (quality tables are rewritten at every publish)
+                    rewritten += 1
+                    changed.append(target)
             elif years:
                 where = table_fingerprints.year_predicate(years)
                 con.execute(f"DELETE FROM {target} WHERE {where}")
                 con.execute(f"INSERT INTO {target} SELECT * FROM {src} WHERE {where}")
                 years_rewritten += len(years)
+                changed.append(f"{target} ({len(years)} year(s))")
             else:
                 kept += 1
             table = target.split(".", 1)[1]
@@ -465,11 +469,12 @@ def _build_copy(
         con.execute("CHECKPOINT")
         counts.update(tables_kept=kept, tables_rewritten=rewritten, years_rewritten=years_rewritten)
         log.info(
-            "服务副本 serving copy: %s, %d table(s) kept, %d rewritten whole, %d table-year(s) rewritten",
+            "服务副本 serving copy: %s, %d table(s) kept, %d rewritten whole, %d table-year(s) rewritten%s",
             "from the previous copy" if base is not None else "new",
             kept,
             rewritten,
             years_rewritten,
+            f": {', '.join(changed)}" if base is not None and changed else "",
         )
         return counts
     finally:

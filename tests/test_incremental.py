@@ -2,10 +2,13 @@
 
 A copy of the embedded sample is refreshed without its 2026Q3 record files, with one 2025Q1
 fires file cut short and one extra fires file. Then the 2026Q3 files arrive (their 补报 and
-续报/核报 rows revise 2026Q2) and the extra file is removed; then the cut file is restored (a
-corrected resubmission). Each incremental refresh must reload only the quarters those files
-touch, fct_breakdowns must rebuild only the years whose inputs changed, and the end state must
-be identical, row for row, to a full refresh of the complete sample.
+续报/核报 rows revise 2026Q2) with one extra accidents file from a county no source has named
+before, and the extra fires file is removed; then the cut file is restored (a corrected
+resubmission) and the extra accidents file removed. Each incremental refresh must reload only
+the quarters those files touch, the year-incremental models must rebuild only the years whose
+inputs changed (a newly named county deepens its province's coverage tree in every year, more
+leaves and none covered, without changing a value there), and the end state must be identical,
+row for row, to a full refresh of the complete sample.
 
 These refreshes compute the indicator-value chain in batches of about one year
 (SAFETY_DBT_YEAR_BATCH_ROWS, what a national drop needs), and the full refresh they are compared
@@ -28,6 +31,9 @@ SAMPLE = ROOT / "raw" / "sample"
 RECORD_SOURCES = ("accidents", "road_traffic", "fires", "disasters", "enforcement")
 CUT = "fires/371521_阳谷_2025Q1.csv"  # cut to its first 3 rows, restored later (changed file)
 EXTRA = "fires/371521_阳谷_补充_2024.csv"  # 2 extra fires, removed later (removed file)
+# 3 accidents of 2026Q3 in 杭州 西湖区 (330106), where no source has records or a reporting unit:
+# arrives with the 2026Q3 files, removed with the restored cut file
+NEW_COUNTY = "accidents/330106_西湖_2026Q3.csv"
 COMPARED = ("fct_indicator_values", "fct_breakdowns", "fct_plan_progress", "fct_reconciliation")
 # the sample has 7-11 thousand base values a year from 2016 (a few dozen before): batches of
 # one year, 2011-2016 together
@@ -59,6 +65,14 @@ def incremental(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, st
     src = (SAMPLE / "fires" / "371521_阳谷_2024.csv").read_bytes().splitlines(keepends=True)
     extra = [src[0]] + [line.replace(b"FI-371521-2024-", b"FI-371521-2024-X") for line in src[1:3]]
     (drop / EXTRA).write_bytes(b"".join(extra))
+    beibei = (held / "accidents" / "500109_北碚_2026Q3.csv").read_bytes().splitlines(keepends=True)
+    q3 = [
+        line.replace(b"500109", b"330106")
+        for line in beibei
+        if re.match(rb"AC-\d+-2026-\d+,2026-0[789]", line)
+    ]
+    assert len(q3) == 3
+    (held / NEW_COUNTY).write_bytes(beibei[0] + b"".join(q3))
 
     wh = tmp / "warehouse.duckdb"
     first = run_cli("refresh", "--raw", str(drop), "--warehouse", str(wh), env=BATCHED)
@@ -68,6 +82,7 @@ def incremental(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, st
     (drop / EXTRA).unlink()
     second = run_cli("refresh", "--raw", str(drop), "--warehouse", str(wh), env=BATCHED)
     shutil.copyfile(SAMPLE / CUT, drop / CUT)
+    (drop / NEW_COUNTY).unlink()
     third = run_cli("refresh", "--raw", str(drop), "--warehouse", str(wh), env=BATCHED)
     logs = (first, second, third)
     return wh, *(p.stdout + p.stderr for p in logs)  # type: ignore[return-value]
@@ -101,6 +116,17 @@ def test_incremental_refresh_reloads_only_the_quarters_of_new_changed_and_remove
     assert "[fires] 4 new, 0 changed, 1 removed file(s): quarters 2024Q1, 2026Q3" in second
     assert "[enforcement] 4 new, 0 changed, 0 removed file(s): quarters 2026Q3" in second
     assert "[fires] 0 new, 1 changed, 0 removed file(s): quarters 2025Q1" in third
+    accidents = [
+        [line for line in log.splitlines() if "[accidents]" in line and " removed file(s)" in line]
+        for log in logs
+    ]
+    assert any(
+        "[accidents] 6 new, 0 changed, 0 removed file(s): quarters 2026Q2, 2026Q3" in line
+        for line in accidents[1]
+    ), accidents
+    assert any(
+        "[accidents] 0 new, 0 changed, 1 removed file(s): quarters 2026Q3" in line for line in accidents[2]
+    ), accidents
     assert "[enforcement]" not in third
     # dbt's own output is in the log; later builds of this warehouse parsed partially
     # (its parse state was kept from the first build, pipelines/dbt_assets.py)
@@ -147,19 +173,23 @@ def test_incremental_refresh_reloads_only_the_quarters_of_new_changed_and_remove
     # fct_breakdowns rebuilt the years whose inputs changed (fires 2024Q1 and 2025Q1; the new
     # quarter and its revisions in 2026) and the year after each, which 2026 has not got
     rebuilt = [re.findall(r"fct_breakdowns: rebuilding .*? / 按年增量重算", log) for log in (second, third)]
-    # the new quarter (2026) and the removed 2024 file: those years and the year after each; two
-    # categories recorded for the first time get their zero rows in every year
+    # the new quarter (2026) and the removed 2024 file: those years and the year after each; the
+    # categories recorded for the first time get their zero rows in every year: two in the
+    # sample's own regions, 34 of the new county and its city (杭州)
     assert rebuilt[0] == [
         "fct_breakdowns: rebuilding 3 year(s): 2024, 2025, 2026 (inputs changed, or one of the 1 year(s) before did); "
-        "every year of 2 new and 0 vanished key(s) / 按年增量重算"
+        "every year of 36 new and 0 vanished key(s) / 按年增量重算"
     ]
-    # the corrected 2025Q1 file: 2025 and the year after it (同比), nothing else
+    # the corrected 2025Q1 file: 2025 and the year after it (同比); the removed county file takes
+    # its 34 categories away from every year
     assert rebuilt[1] == [
         "fct_breakdowns: rebuilding 2 year(s): 2025, 2026 (inputs changed, or one of the 1 year(s) before did); "
-        "every year of 0 new and 0 vanished key(s) / 按年增量重算"
+        "every year of 0 new and 34 vanished key(s) / 按年增量重算"
     ]
     # fct_indicator_values reads five years back (较近5年均值): the same changed years and the five
-    # after each, of which the sample has 2025 and 2026 (its plan-period rows: every build)
+    # after each, of which the sample has 2025 and 2026 (its plan-period rows: every build). The
+    # new county adds leaves to 浙江's coverage tree in every year, which changes no value of
+    # those years and rebuilds none of them (the leaf counts are not an input of the chain)
     values = [
         re.findall(r"fct_indicator_values: rebuilding .*? / 按年增量重算", log) for log in (second, third)
     ]

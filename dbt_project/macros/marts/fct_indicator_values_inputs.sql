@@ -28,7 +28,10 @@
     from {{ ref('int_published_values__latest') }}
     group by year
     union all
-    select year, 'coverage', {{ fingerprint_of('source, quarter, region_code, n_leaves, n_covered_leaves, is_complete, n_children, k_children_complete') }}
+    -- the coverage columns the monthly lane reads (int_record_measures__months), not the leaf
+    -- counts: a county first named by a new quarter's records adds leaves to its province in
+    -- every year, which changed no value but had every year of the chain rebuilt (docs/scale.md)
+    select year, 'coverage', {{ fingerprint_of('source, quarter, region_code, is_complete, n_children, k_children_complete') }}
     from {{ ref('int_coverage__quarterly') }}
     group by year
     union all
@@ -99,10 +102,14 @@
     build, or a code change that rebuilds every year; docs/scale.md), while a year's rows need
     no other year's statistics. Batches hold at most SAFETY_DBT_YEAR_BATCH_ROWS base values
     (int_indicator_values__base rows, counted in int_indicator_values__input_fingerprints;
-    default 1,000,000; a larger year is a batch of its own), in year order; the first holds
-    the plan-period rows too. DuckDB only: Spark distributes one statement itself. -#}
+    default 400,000; a larger year is a batch of its own), in year order; the first holds
+    the plan-period rows too. The default fits the default 1.5 GB: the monthly statistics, the
+    largest per value (about 2.2 monthly rows a base value, each joined to its 同比 and 环比
+    bases in int_indicator_values__months_compared), ran out of memory at 2.1M monthly rows
+    (950k base values, a 100k-record national drop) and passed at 1.6M (docs/scale.md).
+    DuckDB only: Spark distributes one statement itself. -#}
 {% macro indicator_values_year_batches(rebuilt) -%}
-    {%- set limit = env_var('SAFETY_DBT_YEAR_BATCH_ROWS', '1000000') | int -%}
+    {%- set limit = env_var('SAFETY_DBT_YEAR_BATCH_ROWS', '400000') | int -%}
     {%- if not (execute and flags.WHICH in ('run', 'build') and model.resource_type == 'model'
                 and target.type == 'duckdb') or (rebuilt is not none and rebuilt | length < 2) -%}
     {{ return([rebuilt]) }}

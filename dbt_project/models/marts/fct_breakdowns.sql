@@ -28,20 +28,23 @@
 {%- set plan = rebuild_plan(fct_breakdowns_inputs(), fct_breakdowns_category_keys()) if year_incremental else {} %}
 {%- set rebuild = plan.get('years', []) %}
 {%- set new_keys = plan.get('new_keys', []) %}
-{%- set read_years = year_incremental and not new_keys %}
+{#- the years whose records this build reads: those it writes and the year before each (同比
+    base). A new key's rows in the other years need no records: a category first recorded now
+    has no records in a year whose inputs did not change, so those rows are zeros over coverage -#}
+{%- set read = with_previous_years(rebuild) %}
 {%- set series = ['domain', 'breakdown', 'category_code', 'measure_code'] %}
 
 with records as (
     select * from {{ ref('int_breakdowns__quarterly') }}
-    -- the years this build writes and the year before each (同比 base)
-    {% if read_years %}where year in ({{ year_list(with_previous_years(rebuild)) }}){% endif %}
+    {% if year_incremental %}where year in ({{ year_list(read) }}){% endif %}
 ),
 
 coverage as (
     select c.*, d.domain
     from {{ ref('int_coverage__quarterly') }} as c
     inner join {{ ref('domains') }} as d on c.source = d.record_source
-    {% if read_years %}where c.year in ({{ year_list(with_previous_years(rebuild)) }}){% endif %}
+    {#- every year when categories are new: their zero rows go into every covered quarter #}
+    {% if year_incremental and not new_keys %}where c.year in ({{ year_list(read) }}){% endif %}
 ),
 
 domain_measures as (
@@ -53,7 +56,11 @@ domain_measures as (
 rolled as ({{ region_tree_sum('records', ['year', 'quarter'] + series) }}),
 
 quarterly as (
-    -- zero-filled: every category in every covered quarter (a month in its own quarter only)
+    -- zero-filled: every category in every covered quarter (a month in its own quarter only).
+    -- With new categories, two branches: every category in the years read, and the new ones in
+    -- the other years (one join filtered by `year in … or key in …` had every year's rows of
+    -- every category formed first: out of memory at 1M records, docs/scale.md)
+    {%- for branch in (['read', 'new_keys'] if year_incremental and new_keys else ['all']) %}
     select
         cv.region_code, cv.year, cv.quarter, u.domain, u.breakdown, u.category_code, dm.measure_code,
         dm.unit, {{ zero_filled_columns('cv', 'r') }}
@@ -68,12 +75,16 @@ quarterly as (
             {%- endfor %}
     where
         (u.month_no is null or u.month_no between 3 * cv.quarter - 2 and 3 * cv.quarter)
-        {%- if year_incremental and new_keys %}
-        and (
-            cv.year in ({{ year_list(with_previous_years(rebuild)) }})
-            or {{ fct_breakdowns_key('u.') }} in ({{ key_list(new_keys) }})
-        )
+        {%- if branch == 'read' %}
+        and cv.year in ({{ year_list(read) }})
+        {%- elif branch == 'new_keys' %}
+        and {{ fct_breakdowns_key('u.') }} in ({{ key_list(new_keys) }})
+        {%- if read %} and cv.year not in ({{ year_list(read) }}){% endif %}
         {%- endif %}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 ),
 
 by_quarter as (select * from quarterly where breakdown <> 'month'),

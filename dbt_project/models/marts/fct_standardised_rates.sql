@@ -10,6 +10,8 @@
 --   missing_sector_workers       a sector of the standard has no published workers: not standardised
 --   deaths_without_workers       deaths in a sector with 0 workers: not standardised
 --   no_workers                   no sector of the standard has workers: no rate
+-- Sums of doubles in sector order (ordered_sum): added in the engine's order, a re-run changed
+-- their last bits, and every publish rewrote the table.
 with sectors as (select * from {{ ref('int_standardised_rates__sectors') }}),
 
 checked as (
@@ -17,11 +19,11 @@ checked as (
         region_code, year, standard_code,
         sum(deaths) as deaths,
         -- Σ workers only when every sector of the standard has a figure
-        case when sum(case when workers is null then 1 else 0 end) = 0 then sum(workers) end as workers,
+        case when sum(case when workers is null then 1 else 0 end) = 0 then {{ ordered_sum('workers', 'sector_code') }} end as workers,
         sum(case when workers is null then 1 else 0 end) as n_sectors_missing,
         sum(case when workers = 0 and deaths > 0 then 1 else 0 end) as n_sectors_deaths_without_workers,
         sum(case when workers = 0 and deaths = 0 then 1 else 0 end) as n_sectors_absent,
-        sum(case when workers > 0 then weight else 0 end) as standard_share_covered
+        {{ ordered_sum('case when workers > 0 then weight else 0 end', 'sector_code') }} as standard_share_covered
     from sectors
     group by region_code, year, standard_code
 ),
@@ -29,7 +31,7 @@ checked as (
 weighted as (
     -- w_s / n_s per sector with workers, the weights rescaled over the sectors present
     select
-        s.region_code, s.year, s.standard_code, s.deaths,
+        s.region_code, s.year, s.standard_code, s.sector_code, s.deaths,
         s.weight / c.standard_share_covered / s.workers as weight_per_worker
     from sectors as s
     inner join checked as c
@@ -40,8 +42,8 @@ weighted as (
 moments as (
     select
         region_code, year, standard_code,
-        sum(weight_per_worker * deaths) as y,
-        sum(weight_per_worker * weight_per_worker * deaths) as v,
+        {{ ordered_sum('weight_per_worker * deaths', 'sector_code') }} as y,
+        {{ ordered_sum('weight_per_worker * weight_per_worker * deaths', 'sector_code') }} as v,
         max(weight_per_worker) as w_max
     from weighted
     group by region_code, year, standard_code
