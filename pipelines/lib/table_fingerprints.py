@@ -37,9 +37,8 @@ TABLE_DDL = (
 class Fingerprint:
     columns: str  # "name type, …": another shape means the whole table is rewritten
     partitioned: bool  # by `year`
-    parts: dict[
-        int | None, tuple[int, int]
-    ]  # year (None: rows without one, or the whole table) -> (rows, hash sum)
+    # year (None: rows without one, or the whole table) -> (rows, hash sum)
+    parts: dict[int | None, tuple[int, int]]
 
     def changed_years(self, old: Fingerprint | None) -> set[int | None] | None:
         """The years to rewrite to turn a copy with `old` into one with `self`; None: the whole
