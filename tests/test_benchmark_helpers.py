@@ -139,3 +139,35 @@ def test_bespoke_report_without_mechanism_3() -> None:
     assert "state lookup" not in md and "3. …" not in md
     assert md.count("1. year-incremental fingerprints") == len(doc["runs"])
     assert md.count("4. `os._exit` after the refresh") == len(doc["runs"])
+
+
+def test_compare_marts_finds_changed_and_repeated_rows(tmp_path: Path) -> None:
+    import duckdb
+    import run_bench
+
+    rows = (
+        "(values ('110000', 1.5, 3), ('120000', 2.0, null), ('130000', 0.1, 7)) as v(region_code, value, n)"
+    )
+    changed = {  # the incremental copy's difference from the full one, per mart
+        "fct_indicator_values": None,
+        "fct_breakdowns": "update marts.fct_breakdowns set value = 2.0000001 where region_code = '130000'",
+        "fct_plan_progress": "insert into marts.fct_plan_progress select * from marts.fct_plan_progress limit 1",
+        "fct_reconciliation": "update marts.fct_reconciliation set n = 3 where region_code = '120000'",
+    }
+    for name in ("full", "inc"):
+        with duckdb.connect(str(tmp_path / f"{name}.duckdb")) as con:
+            con.execute("create schema marts")
+            for mart, edit in changed.items():
+                con.execute(f"create table marts.{mart} as select * from {rows}")
+                if name == "inc" and edit:
+                    con.execute(edit)
+    out = run_bench.compare_marts(tmp_path / "full.duckdb", tmp_path / "inc.duckdb", tmp_path / "spill")
+    assert {
+        m: (r["identical"], r["rows_only_in_full"], r["rows_only_in_incremental"]) for m, r in out.items()
+    } == {
+        "fct_indicator_values": (True, 0, 0),
+        "fct_breakdowns": (False, 1, 1),
+        "fct_plan_progress": (False, 0, 1),  # a repeated row: EXCEPT ALL counts multiplicity
+        "fct_reconciliation": (False, 1, 1),  # null → 3
+    }
+    assert not (tmp_path / "spill").exists()

@@ -14,20 +14,24 @@
 {%- endmacro %}
 
 {% macro duckdb__upgrade_column_types() -%}
-    {%- set changed = [('fct_breakdowns', 'n_records', 'HUGEINT', 'bigint'),
-                       ('fct_indicator_values', 'n_records', 'HUGEINT', 'bigint')] -%}
+    {%- set changed = {('fct_breakdowns', 'n_records'): ('HUGEINT', 'bigint'),
+                       ('fct_indicator_values', 'n_records'): ('HUGEINT', 'bigint')} -%}
     {%- set stale = [] -%}
     {%- if execute -%}
-    {%- for table, column, old_type, new_type in changed -%}
-    {%- set found = run_query(
-        "select count(*) from information_schema.columns where table_catalog = '" ~ target.database
-        ~ "' and table_schema = 'marts' and table_name = '" ~ table ~ "' and column_name = '" ~ column
-        ~ "' and data_type = '" ~ old_type ~ "'") -%}
-    {%- if found.columns[0].values()[0] > 0 -%}
-    {%- do stale.append((table, column, new_type)) -%}
-    {%- do log("upgrading marts." ~ table ~ "." ~ column ~ " " ~ old_type ~ " -> " ~ new_type
+    {#- one query a build: the marts' columns still of an old type -#}
+    {%- set sql -%}
+    select table_name, column_name from information_schema.columns
+    where table_catalog = '{{ target.database }}' and table_schema = 'marts' and (
+        {%- for key, types in changed.items() %}
+        {{ 'or ' if not loop.first }}(table_name = '{{ key[0] }}' and column_name = '{{ key[1] }}' and data_type = '{{ types[0] }}')
+        {%- endfor %})
+    order by table_name, column_name
+    {%- endset -%}
+    {%- for table, column in run_query(sql).rows -%}
+    {%- set types = changed[(table, column)] -%}
+    {%- do stale.append((table, column, types[1])) -%}
+    {%- do log("upgrading marts." ~ table ~ "." ~ column ~ " " ~ types[0] ~ " -> " ~ types[1]
         ~ " / 升级列类型", info=true) -%}
-    {%- endif -%}
     {%- endfor -%}
     {%- endif -%}
     {%- for table, column, new_type in stale -%}

@@ -201,3 +201,21 @@
     {%- endfor -%}
     select 1
 {%- endmacro %}
+
+{#- The config of the four year-incremental tables of the chain (int_indicator_values__months,
+    the two statistics tables and the mart): state by year (macros/incremental_years.sql) from
+    the fingerprints computed once a build, the later year batches inserted by a post-hook.
+    plan_periods: the model holds plan-period rows, rebuilt at every build. -#}
+{% macro indicator_values_chain_config(on_schema_change='sync_all_columns', plan_periods=true) -%}
+    {%- set always = ', always_rebuilt=fct_indicator_values_always_rebuilt()' if plan_periods else '' -%}
+    {{ config(
+        materialized='incremental',
+        on_schema_change=on_schema_change,
+        full_refresh=(true if var('as_of', none) else none),
+        pre_hook="{{ year_state_pre_hook(indicator_values_fingerprints(), years_after=fct_indicator_values_years_after()" ~ always ~ ") }}",
+        post_hook=[
+            "{{ insert_year_batches() }}",
+            "{{ year_state_post_hook(indicator_values_fingerprints()) }}",
+        ],
+    ) }}
+{%- endmacro %}

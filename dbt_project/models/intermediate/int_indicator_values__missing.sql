@@ -2,35 +2,16 @@
 -- values with at least one missing submission.
 -- Role: 报送缺失 behind each indicator value resting on records: the submissions due in the
 -- value's period from a record source of its numerator or denominator that are missing, for
--- the unit's region, every region above it and every region below it.
+-- the unit's region, every region above it and every region below it
+-- (int_submissions__missing_by_indicator).
 -- A view over every year: the mart's year-incremental build keeps only the years it rebuilds.
 {{ config(materialized='view') }}
-with missing_by_region as (
-    select s.source, s.quarter_start, s.unit_id, cl.ancestor_code as region_code
-    from {{ ref('int_submissions__quarterly') }} as s
-    inner join {{ ref('int_regions__closure') }} as cl on s.region_code = cl.descendant_code
-    where s.status = 'missing'
-    union
-    select s.source, s.quarter_start, s.unit_id, cl.descendant_code as region_code
-    from {{ ref('int_submissions__quarterly') }} as s
-    inner join {{ ref('int_regions__closure') }} as cl on s.region_code = cl.ancestor_code
-    where s.status = 'missing'
-),
-
-period_rows as (
+with period_rows as (
     select region_code, indicator_code, period_type, period, year, quarter, period_start, period_end, value_source
     from {{ ref('int_indicator_values__periods') }}
     union all
     select region_code, indicator_code, period_type, period, year, quarter, period_start, period_end, value_source
     from {{ ref('int_indicator_values__plan_periods') }}
-),
-
-indicator_sources as (
-    select i.indicator_code, m.record_source as source
-    from {{ ref('indicators') }} as i
-    inner join {{ ref('measures') }} as m
-        on m.measure_code in (i.numerator_measure, i.denominator_measure)
-    where m.record_source is not null
 )
 
 select
@@ -38,10 +19,9 @@ select
     count(distinct mr.unit_id || '/' || cast(mr.quarter_start as {{ dbt.type_string() }})) as missing_submissions,
     {{ dbt.listagg('distinct mr.unit_id', "', '", 'order by mr.unit_id') }} as missing_units
 from period_rows as f
-inner join indicator_sources as isrc on f.indicator_code = isrc.indicator_code
-inner join missing_by_region as mr
+inner join {{ ref('int_submissions__missing_by_indicator') }} as mr
     on
-        mr.source = isrc.source and mr.region_code = f.region_code
+        mr.indicator_code = f.indicator_code and mr.region_code = f.region_code
         and mr.quarter_start between f.period_start and f.period_end
 where f.value_source like '%records%'
 group by 1, 2, 3, 4, 5, 6

@@ -4,7 +4,7 @@
 -- (docs/methods.md §3 and "Months"):
 --   completeness  partial when the value is, or when a submission due in a quarter the period
 --                 touches is missing (submissions are tracked by quarter: a month's submission
---                 status is its quarter's; int_submissions__quarterly);
+--                 status is its quarter's; int_submissions__missing_by_indicator);
 --   D = c + max(0, φ − c)·f with f = 1/12 for a month, N/12 for a 1–N月累计; c the cluster
 --                 ratio Σk²/Σk of the events of the quarters the period touches (clusters are
 --                 kept by quarter: a month takes its quarter's), else the pooled ratio;
@@ -20,40 +20,11 @@
 -- A build of many years (a full build) computes them in batches of whole years, one statement
 -- each (indicator_values_year_batches, SAFETY_DBT_YEAR_BATCH_ROWS): one statement over every
 -- year of a national drop spilled tens of GB (docs/scale.md).
-{{ config(
-    materialized='incremental',
-    on_schema_change='sync_all_columns',
-    full_refresh=(true if var('as_of', none) else none),
-    pre_hook="{{ year_state_pre_hook(indicator_values_fingerprints(), years_after=fct_indicator_values_years_after()) }}",
-    post_hook=[
-        "{{ insert_year_batches() }}",
-        "{{ year_state_post_hook(indicator_values_fingerprints()) }}",
-    ],
-) }}
+{{ indicator_values_chain_config(plan_periods=false) }}
 -- depends_on: {{ ref('int_indicator_values__input_fingerprints') }}
 {%- set batches = indicator_values_year_batches(indicator_values_rebuilt_years()) %}
 {%- set clusters = ref('int_record_measures__clusters') %}
-with missing_by_region as (
-    select s.source, s.quarter_start, s.unit_id, cl.ancestor_code as region_code
-    from {{ ref('int_submissions__quarterly') }} as s
-    inner join {{ ref('int_regions__closure') }} as cl on s.region_code = cl.descendant_code
-    where s.status = 'missing'
-    union
-    select s.source, s.quarter_start, s.unit_id, cl.descendant_code as region_code
-    from {{ ref('int_submissions__quarterly') }} as s
-    inner join {{ ref('int_regions__closure') }} as cl on s.region_code = cl.ancestor_code
-    where s.status = 'missing'
-),
-
-indicator_sources as (
-    select i.indicator_code, m.record_source as source
-    from {{ ref('indicators') }} as i
-    inner join {{ ref('measures') }} as m
-        on m.measure_code in (i.numerator_measure, i.denominator_measure)
-    where m.record_source is not null
-),
-
-compared as (
+with compared as (
     select
         c.*,
         -- the first day of the first quarter the period touches
@@ -71,9 +42,8 @@ missing as (
         count(distinct mr.unit_id || '/' || cast(mr.quarter_start as {{ dbt.type_string() }})) as missing_submissions,
         {{ dbt.listagg('distinct mr.unit_id', "', '", 'order by mr.unit_id') }} as missing_units
     from compared as f
-    inner join indicator_sources as isrc on f.indicator_code = isrc.indicator_code
-    inner join missing_by_region as mr
-        on mr.source = isrc.source and mr.region_code = f.region_code
+    inner join {{ ref('int_submissions__missing_by_indicator') }} as mr
+        on mr.indicator_code = f.indicator_code and mr.region_code = f.region_code
         and mr.quarter_start between f.quarters_from and f.period_end
     where f.value_source like '%records%'
     group by 1, 2, 3, 4

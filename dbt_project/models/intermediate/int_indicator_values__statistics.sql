@@ -29,16 +29,7 @@
 -- A build of many years (a full build) computes them in batches of whole years, one statement
 -- each (indicator_values_year_batches, SAFETY_DBT_YEAR_BATCH_ROWS): one statement over every
 -- year of a national drop spilled tens of GB (docs/scale.md).
-{{ config(
-    materialized='incremental',
-    on_schema_change='sync_all_columns',
-    full_refresh=(true if var('as_of', none) else none),
-    pre_hook="{{ year_state_pre_hook(indicator_values_fingerprints(), years_after=fct_indicator_values_years_after(), always_rebuilt=fct_indicator_values_always_rebuilt()) }}",
-    post_hook=[
-        "{{ insert_year_batches() }}",
-        "{{ year_state_post_hook(indicator_values_fingerprints()) }}",
-    ],
-) }}
+{{ indicator_values_chain_config() }}
 -- depends_on: {{ ref('int_indicator_values__input_fingerprints') }}
 {%- set batches = indicator_values_year_batches(indicator_values_rebuilt_years()) %}
 {%- set missing = ref('int_indicator_values__missing') %}

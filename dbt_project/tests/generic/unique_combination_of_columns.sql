@@ -1,7 +1,5 @@
-{#- The combination of columns is unique (no package download needed). -#}
+{#- The combination of columns is unique (no package download needed). Returns each repeated
+    combination with its count. -#}
 {% test unique_combination_of_columns(model, columns) %}
-select {{ columns | join(', ') }}, count(*) as n
-from {{ model }}
-group by {{ columns | join(', ') }}
-having count(*) > 1
+{{ unique_combination_sql(model, columns) }}
 {% endtest %}
