@@ -29,6 +29,7 @@ from duckdb.sqltypes import DOUBLE
 
 from pipelines.lib.dispersion import calibrated_dispersion, dispersed_rate_ratio_test, gamma_limits
 from pipelines.lib.poisson import poisson_limits
+from pipelines.lib.sql_functions import ARITY
 
 
 def _floats(arr: pa.Array) -> np.ndarray:
@@ -94,24 +95,25 @@ def _calibrated(phi: pa.Array, pairs: pa.Array) -> pa.Array:
     return _out(calibrated_dispersion(_floats(phi), _floats(pairs)))
 
 
-FUNCTIONS: dict[str, tuple[Callable[..., pa.Array], int]] = {
-    "poisson_ci_low": (poisson_ci_low, 1),
-    "poisson_ci_high": (poisson_ci_high, 1),
-    "dispersed_ci_low": (_gamma(0), 3),
-    "dispersed_ci_high": (_gamma(1), 3),
-    "dispersed_rr_ci_low": (_drr("low"), 6),
-    "dispersed_rr_ci_high": (_drr("high"), 6),
-    "dispersed_rr_p_value": (_drr("p_value"), 6),
-    "calibrated_dispersion": (_calibrated, 2),
+# the body of each function of pipelines.lib.sql_functions.ARITY (its argument count from there)
+FUNCTIONS: dict[str, Callable[..., pa.Array]] = {
+    "poisson_ci_low": poisson_ci_low,
+    "poisson_ci_high": poisson_ci_high,
+    "dispersed_ci_low": _gamma(0),
+    "dispersed_ci_high": _gamma(1),
+    "dispersed_rr_ci_low": _drr("low"),
+    "dispersed_rr_ci_high": _drr("high"),
+    "dispersed_rr_p_value": _drr("p_value"),
+    "calibrated_dispersion": _calibrated,
 }
 
 
 def register(conn: DuckDBPyConnection) -> None:
     """Registers every function on a DuckDB connection (also used by tests and notebooks)."""
-    for name, (fn, arity) in FUNCTIONS.items():
+    for name, arity in ARITY.items():
         conn.create_function(
             name,
-            fn,
+            FUNCTIONS[name],
             [DOUBLE] * arity,
             DOUBLE,
             type=PythonUDFType.ARROW,

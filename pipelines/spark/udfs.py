@@ -1,7 +1,8 @@
-"""The 8 scalar SQL functions of pipelines/dbt_udfs.py as Spark pandas UDFs, over the same
-pipelines.lib functions (one implementation of the statistics). DOUBLE in, DOUBLE out; a NULL or
-invalid argument gives NULL (NaN -> NULL), as on DuckDB. Spark's Python workers import
-pipelines.lib, so PYTHONPATH must reach them (pipelines/spark/session.py sets it)."""
+"""The scalar SQL functions of pipelines/dbt_udfs.py (named in pipelines.lib.sql_functions) as
+Spark pandas UDFs, over the same pipelines.lib functions (one implementation of the statistics).
+DOUBLE in, DOUBLE out; a NULL or invalid argument gives NULL (NaN -> NULL), as on DuckDB.
+Spark's Python workers import pipelines.lib, so PYTHONPATH must reach them
+(pipelines/spark/session.py sets it)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-# name -> number of DOUBLE arguments; the same table as pipelines.dbt_udfs.FUNCTIONS
-# (tests/test_spark_target.py checks they agree)
-ARITY: dict[str, int] = {
-    "poisson_ci_low": 1,
-    "poisson_ci_high": 1,
-    "dispersed_ci_low": 3,
-    "dispersed_ci_high": 3,
-    "dispersed_rr_ci_low": 6,
-    "dispersed_rr_ci_high": 6,
-    "dispersed_rr_p_value": 6,
-    "calibrated_dispersion": 2,
-}
+from pipelines.lib.sql_functions import ARITY
 
 
 def _floats(series: pd.Series) -> np.ndarray:
