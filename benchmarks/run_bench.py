@@ -164,12 +164,15 @@ def refresh(raw: Path, warehouse: Path, log: Path, *extra: str) -> dict[str, Any
 
 
 def compare_marts(a: Path, b: Path, spill: Path) -> dict[str, Any]:
-    """Each main mart of serving copies `a` (full) and `b` (incremental) row for row: the count and
-    sum of a 64-bit hash of every row on both sides, and the rows of each side the other lacks
-    (EXCEPT ALL) only when those differ. Within the writer's memory limit, spilling to `spill`:
-    without a limit the EXCEPT ALL of fct_breakdowns at 1M (40M rows) grew to 20 GiB and the
-    kernel killed the benchmark (2026-12-05)."""
+    """Each main mart of serving copies `a` (full) and `b` (incremental) row for row: their
+    content fingerprints first (pipelines.lib.table_fingerprints: columns, and per year the count
+    and hash sum of the rows, as the publisher compares them), and the rows of each side the
+    other lacks (EXCEPT ALL) only when those differ. Within the writer's memory limit, spilling to
+    `spill`: without a limit the EXCEPT ALL of fct_breakdowns at 1M (40M rows) grew to 20 GiB
+    and the kernel killed the benchmark (2026-12-05)."""
     import duckdb
+
+    from pipelines.lib.table_fingerprints import fingerprint
 
     limit = os.environ.get("SAFETY_DUCKDB_MEMORY", "1536MB")
     spill.mkdir(parents=True, exist_ok=True)
@@ -178,14 +181,10 @@ def compare_marts(a: Path, b: Path, spill: Path) -> dict[str, Any]:
     con.execute(f"ATTACH '{b}' AS b (READ_ONLY)")
     out = {}
     for t in MARTS:
-        sums = {
-            side: con.execute(
-                f"SELECT count(*), sum(hash(m)::hugeint) FROM {side}.marts.{t} AS m"
-            ).fetchall()[0]
-            for side in ("a", "b")
-        }
+        prints = {side: fingerprint(con, side, "marts", t) for side in ("a", "b")}
+        same = prints["a"] == prints["b"]
         d1 = d2 = 0
-        if sums["a"] != sums["b"]:
+        if not same:
             d1, d2 = (
                 con.execute(
                     f"SELECT count(*) FROM (SELECT * FROM {x}.marts.{t} EXCEPT ALL SELECT * FROM {y}.marts.{t})"
@@ -193,10 +192,10 @@ def compare_marts(a: Path, b: Path, spill: Path) -> dict[str, Any]:
                 for x, y in (("a", "b"), ("b", "a"))
             )
         out[t] = {
-            "rows": sums["a"][0],
+            "rows": sum(n for n, _ in prints["a"].parts.values()),
             "rows_only_in_full": d1,
             "rows_only_in_incremental": d2,
-            "identical": sums["a"] == sums["b"] and d1 == d2 == 0,
+            "identical": same and d1 == d2 == 0,
         }
     con.close()
     shutil.rmtree(spill, ignore_errors=True)
