@@ -13,9 +13,9 @@ SAFETY_DUCKDB_MAX_SPILL  cap on DuckDB's spill files (its max_temp_directory_siz
 SAFETY_DBT_THREADS dbt models built at once (default 2; read by dbt_project/profiles.yml); 1 at
                    national county scale, where two large models at once outgrow the memory limit
 SAFETY_DBT_YEAR_BATCH_ROWS  base values the indicator-value chain computes per statement (default
-                   400000, sized for the default memory limit; read by dbt_project/macros/marts/
+                   600000, sized for the default memory limit; read by dbt_project/macros/marts/
                    fct_indicator_values_inputs.sql): a build of more years than that is cut into
-                   batches of whole years
+                   batches of whole years, and a year of more into ranges of provinces
 SAFETY_HOME_REGION the deployment's own region (GB/T 2260 code) where the dashboard opens (default:
                    none, the dashboard picks the region with the richest complete data)
 """

@@ -10,9 +10,9 @@ inputs changed (a newly named county deepens its province's coverage tree in eve
 leaves and none covered, without changing a value there), and the end state must be identical,
 row for row, to a full refresh of the complete sample.
 
-These refreshes compute the indicator-value chain in batches of about one year
-(SAFETY_DBT_YEAR_BATCH_ROWS, what a national drop needs), and the full refresh they are compared
-with in one statement: the batches must not change a number either.
+These refreshes compute the indicator-value chain in batches of whole years and of ranges of
+provinces within a year (SAFETY_DBT_YEAR_BATCH_ROWS, what a national drop needs), and the full
+refresh they are compared with in one statement: the batches must not change a number either.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ EXTRA = "fires/371521_阳谷_补充_2024.csv"  # 2 extra fires, removed later (r
 # arrives with the 2026Q3 files, removed with the restored cut file
 NEW_COUNTY = "accidents/330106_西湖_2026Q3.csv"
 COMPARED = ("fct_indicator_values", "fct_breakdowns", "fct_plan_progress", "fct_reconciliation")
-# the sample has 7-11 thousand base values a year from 2016 (a few dozen before): batches of
-# one year, 2011-2016 together
-BATCHED = {"SAFETY_DBT_YEAR_BATCH_ROWS": "15000"}
+# the sample has 7-11 thousand base values a year from 2016 (a few dozen before), about 8,000 of
+# them in the national total and provinces 33 and 37: 2011-2015 one batch, each year 2016-2025
+# two ranges of provinces (region codes below 45 and from 45), 2026 whole
+BATCHED = {"SAFETY_DBT_YEAR_BATCH_ROWS": "9000"}
 BATCHED_MODELS = (
     "int_indicator_values__months",
     "int_indicator_values__statistics",
@@ -212,15 +213,24 @@ def test_incremental_refresh_reloads_only_the_quarters_of_new_changed_and_remove
     ):
         years = [re.findall(rf"{table}: rebuilding (.*?) \(", log) for log in (second, third)]
         assert years == [["3 year(s): 2024, 2025, 2026"], ["2 year(s): 2025, 2026"]], (table, years)
-    # each of the four computed its years in batches: the first build 2011-2016 and each year
-    # after; the later ones each rebuilt year alone (2026 has fewer base values: 2025 + 2026
-    # would pass the limit)
+
+    # each of the four computed its years in batches: the first build 2011-2015, then each year
+    # 2016-2025 in two ranges of provinces (one year is more than a batch), then 2026 (fewer
+    # base values) whole; the later ones the years they rebuilt, the same way
+    def split(year: int, k: int, n: int) -> list[str]:
+        return [f"{k}/{n}: {year} (region_code < '45')", f"{k + 1}/{n}: {year} (region_code >= '45')"]
+
     for table in BATCHED_MODELS:
-        batches = [re.findall(rf"{table}: year batch (\d+/\d+: [0-9, ]*[0-9])", log) for log in logs]
+        batches = [
+            re.findall(rf"{table}: year batch (\d+/\d+: [^/]*?) (?:\(at most \d+|/ 分批计算)", log)
+            for log in logs
+        ]
         assert batches == [
-            ["1/11: 2011, 2012, 2013, 2014, 2015, 2016"] + [f"{k}/11: {2015 + k}" for k in range(2, 12)],
-            ["1/3: 2024", "2/3: 2025", "3/3: 2026"],
-            ["1/2: 2025", "2/2: 2026"],
+            ["1/22: 2011, 2012, 2013, 2014, 2015"]
+            + [b for y in range(2016, 2026) for b in split(y, 2 * (y - 2016) + 2, 22)]
+            + ["22/22: 2026"],
+            [*split(2024, 1, 5), *split(2025, 3, 5), "5/5: 2026"],
+            [*split(2025, 1, 3), "3/3: 2026"],
         ], (table, batches)
 
 

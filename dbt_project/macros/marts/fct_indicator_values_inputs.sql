@@ -96,65 +96,116 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The batches of years a build computes, one statement each: a list of year lists, or [years]
-    (one statement: the years rebuilt, none for every year) when they fit one. On a national
-    drop one statement over every year outgrew the memory limit and spilled tens of GB (a full
-    build, or a code change that rebuilds every year; docs/scale.md), while a year's rows need
-    no other year's statistics. Batches hold at most SAFETY_DBT_YEAR_BATCH_ROWS base values
-    (int_indicator_values__base rows, counted in int_indicator_values__input_fingerprints;
-    default 400,000; a larger year is a batch of its own), in year order; the first holds
-    the plan-period rows too. The default fits the default 1.5 GB: the monthly statistics, the
-    largest per value (about 2.2 monthly rows a base value, each joined to its 同比 and 环比
-    bases in int_indicator_values__months_compared), ran out of memory at 2.1M monthly rows
-    (950k base values, a 100k-record national drop) and passed at 1.6M (docs/scale.md).
-    DuckDB only: Spark distributes one statement itself. -#}
+{#- The batches a build computes, one statement each: a list of {'years', 'from', 'to'}, or one
+    batch (the years rebuilt, none for every year) when they fit one. On a national drop one
+    statement over every year outgrew the memory limit and spilled tens of GB (a full build, or
+    a code change that rebuilds every year; docs/scale.md), while a year's rows need no other
+    year's statistics. Batches hold at most SAFETY_DBT_YEAR_BATCH_ROWS base values
+    (int_indicator_values__base rows, counted by int_indicator_values__batch_sizes; default
+    600,000), in year order; the first holds the plan-period rows too.
+    A year of more base values than that (about 5.5M at 10M national records) is cut into
+    ranges of provinces, each a batch: 'from' <= region_code < 'to', by the first two digits,
+    open at both ends, so every code falls in one range (a null in the first). Every row of the
+    chain reads rows of its own region only: its joins are on region_code, a Benjamini–Hochberg
+    family lies within a region, and the pooled cluster ratio reads the clusters table whole.
+    The default fits the default 1.5 GB: the monthly statistics, the largest per value (about
+    2.2 monthly rows a base value, each joined to its 同比 and 环比 bases in
+    int_indicator_values__months_compared), ran out of memory at 950k base values and passed at
+    700k (a 100k-record national drop); a year of the 1M drop (up to 558k) is one batch. Smaller
+    batches did not lower the peak there and cost a fixed few seconds each (docs/scale.md).
+    DuckDB only: Spark distributes one statement itself. The refs come first, so that dbt sees
+    the model's dependencies when it parses it. -#}
 {% macro indicator_values_year_batches(rebuilt) -%}
-    {%- set limit = env_var('SAFETY_DBT_YEAR_BATCH_ROWS', '400000') | int -%}
+    {%- set sizes_table = ref('int_indicator_values__batch_sizes') -%}
+    {%- set fingerprints_table = ref('int_indicator_values__input_fingerprints') -%}
+    {%- set whole = [{'years': rebuilt, 'from': none, 'to': none}] -%}
+    {%- set limit = env_var('SAFETY_DBT_YEAR_BATCH_ROWS', '600000') | int -%}
     {%- if not (execute and flags.WHICH in ('run', 'build') and model.resource_type == 'model'
-                and target.type == 'duckdb') or (rebuilt is not none and rebuilt | length < 2) -%}
-    {{ return([rebuilt]) }}
+                and target.type == 'duckdb') or (rebuilt is not none and rebuilt | length == 0) -%}
+    {{ return(whole) }}
     {%- endif -%}
+    {#- every year of the inputs, also one without base values (its monthly rows), with the
+        base values of each of its provinces -#}
     {%- set sizes -%}
-    select year, sum(coalesce(base_rows, 0)) as n
-    from {{ ref('int_indicator_values__input_fingerprints') }}
+    select year, province, base_rows from {{ sizes_table }}
+    {%- if rebuilt is not none %} where year in ({{ year_list(rebuilt) }}){% endif %}
+    union all
+    select distinct year, null, 0 from {{ fingerprints_table }}
     where year >= 0
     {%- if rebuilt is not none %} and year in ({{ year_list(rebuilt) }}){% endif %}
-    group by year
-    order by year
+    order by year, province nulls first
     {%- endset -%}
+    {#- years in order, each with its provinces in order: [(year, [(province, n)])] -#}
+    {%- set years = [] -%}
+    {%- for year, province, n in run_query(sizes).rows -%}
+        {%- if not years or years[-1][0] != year | int -%}{%- do years.append((year | int, [])) -%}{%- endif -%}
+        {%- if province is not none -%}{%- do years[-1][1].append((province, n | int)) -%}{%- endif -%}
+    {%- endfor -%}
     {%- set batches = [] -%}
     {%- set open = namespace(years=[], n=0) -%}
-    {%- for year, n in run_query(sizes).rows -%}
-        {%- if open.years and open.n + n > limit -%}
-            {%- do batches.append(open.years) -%}
+    {%- for year, provinces in years -%}
+        {%- set year_n = provinces | sum(attribute=1) -%}
+        {%- if open.years and (open.n + year_n > limit or year_n > limit) -%}
+            {%- do batches.append({'years': open.years, 'from': none, 'to': none}) -%}
             {%- set open.years = [] -%}
             {%- set open.n = 0 -%}
         {%- endif -%}
-        {%- do open.years.append(year | int) -%}
-        {%- set open.n = open.n + n -%}
+        {%- if year_n > limit and provinces | length > 1 -%}
+            {#- ranges of provinces, each closed when the next province would take it past the limit -#}
+            {%- set cut = namespace(start=none, n=0) -%}
+            {%- for province, n in provinces -%}
+                {%- if cut.n > 0 and cut.n + n > limit -%}
+                    {%- do batches.append({'years': [year], 'from': cut.start, 'to': province}) -%}
+                    {%- set cut.start = province -%}
+                    {%- set cut.n = 0 -%}
+                {%- endif -%}
+                {%- set cut.n = cut.n + n -%}
+            {%- endfor -%}
+            {%- do batches.append({'years': [year], 'from': cut.start, 'to': none}) -%}
+        {%- else -%}
+            {%- do open.years.append(year) -%}
+            {%- set open.n = open.n + year_n -%}
+        {%- endif -%}
     {%- endfor -%}
-    {%- if open.years -%}{%- do batches.append(open.years) -%}{%- endif -%}
+    {%- if open.years -%}{%- do batches.append({'years': open.years, 'from': none, 'to': none}) -%}{%- endif -%}
     {%- if batches | length < 2 -%}
-    {{ return([rebuilt]) }}
+    {{ return(whole) }}
     {%- endif -%}
-    {%- do log(this.identifier ~ ': year batch 1/' ~ (batches | length) ~ ': ' ~ (batches[0] | join(', '))
-        ~ ' (at most ' ~ limit ~ ' base values a batch, SAFETY_DBT_YEAR_BATCH_ROWS) / 分批按年计算', info=true) -%}
+    {%- do log(this.identifier ~ ': year batch 1/' ~ (batches | length) ~ ': ' ~ batch_label(batches[0])
+        ~ ' (at most ' ~ limit ~ ' base values a batch, SAFETY_DBT_YEAR_BATCH_ROWS) / 分批计算', info=true) -%}
     {{ return(batches) }}
+{%- endmacro %}
+
+{#- A batch for the log: its years, and its range of region codes when it is part of a year. -#}
+{% macro batch_label(batch) -%}
+    {%- set bounds = [] -%}
+    {%- if batch['from'] -%}{%- do bounds.append("region_code >= '" ~ batch['from'] ~ "'") -%}{%- endif -%}
+    {%- if batch['to'] -%}{%- do bounds.append("region_code < '" ~ batch['to'] ~ "'") -%}{%- endif -%}
+    {{ return((batch['years'] | join(', ')) ~ ((' (' ~ (bounds | join(' and ')) ~ ')') if bounds else '')) }}
 {%- endmacro %}
 
 {#- The rows batch `index` of `batches` computes: every row on a full build in one statement,
     else the batch's years (with the year before each when `previous_years` = 1: a lookup of
-    the 同比 base) and, in the first batch, the plan-period rows (plan_periods=false: a model
-    without them). Placed at the first scan of a statistics model, so that the joins, windows
-    and UDFs behind it run on those rows only (a filter on the finished view did not reach
-    them). Written without an empty list, which DuckDB does not fold away: with nothing to
-    rebuild the months lane reads nothing. The comment in front names the call, so that
-    insert_year_batches() can write the same predicate for the later batches into the model's
-    compiled SQL. -#}
+    the 同比 base), within its range of provinces, and, in the first batch, the plan-period rows
+    (plan_periods=false: a model without them). Placed at the first scan of a statistics model,
+    so that the joins, windows and UDFs behind it run on those rows only (a filter on the
+    finished view did not reach them). Written without an empty list, which DuckDB does not
+    fold away: with nothing to rebuild the months lane reads nothing. The comment in front
+    names the call, so that insert_year_batches() can write the same predicate for the later
+    batches into the model's compiled SQL. -#}
 {% macro indicator_values_rebuilt_rows(batches, alias, plan_periods=true, previous_years=0, index=0) -%}
-    {%- set years = batches[index] -%}
+    {%- set batch = batches[index] -%}
+    {%- set years = batch['years'] -%}
     {%- set parts = [] -%}
-    {%- if years -%}{%- do parts.append(alias ~ '.year in (' ~ year_list(with_previous_years(years, previous_years)) ~ ')') -%}{%- endif -%}
+    {%- if years -%}
+    {%- set rows = [alias ~ '.year in (' ~ year_list(with_previous_years(years, previous_years)) ~ ')'] -%}
+    {#- a range of provinces: the first open below (and holding a null code, should one occur), the last open above -#}
+    {%- if batch['from'] -%}{%- do rows.append(alias ~ ".region_code >= '" ~ batch['from'] ~ "'") -%}{%- endif -%}
+    {%- if batch['to'] and not batch['from'] -%}
+    {%- do rows.append('(' ~ alias ~ ".region_code < '" ~ batch['to'] ~ "' or " ~ alias ~ '.region_code is null)') -%}
+    {%- elif batch['to'] -%}{%- do rows.append(alias ~ ".region_code < '" ~ batch['to'] ~ "'") -%}{%- endif -%}
+    {%- do parts.append(rows | join(' and ') if rows | length == 1 else '(' ~ (rows | join(' and ')) ~ ')') -%}
+    {%- endif -%}
     /* year batch {{ tojson({'batches': batches, 'alias': alias, 'plan_periods': plan_periods, 'previous_years': previous_years}) }} */
     {%- if years is none %}
     true
@@ -180,7 +231,7 @@
         {%- if call not in calls -%}{%- do calls.append(call) -%}{%- endif -%}
     {%- endfor -%}
     {%- endif -%}
-    {%- set batches = calls[0]['batches'] if calls else [none] -%}
+    {%- set batches = calls[0]['batches'] if calls else [{'years': none}] -%}
     {%- for index in range(1, batches | length) -%}
         {%- set query = namespace(sql=sql) -%}
         {%- for call in calls -%}
@@ -196,7 +247,7 @@
             {%- set query.sql = query.sql.replace(first, later) -%}
         {%- endfor -%}
         {%- do log(this.identifier ~ ': year batch ' ~ (index + 1) ~ '/' ~ (batches | length) ~ ': '
-            ~ (batches[index] | join(', ')) ~ ' / 分批按年计算', info=true) -%}
+            ~ batch_label(batches[index]) ~ ' / 分批计算', info=true) -%}
         {%- do run_query('insert into ' ~ this ~ ' by name select * from (\n' ~ query.sql ~ '\n) as batch') -%}
     {%- endfor -%}
     select 1

@@ -15,11 +15,11 @@
 -- computed over every year three times a build (int_indicator_values__months_compared joins it
 -- to itself for 同比 and 环比): 382 s of a one-year rebuild of the monthly statistics at 1M
 -- national records (docs/scale.md).
--- A build of many years (a full build) computes them in batches of whole years, one statement
--- each (indicator_values_year_batches, SAFETY_DBT_YEAR_BATCH_ROWS): one statement over every
--- year of a national drop spilled tens of GB (docs/scale.md).
+-- A build of many years (a full build) computes them in batches of whole years, or of ranges of
+-- provinces for a year too large for one, one statement each (indicator_values_year_batches,
+-- SAFETY_DBT_YEAR_BATCH_ROWS): one statement over every year of a national drop spilled tens
+-- of GB (docs/scale.md).
 {{ indicator_values_chain_config(plan_periods=false) }}
--- depends_on: {{ ref('int_indicator_values__input_fingerprints') }}
 {%- set batches = indicator_values_year_batches(indicator_values_rebuilt_years()) %}
 {%- set text = dbt.type_string() %}
 with indicators as (

@@ -26,11 +26,11 @@
 -- year, so a year's rows need no other year's statistics. As a view over every year, each
 -- build computed the whole chain whatever the mart kept: its filter did not reach past the
 -- Benjamini–Hochberg windows.
--- A build of many years (a full build) computes them in batches of whole years, one statement
--- each (indicator_values_year_batches, SAFETY_DBT_YEAR_BATCH_ROWS): one statement over every
--- year of a national drop spilled tens of GB (docs/scale.md).
+-- A build of many years (a full build) computes them in batches of whole years, or of ranges of
+-- provinces for a year too large for one, one statement each (indicator_values_year_batches,
+-- SAFETY_DBT_YEAR_BATCH_ROWS): one statement over every year of a national drop spilled tens
+-- of GB (docs/scale.md).
 {{ indicator_values_chain_config() }}
--- depends_on: {{ ref('int_indicator_values__input_fingerprints') }}
 {%- set batches = indicator_values_year_batches(indicator_values_rebuilt_years()) %}
 {%- set missing = ref('int_indicator_values__missing') %}
 {%- set clusters = ref('int_record_measures__clusters') %}

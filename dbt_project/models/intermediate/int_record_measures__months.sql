@@ -67,13 +67,17 @@ running as (
     )
 )
 
+-- the month row, and the ytd row at a month that is not a quarter's end: one scan of `running`,
+-- not a union of two. DuckDB materialises a CTE read twice, and a filter on the view (a
+-- statistics model's years and provinces) then stopped above it: every year's windows were
+-- computed for each batch (docs/scale.md)
 select
-    'month' as period_type, region_code, year, quarter, month, measure_code,
-    value, n_records, released_on, is_complete, n_children, k_children_complete
-from running
-union all
-select
-    'ytd', region_code, year, quarter, month, measure_code,
-    ytd_value, ytd_n_records, ytd_released_on, ytd_is_complete, n_children, k_children_complete
-from running
-where month % 3 <> 0
+    p.period_type, r.region_code, r.year, r.quarter, r.month, r.measure_code,
+    case when p.period_type = 'month' then r.value else r.ytd_value end as value,
+    case when p.period_type = 'month' then r.n_records else r.ytd_n_records end as n_records,
+    case when p.period_type = 'month' then r.released_on else r.ytd_released_on end as released_on,
+    case when p.period_type = 'month' then r.is_complete else r.ytd_is_complete end as is_complete,
+    r.n_children, r.k_children_complete
+from running as r
+cross join {{ values_table('period_type', ['month', 'ytd']) }} as p
+where p.period_type = 'month' or r.month % 3 <> 0

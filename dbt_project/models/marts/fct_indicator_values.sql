@@ -26,10 +26,9 @@
 -- tables, not recomputed through views over every year. Columns added
 -- by a code change are appended, and every year is rebuilt then (the code hash changed), so no
 -- row keeps an empty new column. Many years (a full build) are computed in batches of whole
--- years, one statement each (indicator_values_year_batches: SAFETY_DBT_YEAR_BATCH_ROWS), as in
--- the three tables of the chain.
+-- years, or of ranges of provinces for a year too large for one, one statement each
+-- (indicator_values_year_batches: SAFETY_DBT_YEAR_BATCH_ROWS), as in the three tables of the chain.
 {{ indicator_values_chain_config(on_schema_change='append_new_columns') }}
--- depends_on: {{ ref('int_indicator_values__input_fingerprints') }}
 {%- set batches = indicator_values_year_batches(indicator_values_rebuilt_years()) %}
 {%- set text = dbt.type_string() %}
 {%- set stat_columns -%}
