@@ -350,6 +350,41 @@ FINGERPRINTS = "meta.table_fingerprints"
 MAX_FREE_SHARE = 0.3
 
 
+# The dashboard reads one region at a time (and one indicator, or one domain's breakdown): a
+# mart's rows written in this order within each year let DuckDB's row-group min/max skip the other
+# regions. At 1M records, p95 of the series of one indicator in one region 142.6 -> 26.1 ms (it had
+# read all 156 row groups), of one breakdown 67.6 -> 8.4 ms; the whole copy 74 -> 126 s
+# (docs/scale.md).
+SERVING_ORDER = ("region_code", "indicator_code", "domain", "breakdown")
+
+
+def _serving_order(con: duckdb.DuckDBPyConnection, src: str) -> str:
+    """The ORDER BY list of the warehouse table `src` (`wh.schema.table`) in the serving copy: the
+    columns of SERVING_ORDER it has, '' for none."""
+    _, schema, table = src.split(".")
+    names = {
+        name
+        for (name,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = ? "
+            "AND table_name = ?",
+            [schema, table],
+        ).fetchall()
+    }
+    return ", ".join(c for c in SERVING_ORDER if c in names)
+
+
+def _insert_years(
+    con: duckdb.DuckDBPyConnection, target: str, src: str, years: set[int | None], order: str
+) -> None:
+    """Append `years` of `src` to `target`, a year at a time and in `order` within each, so that
+    each year is a run of row groups sorted by region (cheaper than one sort of the whole table:
+    64 s against 92 s for fct_indicator_values at 1M)."""
+    sort = f" ORDER BY {order}" if order else ""
+    for year in sorted(years, key=lambda y: (y is None, y or 0)):
+        where = table_fingerprints.year_predicate({year})
+        con.execute(f"INSERT INTO {target} SELECT * FROM {src} WHERE {where}{sort}")
+
+
 def _reusable(serving: Path) -> Path | None:
     """The current serving copy when the next one can start from it: it opens, holds the marts'
     fingerprints, and is not mostly free space."""
@@ -381,7 +416,7 @@ def _build_copy(
     con = _connect(con_path)
     try:
         # Copies in parallel without keeping the warehouse's row order (readers sort what they
-        # show): a quarter faster at 10M records.
+        # show): a quarter faster at 10M records. An ORDER BY is still kept (SERVING_ORDER).
         con.execute("SET preserve_insertion_order = false")
         con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
         copy_db = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
@@ -425,18 +460,23 @@ def _build_copy(
                 fault_point("publish_mid_copy")
             fp = prints.get(target)
             years = fp.changed_years(old.get(target)) if fp is not None else None
+            order = _serving_order(con, src) if fp is not None else ""  # marts only
             if years is None:  # the whole table: new, reshaped, unpartitioned and changed, or quality
                 con.execute(f"DROP TABLE IF EXISTS {target}")
                 if src not in existing:
                     continue
-                con.execute(f"CREATE TABLE {target} AS SELECT * FROM {src}")
+                if fp is not None and fp.partitioned and order:
+                    con.execute(f"CREATE TABLE {target} AS SELECT * FROM {src} LIMIT 0")
+                    _insert_years(con, target, src, set(fp.parts), order)
+                else:
+                    sort = f" ORDER BY {order}" if order else ""
+                    con.execute(f"CREATE TABLE {target} AS SELECT * FROM {src}{sort}")
                 if fp is not None:  # a mart (quality tables are rewritten at every publish)
                     rewritten += 1
                     changed.append(target)
             elif years:
-                where = table_fingerprints.year_predicate(years)
-                con.execute(f"DELETE FROM {target} WHERE {where}")
-                con.execute(f"INSERT INTO {target} SELECT * FROM {src} WHERE {where}")
+                con.execute(f"DELETE FROM {target} WHERE {table_fingerprints.year_predicate(years)}")
+                _insert_years(con, target, src, years, order)
                 years_rewritten += len(years)
                 changed.append(f"{target} ({len(years)} year(s))")
             else:

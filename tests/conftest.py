@@ -87,6 +87,33 @@ def run_dbt(
     )
 
 
+def assert_years_in_runs_sorted_by_region(path: Path, table: str, order: list[str]) -> None:
+    """In the file's row order (rowid), each year of `table` is one run of rows, ordered by
+    `order` within it: the layout the dashboard's row-group skipping relies on."""
+    prev = ", ".join(f"lag({c}) OVER (ORDER BY r) AS p_{c}" for c in ["year", *order])
+    # (p_a, p_b, …) > (a, b, …) as nested comparisons: a row out of order within its year
+    out_of_order = "false"
+    for c in reversed(order):
+        out_of_order = f"(p_{c} > {c} OR (p_{c} = {c} AND {out_of_order}))"
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        runs, years, unordered, rows = con.execute(
+            f"""
+            WITH t AS (SELECT rowid AS r, year, {", ".join(order)} FROM marts.{table}),
+            w AS (SELECT *, {prev} FROM t)
+            SELECT count(*) FILTER (WHERE r = (SELECT min(r) FROM t) OR p_year IS DISTINCT FROM year),
+                   count(DISTINCT coalesce(year, -1)),
+                   count(*) FILTER (WHERE p_year IS NOT DISTINCT FROM year AND {out_of_order}),
+                   count(*)
+            FROM w
+            """
+        ).fetchone()  # type: ignore[misc]
+    finally:
+        con.close()
+    assert rows > 2 * years >= 6, (table, rows, years)
+    assert (runs, unordered) == (years, 0), (table, path.name)
+
+
 @contextmanager
 def attached(**databases: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB with each file attached read-only under its keyword name, to compare

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import indicators, run_cli
+from tests.conftest import assert_years_in_runs_sorted_by_region, indicators, run_cli
 
 
 def _one(warehouse: Path, region: str, indicator: str, period: str) -> dict:
@@ -109,3 +109,11 @@ def test_two_year_backfill_equals_the_full_refresh_and_adds_no_row(
     finally:
         con.close()
     assert [str(d) for d in windows] == ["2019-01-01", "2021-01-01"]
+
+
+def test_the_serving_copy_is_laid_out_by_year_then_region(sample_warehouse: Path) -> None:
+    """The publish writes each year of the large marts as one run of rows in the order the
+    dashboard filters them (region first), so that DuckDB's row-group min/max skip the rest."""
+    serving = sample_warehouse.with_name("serving.duckdb")
+    assert_years_in_runs_sorted_by_region(serving, "fct_indicator_values", ["region_code", "indicator_code"])
+    assert_years_in_runs_sorted_by_region(serving, "fct_breakdowns", ["region_code", "domain", "breakdown"])
