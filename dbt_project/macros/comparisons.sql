@@ -50,24 +50,9 @@
     and {{ cur }}.quarter is not distinct from {{ base }}.quarter
 {%- endmacro %}
 
-{#- Join predicate: `hist` is the same series and period as `cur` in one of the `n` previous
-    years (default five: 较近5年均值; aggregate with previous_years_mean). -#}
-{% macro same_period_previous_years(cur, hist, keys, n=none) -%}
-    {%- set n = n or comparison_prev_years() -%}
-    {%- for k in keys %}{{ cur }}.{{ k }} = {{ hist }}.{{ k }} and {% endfor -%}
-    {{ cur }}.period_type = {{ hist }}.period_type and {{ cur }}.quarter is not distinct from {{ hist }}.quarter
-    and {{ hist }}.year between {{ cur }}.year - {{ n }} and {{ cur }}.year - 1
-{%- endmacro %}
-
-{#- Join predicate: `base` is the quarter before `cur` of the same series (环比, quarters only). -#}
-{% macro previous_quarter(cur, base, keys) -%}
-    {{ cur }}.period_type = 'quarter' and {{ base }}.period_type = 'quarter'
-    {%- for k in keys %} and {{ cur }}.{{ k }} = {{ base }}.{{ k }}{% endfor %}
-    and {{ base }}.year * 4 + {{ base }}.quarter = {{ cur }}.year * 4 + {{ cur }}.quarter - 1
-{%- endmacro %}
-
-{#- Aggregate over the rows joined by same_period_previous_years: their exact mean, null unless
-    all `n` years have a value. previous_years_all is the same condition for a `having`. -#}
+{#- Aggregate over a period's values in the `n` previous years (default five: 较近5年均值; lined
+    up by int_indicator_values__comparison_bases): their exact mean, null unless all `n` years
+    have a value. previous_years_all is that condition. -#}
 {% macro previous_years_mean(value, n=none) -%}
     case when {{ previous_years_all(value, n) }} then {{ exact_avg(value) }} end
 {%- endmacro %}
@@ -220,20 +205,4 @@
 
 {% macro month_last_day(year, month) -%}
     {{ dbt.last_day(date_from_parts(year, month, 1), 'month') }}
-{%- endmacro %}
-
-{#- Join predicate: `base` is the month before `cur` of the same series (环比 of a month; January's
-    base is the previous December). Rows with period_type, year and month. -#}
-{% macro previous_month(cur, base, keys) -%}
-    {{ cur }}.period_type = 'month' and {{ base }}.period_type = 'month'
-    {%- for k in keys %} and {{ cur }}.{{ k }} = {{ base }}.{{ k }}{% endfor %}
-    and {{ base }}.year * 12 + {{ base }}.month = {{ cur }}.year * 12 + {{ cur }}.month - 1
-{%- endmacro %}
-
-{#- Join predicate: `base` is the same series and month-period (a month, or the 1–N月累计 through
-    the same month) as `cur`, `years` years earlier (同比 of the monthly lane). -#}
-{% macro same_month_years_before(cur, base, keys, years=1) -%}
-    {%- for k in keys %}{{ cur }}.{{ k }} = {{ base }}.{{ k }} and {% endfor -%}
-    {{ cur }}.period_type = {{ base }}.period_type and {{ base }}.year = {{ cur }}.year - {{ years }}
-    and {{ cur }}.month = {{ base }}.month
 {%- endmacro %}

@@ -6,7 +6,6 @@
 -- each with the first day of its base and the events, exposure and completeness behind it.
 -- A view over every year: the mart's year-incremental build keeps only the years it rebuilds.
 {{ config(materialized='view') }}
-{%- set keys = ['region_code', 'indicator_code'] %}
 {%- set columns = [
     'region_code', 'indicator_code', 'period_type', 'period', 'year', 'quarter', 'value', 'numerator',
     'denominator', 'denominator_year', 'denominator_basis', 'value_source', 'is_complete', 'coverage_k',
@@ -16,51 +15,78 @@
     'yoy_base_numerator', 'yoy_base_denominator', 'yoy_base_complete', 'yoy_base_period',
     'prev5_numerator', 'prev5_denominator', 'prev5_complete'] %}
 {%- set periods = ref('int_indicator_values__periods') %}
-with prev5 as (
-    -- The five-year mean of every value: the same period in each of the five previous years,
-    -- all five with a value. Grouped by the value's own key, so that the mart's filter on the
-    -- years it rebuilds reaches this scan.
+{%- set n_prev = comparison_prev_years() %}
+{%- set base_columns = 'region_code, indicator_code, period_type, quarter, value, numerator, denominator, is_complete, period, period_start' %}
+with lined_up as (
+    -- Each value under the key of every period compared with it: its own (years_back 0: the key
+    -- exists even without any base), the same period 1 to 5 years later (同比 base at 1,
+    -- 较近5年均值 bases at 1..5) and the next quarter (环比 base, years_back null). A union of
+    -- shifted scans grouped by the key, not self-joins: a filter on the key (the mart's years and
+    -- provinces of a batch) reaches every scan, where the right side of a left join was built
+    -- from every year and region (docs/scale.md).
+    {%- for k in range(n_prev + 1) %}
+    select year + {{ k }} as year, {{ k }} as years_back, {{ base_columns }} from {{ periods }}
+    union all
+    {%- endfor %}
     select
-        p.region_code, p.indicator_code, p.period_type, p.year, p.quarter,
-        {{ previous_years_mean('h.value') }} as mean_value,
-        case when {{ previous_years_all('h.value') }} then {{ exact_sum('h.numerator') }} end as numerator,
-        case when {{ previous_years_all('h.value') }} then {{ exact_sum('h.denominator') }} end as denominator,
-        case when {{ previous_years_all('h.value') }} then bool_and(h.is_complete) end as is_complete
-    from {{ periods }} as p
-    left join {{ periods }} as h on {{ same_period_previous_years('p', 'h', keys) }}
-    group by p.region_code, p.indicator_code, p.period_type, p.year, p.quarter
+        case when quarter = 4 then year + 1 else year end as year,
+        cast(null as integer) as years_back,
+        region_code, indicator_code, period_type,
+        case when quarter = 4 then 1 else quarter + 1 end as quarter,
+        value, numerator, denominator, is_complete, period, period_start
+    from {{ periods }}
+    where period_type = 'quarter'
+),
+
+bases as (
+    select
+        region_code, indicator_code, period_type, year, quarter,
+        max(case when years_back = 1 then value end) as yoy_value,
+        max(case when years_back = 1 then period_start end) as yoy_start,
+        max(case when years_back = 1 then numerator end) as yoy_numerator,
+        max(case when years_back = 1 then denominator end) as yoy_denominator,
+        bool_or(case when years_back = 1 then is_complete end) as yoy_complete,
+        max(case when years_back = 1 then period end) as yoy_period,
+        max(case when years_back is null then value end) as qoq_value,
+        max(case when years_back is null then period_start end) as qoq_start,
+        {%- set prev = 'case when years_back >= 1 then ' %}
+        {{ previous_years_mean(prev ~ 'value end') }} as prev5_mean,
+        case when {{ previous_years_all(prev ~ 'value end') }} then {{ exact_sum(prev ~ 'numerator end') }} end as prev5_numerator,
+        case when {{ previous_years_all(prev ~ 'value end') }} then {{ exact_sum(prev ~ 'denominator end') }} end as prev5_denominator,
+        case when {{ previous_years_all(prev ~ 'value end') }} then bool_and({{ prev }}is_complete end) end as prev5_complete
+    from lined_up
+    group by region_code, indicator_code, period_type, year, quarter
+    having min(years_back) = 0  -- a value of its own (the join below needs one too)
 ),
 
 compared as (
     select
-        prev5.region_code, prev5.indicator_code, prev5.period_type, p.period, prev5.year, prev5.quarter,
+        b.region_code, b.indicator_code, b.period_type, p.period, b.year, b.quarter,
         p.value, p.numerator, p.denominator, p.denominator_year, p.denominator_basis,
         p.value_source, p.is_complete, p.coverage_k, p.coverage_n, p.n_records,
         p.records_value, p.report_value, p.released_on,
         cast(null as integer) as years_elapsed,
         p.period_start, p.period_end,
-        y.value as yoy_base_value,
-        case when y.value is not null then y.period_start end as yoy_base_start,
-        q.value as qoq_base_value,
-        case when q.value is not null then q.period_start end as qoq_base_start,
-        prev5.mean_value as prev5_mean,
-        case when prev5.mean_value is not null then {{ date_from_parts('p.year - ' ~ comparison_prev_years(), 1, 1) }} end
+        b.yoy_value as yoy_base_value,
+        case when b.yoy_value is not null then b.yoy_start end as yoy_base_start,
+        b.qoq_value as qoq_base_value,
+        case when b.qoq_value is not null then b.qoq_start end as qoq_base_start,
+        b.prev5_mean,
+        case when b.prev5_mean is not null then {{ date_from_parts('b.year - ' ~ n_prev, 1, 1) }} end
             as prev5_base_start,
-        y.numerator as yoy_base_numerator,
-        y.denominator as yoy_base_denominator,
-        y.is_complete as yoy_base_complete,
-        y.period as yoy_base_period,
-        prev5.numerator as prev5_numerator,
-        prev5.denominator as prev5_denominator,
-        prev5.is_complete as prev5_complete
-    -- the key from prev5 (the filter on year and period_type goes there), the rest from p
-    from prev5
+        b.yoy_numerator as yoy_base_numerator,
+        b.yoy_denominator as yoy_base_denominator,
+        b.yoy_complete as yoy_base_complete,
+        b.yoy_period as yoy_base_period,
+        b.prev5_numerator,
+        b.prev5_denominator,
+        b.prev5_complete
+    -- the key from bases (the filter on year and period_type goes there), the rest from p
+    from bases as b
     inner join {{ periods }} as p
-        on prev5.region_code = p.region_code and prev5.indicator_code = p.indicator_code
-        and prev5.period_type = p.period_type and prev5.year = p.year
-        and prev5.quarter is not distinct from p.quarter
-    left join {{ periods }} as y on {{ same_period_years_before('p', 'y', keys) }}
-    left join {{ periods }} as q on {{ previous_quarter('p', 'q', keys) }}
+        on b.region_code = p.region_code and b.indicator_code = p.indicator_code
+        and b.period_type = p.period_type and b.year = p.year
+        and b.quarter is not distinct from p.quarter
 )
 
 select {{ columns | join(', ') }} from compared

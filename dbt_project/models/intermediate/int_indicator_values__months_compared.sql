@@ -7,22 +7,62 @@
 -- computed for months (prev5_* null).
 -- A view over every year: the mart's year-incremental build keeps only the years it rebuilds.
 {{ config(materialized='view') }}
-{%- set keys = ['region_code', 'indicator_code'] %}
 {%- set months = ref('int_indicator_values__months') %}
-with bases as (
+{%- set base_columns = 'region_code, indicator_code, period_type, value, numerator, denominator, is_complete, period, period_start' %}
+with lined_up as (
+    -- Each value under the key of every period compared with it: its own (years_back 0: the key
+    -- exists even without any base), the same month or 1–N月累计 a year later (同比 base) and,
+    -- for a month row, the next month (环比 base, years_back null). A union of shifted scans
+    -- grouped by the key, not self-joins, so that the filter of a batch (years, provinces)
+    -- reaches every scan (as int_indicator_values__comparison_bases).
+    select year, month, 0 as years_back, {{ base_columns }} from {{ months }}
+    union all
+    select year + 1 as year, month, 1 as years_back, {{ base_columns }} from {{ months }}
+    union all
     select
-        p.*,
-        y.value as yoy_base_value_raw,
-        case when y.value is not null then y.period_start end as yoy_base_start,
-        y.numerator as yoy_base_numerator_raw,
-        y.denominator as yoy_base_denominator_raw,
-        y.is_complete as yoy_base_complete,
-        y.period as yoy_base_period,
-        m.value as mom_base_value_raw,
-        case when m.value is not null then m.period_start end as mom_base_start
-    from {{ months }} as p
-    left join {{ months }} as y on {{ same_month_years_before('p', 'y', keys) }}
-    left join {{ months }} as m on {{ previous_month('p', 'm', keys) }}
+        case when month = 12 then year + 1 else year end as year,
+        case when month = 12 then 1 else month + 1 end as month,
+        cast(null as integer) as years_back,
+        {{ base_columns }}
+    from {{ months }}
+    where period_type = 'month'
+),
+
+by_key as (
+    select
+        region_code, indicator_code, period_type, year, month,
+        max(case when years_back = 1 then value end) as yoy_value,
+        max(case when years_back = 1 then period_start end) as yoy_start,
+        max(case when years_back = 1 then numerator end) as yoy_numerator,
+        max(case when years_back = 1 then denominator end) as yoy_denominator,
+        bool_or(case when years_back = 1 then is_complete end) as yoy_complete,
+        max(case when years_back = 1 then period end) as yoy_period,
+        max(case when years_back is null then value end) as mom_value,
+        max(case when years_back is null then period_start end) as mom_start
+    from lined_up
+    group by region_code, indicator_code, period_type, year, month
+    having min(years_back) = 0  -- a value of its own (the join below needs one too)
+),
+
+bases as (
+    -- the key from by_key (the filter of a batch goes there), the rest from p
+    select
+        b.region_code, b.indicator_code, b.period_type, b.year, p.quarter, b.month, p.value,
+        p.numerator, p.denominator, p.denominator_year, p.denominator_basis, p.value_source,
+        p.is_complete, p.coverage_k, p.coverage_n, p.n_records, p.records_value, p.report_value,
+        p.released_on, p.period, p.period_start, p.period_end,
+        b.yoy_value as yoy_base_value_raw,
+        case when b.yoy_value is not null then b.yoy_start end as yoy_base_start,
+        b.yoy_numerator as yoy_base_numerator_raw,
+        b.yoy_denominator as yoy_base_denominator_raw,
+        b.yoy_complete as yoy_base_complete,
+        b.yoy_period as yoy_base_period,
+        b.mom_value as mom_base_value_raw,
+        case when b.mom_value is not null then b.mom_start end as mom_base_start
+    from by_key as b
+    inner join {{ months }} as p
+        on b.region_code = p.region_code and b.indicator_code = p.indicator_code
+        and b.period_type = p.period_type and b.year = p.year and b.month = p.month
 ),
 
 flagged as (
