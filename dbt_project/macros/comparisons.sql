@@ -43,13 +43,6 @@
     end
 {%- endmacro %}
 
-{#- Join predicate: `base` is the same series and period as `cur`, `years` years earlier (同比). -#}
-{% macro same_period_years_before(cur, base, keys, years=1) -%}
-    {%- for k in keys %}{{ cur }}.{{ k }} = {{ base }}.{{ k }} and {% endfor -%}
-    {{ cur }}.period_type = {{ base }}.period_type and {{ base }}.year = {{ cur }}.year - {{ years }}
-    and {{ cur }}.quarter is not distinct from {{ base }}.quarter
-{%- endmacro %}
-
 {#- Aggregate over a period's values in the `n` previous years (default five: 较近5年均值; lined
     up by int_indicator_values__comparison_bases): their exact mean, null unless all `n` years
     have a value. previous_years_all is that condition. -#}
