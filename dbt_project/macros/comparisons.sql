@@ -43,6 +43,21 @@
     end
 {%- endmacro %}
 
+{#- Aggregates over the rows lined up under one key (int_indicator_values__comparison_bases,
+    int_indicator_values__months_compared): the 同比 base (years_back 1: value, first day,
+    events, exposure, completeness, period code) and the previous period's (years_back null:
+    value and first day), named `<previous>_value` and `<previous>_start` (qoq or mom). -#}
+{% macro lined_up_bases(previous) -%}
+    max(case when years_back = 1 then value end) as yoy_value,
+        max(case when years_back = 1 then period_start end) as yoy_start,
+        max(case when years_back = 1 then numerator end) as yoy_numerator,
+        max(case when years_back = 1 then denominator end) as yoy_denominator,
+        bool_or(case when years_back = 1 then is_complete end) as yoy_complete,
+        max(case when years_back = 1 then period end) as yoy_period,
+        max(case when years_back is null then value end) as {{ previous }}_value,
+        max(case when years_back is null then period_start end) as {{ previous }}_start
+{%- endmacro %}
+
 {#- Aggregate over a period's values in the `n` previous years (default five: 较近5年均值; lined
     up by int_indicator_values__comparison_bases): their exact mean, null unless all `n` years
     have a value. previous_years_all is that condition. -#}

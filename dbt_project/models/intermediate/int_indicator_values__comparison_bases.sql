@@ -41,14 +41,7 @@ with lined_up as (
 bases as (
     select
         region_code, indicator_code, period_type, year, quarter,
-        max(case when years_back = 1 then value end) as yoy_value,
-        max(case when years_back = 1 then period_start end) as yoy_start,
-        max(case when years_back = 1 then numerator end) as yoy_numerator,
-        max(case when years_back = 1 then denominator end) as yoy_denominator,
-        bool_or(case when years_back = 1 then is_complete end) as yoy_complete,
-        max(case when years_back = 1 then period end) as yoy_period,
-        max(case when years_back is null then value end) as qoq_value,
-        max(case when years_back is null then period_start end) as qoq_start,
+        {{ lined_up_bases('qoq') }},
         {%- set prev = 'case when years_back >= 1 then ' %}
         {{ previous_years_mean(prev ~ 'value end') }} as prev5_mean,
         case when {{ previous_years_all(prev ~ 'value end') }} then {{ exact_sum(prev ~ 'numerator end') }} end as prev5_numerator,

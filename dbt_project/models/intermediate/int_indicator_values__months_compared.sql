@@ -31,14 +31,7 @@ with lined_up as (
 by_key as (
     select
         region_code, indicator_code, period_type, year, month,
-        max(case when years_back = 1 then value end) as yoy_value,
-        max(case when years_back = 1 then period_start end) as yoy_start,
-        max(case when years_back = 1 then numerator end) as yoy_numerator,
-        max(case when years_back = 1 then denominator end) as yoy_denominator,
-        bool_or(case when years_back = 1 then is_complete end) as yoy_complete,
-        max(case when years_back = 1 then period end) as yoy_period,
-        max(case when years_back is null then value end) as mom_value,
-        max(case when years_back is null then period_start end) as mom_start
+        {{ lined_up_bases('mom') }}
     from lined_up
     group by region_code, indicator_code, period_type, year, month
     having min(years_back) = 0  -- a value of its own (the join below needs one too)
