@@ -96,8 +96,8 @@ def machine_line(m: dict[str, Any]) -> str:
 
 def child_env(pythonpath: Path | None = None, **extra: str) -> dict[str, str]:
     """Environment of a measured command: this one without SAFETY_* (but the machine's sizing:
-    SAFETY_DUCKDB_MEMORY, SAFETY_DUCKDB_MAX_SPILL, SAFETY_DBT_THREADS and
-    SAFETY_DBT_YEAR_BATCH_ROWS) and DAGSTER_HOME, telemetry off, PYTHONPATH
+    SAFETY_DUCKDB_MEMORY, SAFETY_DUCKDB_MAX_SPILL, SAFETY_DBT_THREADS and the
+    SAFETY_DBT_*_BATCH_ROWS) and DAGSTER_HOME, telemetry off, PYTHONPATH
     the checkout under test if given, then `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFETY_", "DAGSTER_HOME"))}
     env.update(TELEMETRY_OFF)
@@ -108,6 +108,7 @@ def child_env(pythonpath: Path | None = None, **extra: str) -> dict[str, str]:
         "SAFETY_DUCKDB_MAX_SPILL",
         "SAFETY_DBT_THREADS",
         "SAFETY_DBT_YEAR_BATCH_ROWS",
+        "SAFETY_DBT_BREAKDOWN_BATCH_ROWS",
     ):
         if name in os.environ:  # the machine's sizing, which a national-scale run must set
             env[name] = os.environ[name]

@@ -16,6 +16,9 @@ SAFETY_DBT_YEAR_BATCH_ROWS  base values the indicator-value chain computes per s
                    600000, sized for the default memory limit; read by dbt_project/macros/marts/
                    fct_indicator_values_inputs.sql): a build of more years than that is cut into
                    batches of whole years, and a year of more into ranges of provinces
+SAFETY_DBT_BREAKDOWN_BATCH_ROWS  estimated rows fct_breakdowns computes per statement (default
+                   6000000, about three years of a national drop; read by dbt_project/macros/
+                   marts/fct_breakdowns_inputs.sql): a build of more runs in batches of whole years
 SAFETY_HOME_REGION the deployment's own region (GB/T 2260 code) where the dashboard opens (default:
                    none, the dashboard picks the region with the richest complete data)
 """

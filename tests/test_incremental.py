@@ -11,8 +11,9 @@ leaves and none covered, without changing a value there), and the end state must
 row for row, to a full refresh of the complete sample.
 
 These refreshes compute the indicator-value chain in batches of whole years and of ranges of
-provinces within a year (SAFETY_DBT_YEAR_BATCH_ROWS, what a national drop needs), and the full
-refresh they are compared with in one statement: the batches must not change a number either.
+provinces within a year (SAFETY_DBT_YEAR_BATCH_ROWS, what a national drop needs), and
+fct_breakdowns in batches of whole years (SAFETY_DBT_BREAKDOWN_BATCH_ROWS), and the full refresh
+they are compared with in one statement: the batches must not change a number either.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ COMPARED = ("fct_indicator_values", "fct_breakdowns", "fct_plan_progress", "fct_
 # the sample has 7-11 thousand base values a year from 2016 (a few dozen before), about 8,000 of
 # them in the national total and provinces 33 and 37: 2011-2015 one batch, each year 2016-2025
 # two ranges of provinces (region codes below 45 and from 45), 2026 whole
-BATCHED = {"SAFETY_DBT_YEAR_BATCH_ROWS": "9000"}
+# fct_breakdowns: about 25,000 estimated rows a year from 2016 (18,700 in 2026), so a batch a year
+BATCHED = {"SAFETY_DBT_YEAR_BATCH_ROWS": "9000", "SAFETY_DBT_BREAKDOWN_BATCH_ROWS": "30000"}
 BATCHED_MODELS = (
     "int_indicator_values__months",
     "int_indicator_values__statistics",
@@ -232,6 +234,14 @@ def test_incremental_refresh_reloads_only_the_quarters_of_new_changed_and_remove
             [*split(2024, 1, 5), *split(2025, 3, 5), "5/5: 2026"],
             [*split(2025, 1, 3), "3/3: 2026"],
         ], (table, batches)
+    # fct_breakdowns computed its years a year a statement; the second refresh, whose new
+    # categories get zero rows in every year, in one statement
+    batches = [re.findall(r"fct_breakdowns: year batch (\d+/\d+: \d+) ", log) for log in logs]
+    assert batches == [
+        [f"{k}/11: {2015 + k}" for k in range(1, 12)],
+        [],
+        ["1/2: 2025", "2/2: 2026"],
+    ], batches
 
 
 @pytest.mark.parametrize("table", COMPARED)

@@ -141,6 +141,20 @@
         {%- if not years or years[-1][0] != year | int -%}{%- do years.append((year | int, [])) -%}{%- endif -%}
         {%- if province is not none -%}{%- do years[-1][1].append((province, n | int)) -%}{%- endif -%}
     {%- endfor -%}
+    {%- set batches = pack_year_batches(years, limit) -%}
+    {%- if batches | length < 2 -%}
+    {{ return(whole) }}
+    {%- endif -%}
+    {%- do log(this.identifier ~ ': year batch 1/' ~ (batches | length) ~ ': ' ~ batch_label(batches[0])
+        ~ ' (at most ' ~ limit ~ ' base values a batch, SAFETY_DBT_YEAR_BATCH_ROWS) / 分批计算', info=true) -%}
+    {{ return(batches) }}
+{%- endmacro %}
+
+{#- Years packed into batches in order, each batch at most `limit` rows: `years` is
+    [(year, [(province, rows)])]; a year over the limit is a batch of its own, cut into ranges
+    of provinces when it has more than one (each closed when the next province would take it
+    past the limit). Returns [{'years', 'from', 'to'}]. -#}
+{% macro pack_year_batches(years, limit) -%}
     {%- set batches = [] -%}
     {%- set open = namespace(years=[], n=0) -%}
     {%- for year, provinces in years -%}
@@ -168,11 +182,6 @@
         {%- endif -%}
     {%- endfor -%}
     {%- if open.years -%}{%- do batches.append({'years': open.years, 'from': none, 'to': none}) -%}{%- endif -%}
-    {%- if batches | length < 2 -%}
-    {{ return(whole) }}
-    {%- endif -%}
-    {%- do log(this.identifier ~ ': year batch 1/' ~ (batches | length) ~ ': ' ~ batch_label(batches[0])
-        ~ ' (at most ' ~ limit ~ ' base values a batch, SAFETY_DBT_YEAR_BATCH_ROWS) / 分批计算', info=true) -%}
     {{ return(batches) }}
 {%- endmacro %}
 

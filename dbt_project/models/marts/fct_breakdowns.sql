@@ -16,12 +16,19 @@
 -- fct_breakdowns_inputs.sql) and the year after each (同比); a category recorded for the first
 -- time gets its zero rows in every year, one no longer recorded loses them; a change to a seed
 -- or to this SQL rebuilds every year.
+-- A build of many years (a full build) computes them in batches of whole years, one statement
+-- each, each reading the year before its first for 同比 (breakdowns_year_batches in macros/marts/
+-- fct_breakdowns_inputs.sql, SAFETY_DBT_BREAKDOWN_BATCH_ROWS): one statement over every year
+-- spilled 8.1 GB at 1M records (39.9M rows), and ran out of memory at 10M (docs/scale.md).
 {{ config(
     materialized='incremental',
     on_schema_change='fail',
     full_refresh=(true if var('as_of', none) else none),
     pre_hook="{{ year_state_pre_hook(fct_breakdowns_inputs(), fct_breakdowns_category_keys(), fct_breakdowns_key()) }}",
-    post_hook="{{ year_state_post_hook(fct_breakdowns_inputs(), fct_breakdowns_category_keys()) }}",
+    post_hook=[
+        "{{ insert_year_batches() }}",
+        "{{ year_state_post_hook(fct_breakdowns_inputs(), fct_breakdowns_category_keys()) }}",
+    ],
 ) }}
 {#- incremental: the years this build rewrites (inputs changed, or the year before did), and
     the categories first recorded now, whose zero rows it adds to every year -#}
@@ -33,11 +40,15 @@
     base). A new key's rows in the other years need no records: a category first recorded now
     has no records in a year whose inputs did not change, so those rows are zeros over coverage -#}
 {%- set read = with_previous_years(rebuild) %}
+{#- batches of whole years, one statement each (macros/marts/fct_breakdowns_inputs.sql); one when
+    categories are new, whose zero rows go into every year -#}
+{%- set batches = [{'years': rebuild, 'from': none, 'to': none}] if new_keys
+    else breakdowns_year_batches(rebuild if year_incremental else none) %}
 {%- set series = ['domain', 'breakdown', 'category_code', 'measure_code'] %}
 
 with records as (
-    select * from {{ ref('int_breakdowns__quarterly') }}
-    {% if year_incremental %}where year in ({{ year_list(read) }}){% endif %}
+    select * from {{ ref('int_breakdowns__quarterly') }} as q
+    where {{ indicator_values_rebuilt_rows(batches, 'q', plan_periods=false, previous_years=1) }}
 ),
 
 coverage as (
@@ -45,7 +56,7 @@ coverage as (
     from {{ ref('int_coverage__quarterly') }} as c
     inner join {{ ref('domains') }} as d on c.source = d.record_source
     {#- every year when categories are new: their zero rows go into every covered quarter #}
-    {% if year_incremental and not new_keys %}where c.year in ({{ year_list(read) }}){% endif %}
+    {% if not new_keys %}where {{ indicator_values_rebuilt_rows(batches, 'c', plan_periods=false, previous_years=1) }}{% endif %}
 ),
 
 domain_measures as (
@@ -77,7 +88,7 @@ quarterly as (
     where
         (u.month_no is null or u.month_no between 3 * cv.quarter - 2 and 3 * cv.quarter)
         {%- if branch == 'read' %}
-        and cv.year in ({{ year_list(read) }})
+        and {{ indicator_values_rebuilt_rows(batches, 'cv', plan_periods=false, previous_years=1) }}
         {%- elif branch == 'new_keys' %}
         and {{ fct_breakdowns_key('u.') }} in ({{ key_list(new_keys) }})
         {%- if read %} and cv.year not in ({{ year_list(read) }}){% endif %}
@@ -137,9 +148,8 @@ written as (
             partition by region_code, {{ series | join(', ') }}, period_type, quarter order by year
         )
     ) as p
-    {%- if year_incremental %}
-    where p.year in ({{ year_list(rebuild) }}) or {{ fct_breakdowns_key('p.') }} in ({{ key_list(new_keys) }})
-    {%- endif %}
+    where {{ indicator_values_rebuilt_rows(batches, 'p', plan_periods=false) }}
+    {%- if new_keys %} or {{ fct_breakdowns_key('p.') }} in ({{ key_list(new_keys) }}){% endif %}
 ),
 
 compared as (
