@@ -4,8 +4,10 @@
 -- value's period from a record source of its numerator or denominator that are missing, for
 -- the unit's region, every region above it and every region below it
 -- (int_submissions__missing_by_indicator).
--- A view over every year: the mart's year-incremental build keeps only the years it rebuilds.
-{{ config(materialized='view') }}
+-- A table, rebuilt at every build: as a view, each batch of the statistics chain computed it
+-- three times (the value's, its 同比 base's and its five-year base's missing submissions), each
+-- a scan of every year's values (docs/scale.md). Few rows: only values with a missing submission.
+{{ config(materialized='table') }}
 with period_rows as (
     select region_code, indicator_code, period_type, period, year, quarter, period_start, period_end, value_source
     from {{ ref('int_indicator_values__periods') }}
