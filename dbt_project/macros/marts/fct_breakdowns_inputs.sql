@@ -76,8 +76,7 @@
     {%- set measures = ref('breakdown_measures') -%}
     {%- set whole = [{'years': rebuilt, 'from': none, 'to': none}] -%}
     {%- set limit = env_var('SAFETY_DBT_BREAKDOWN_BATCH_ROWS', '6000000') | int -%}
-    {%- if not (execute and flags.WHICH in ('run', 'build') and model.resource_type == 'model'
-                and target.type == 'duckdb') or (rebuilt is not none and rebuilt | length < 2) -%}
+    {%- if not year_batches_apply() or (rebuilt is not none and rebuilt | length < 2) -%}
     {{ return(whole) }}
     {%- endif -%}
     {%- set sizes -%}
@@ -100,11 +99,5 @@
     {%- for year, n in run_query(sizes).rows -%}
         {%- do years.append((year | int, [('', n | int)])) -%}
     {%- endfor -%}
-    {%- set batches = pack_year_batches(years, limit) -%}
-    {%- if batches | length < 2 -%}
-    {{ return(whole) }}
-    {%- endif -%}
-    {%- do log(this.identifier ~ ': year batch 1/' ~ (batches | length) ~ ': ' ~ batch_label(batches[0])
-        ~ ' (at most ' ~ limit ~ ' estimated rows a batch, SAFETY_DBT_BREAKDOWN_BATCH_ROWS) / 分批计算', info=true) -%}
-    {{ return(batches) }}
+    {{ return(pack_year_batches(years, limit, whole, 'estimated rows a batch, SAFETY_DBT_BREAKDOWN_BATCH_ROWS')) }}
 {%- endmacro %}

@@ -120,8 +120,7 @@
     {%- set fingerprints_table = ref('int_indicator_values__input_fingerprints') -%}
     {%- set whole = [{'years': rebuilt, 'from': none, 'to': none}] -%}
     {%- set limit = env_var('SAFETY_DBT_YEAR_BATCH_ROWS', '600000') | int -%}
-    {%- if not (execute and flags.WHICH in ('run', 'build') and model.resource_type == 'model'
-                and target.type == 'duckdb') or (rebuilt is not none and rebuilt | length == 0) -%}
+    {%- if not year_batches_apply() or (rebuilt is not none and rebuilt | length == 0) -%}
     {{ return(whole) }}
     {%- endif -%}
     {#- every year of the inputs, also one without base values (its monthly rows), with the
@@ -141,20 +140,22 @@
         {%- if not years or years[-1][0] != year | int -%}{%- do years.append((year | int, [])) -%}{%- endif -%}
         {%- if province is not none -%}{%- do years[-1][1].append((province, n | int)) -%}{%- endif -%}
     {%- endfor -%}
-    {%- set batches = pack_year_batches(years, limit) -%}
-    {%- if batches | length < 2 -%}
-    {{ return(whole) }}
-    {%- endif -%}
-    {%- do log(this.identifier ~ ': year batch 1/' ~ (batches | length) ~ ': ' ~ batch_label(batches[0])
-        ~ ' (at most ' ~ limit ~ ' base values a batch, SAFETY_DBT_YEAR_BATCH_ROWS) / 分批计算', info=true) -%}
-    {{ return(batches) }}
+    {{ return(pack_year_batches(years, limit, whole, 'base values a batch, SAFETY_DBT_YEAR_BATCH_ROWS')) }}
+{%- endmacro %}
+
+{#- Whether a model's build computes its years in batches: a dbt run or build of the model on
+    DuckDB (Spark distributes one statement itself; a compile or a unit test needs no plan). -#}
+{% macro year_batches_apply() -%}
+    {{ return(execute and flags.WHICH in ('run', 'build') and model.resource_type == 'model'
+              and target.type == 'duckdb') }}
 {%- endmacro %}
 
 {#- Years packed into batches in order, each batch at most `limit` rows: `years` is
     [(year, [(province, rows)])]; a year over the limit is a batch of its own, cut into ranges
     of provinces when it has more than one (each closed when the next province would take it
-    past the limit). Returns [{'years', 'from', 'to'}]. -#}
-{% macro pack_year_batches(years, limit) -%}
+    past the limit). Returns [{'years', 'from', 'to'}], having logged the first batch (`limit`
+    named by `what`: its unit and setting), or `whole` when the years fit one batch. -#}
+{% macro pack_year_batches(years, limit, whole, what) -%}
     {%- set batches = [] -%}
     {%- set open = namespace(years=[], n=0) -%}
     {%- for year, provinces in years -%}
@@ -182,6 +183,11 @@
         {%- endif -%}
     {%- endfor -%}
     {%- if open.years -%}{%- do batches.append({'years': open.years, 'from': none, 'to': none}) -%}{%- endif -%}
+    {%- if batches | length < 2 -%}
+    {{ return(whole) }}
+    {%- endif -%}
+    {%- do log(this.identifier ~ ': year batch 1/' ~ (batches | length) ~ ': ' ~ batch_label(batches[0])
+        ~ ' (at most ' ~ limit ~ ' ' ~ what ~ ') / 分批计算', info=true) -%}
     {{ return(batches) }}
 {%- endmacro %}
 
